@@ -1,0 +1,36 @@
+"""consentkit: track website visitors only as far as each visitor allowed."""
+
+from __future__ import annotations
+
+from consentkit.asgi import ConsentMiddleware
+from consentkit.config import Category, ConsentConfig, load_config
+from consentkit.consent import ConsentState
+from consentkit.engine import Engine
+from consentkit.errors import ConfigError, ConsentKitError
+from consentkit.signals import Signals
+from consentkit.wsgi import WSGIConsentMiddleware
+
+__version__ = "0.1.0"
+
+
+def banner_html(*args: object, **kwargs: object) -> str:
+    """The server-rendered consent banner (see `consentkit.banner.render.banner_html`)."""
+    from consentkit.banner.render import banner_html as render
+
+    return str(render(*args, **kwargs))
+
+
+__all__ = [
+    "Category",
+    "ConfigError",
+    "ConsentConfig",
+    "ConsentKitError",
+    "ConsentMiddleware",
+    "ConsentState",
+    "Engine",
+    "Signals",
+    "WSGIConsentMiddleware",
+    "__version__",
+    "banner_html",
+    "load_config",
+]

@@ -1,0 +1,130 @@
+"""The pure ASGI middleware: translation between ASGI and the core, nothing else.
+
+Not `BaseHTTPMiddleware`: streaming bodies, background tasks, websockets and lifespan pass through
+untouched; only `http.response.start` headers are rewritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import anyio
+
+from consentkit import endpoints
+from consentkit.config import ConsentConfig
+from consentkit.engine import Engine, Exchange
+from consentkit.http import Reply, RequestView, headers_from_asgi
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+log = logging.getLogger("consentkit")
+
+
+class ConsentMiddleware:
+    def __init__(
+        self, app: Any, config: ConsentConfig | str | os.PathLike[str] | None = None, *, engine: Engine | None = None
+    ) -> None:
+        self.app = app
+        self.engine = engine or Engine(config if not isinstance(config, os.PathLike) else str(config))
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        if kind != "http":
+            await self.app(scope, receive, send)
+            return
+        engine = self.engine
+        client = scope.get("client")
+        request = RequestView(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            headers_from_asgi(scope["headers"]),
+            client[0] if client else None,
+            scope.get("scheme", "http"),
+        )
+        ex = engine.begin(request)
+        scope["consentkit"] = ex.state
+        if engine.is_own_path(request.path):
+            await self._endpoint(ex, receive, send)
+            return
+
+        status = 0
+        content_type = ""
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                raw = message.get("headers", [])
+                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+                try:
+                    headers = engine.response_headers(ex, headers)
+                    message["headers"] = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+                except Exception:
+                    log.exception("consentkit: response processing failed")
+                for k, v in headers:
+                    if k.lower() == "content-type":
+                        content_type = v
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                engine.finish(ex, status, content_type)
+
+        await self.app(scope, receive, send_wrapper)
+
+    async def _endpoint(self, ex: Exchange, receive: Any, send: Any) -> None:
+        engine = self.engine
+        body = b""
+        if endpoints.needs_body(engine, ex.request):
+            got = await _read_body(receive, engine.config.max_body_bytes, ex.request.header("content-length"))
+            if got is None:
+                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
+                return await _send_reply(send, too_big)
+            body = got
+            # Ledger writes are synchronous and durable: keep them off the event loop.
+            reply = await anyio.to_thread.run_sync(endpoints.handle, engine, ex, body)
+        else:
+            reply = endpoints.handle(engine, ex, body)
+        await _send_reply(send, reply, head=ex.request.method == "HEAD")
+
+    async def _lifespan(self, scope: Scope, receive: Any, send: Any) -> None:
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                self.engine.start()
+            elif message["type"] == "lifespan.shutdown.complete":
+                await anyio.to_thread.run_sync(self.engine.writer.stop)
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+async def _read_body(receive: Any, limit: int, declared: str) -> bytes | None:
+    """The request body, or None once it is known to exceed `limit` (checked before reading)."""
+    if declared.strip().isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send_reply(send: Any, reply: Reply, head: bool = False) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+    if reply.body and not any(k == b"content-length" for k, _ in headers):
+        headers.append((b"content-length", str(len(reply.body)).encode()))
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else reply.body})

@@ -1,0 +1,100 @@
+"""Parsing of untrusted request bodies sent to consentkit's endpoints."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+MAX_ITEMS = 64
+
+
+class BadBody(ValueError):
+    """The body cannot be understood; the message names the problem for the JSON error."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceRequest:
+    action: str
+    """"accept_all", "reject_all" or "choose" (with `grant`)."""
+    grant: tuple[str, ...]
+    next_url: str | None
+    source: str
+    lang: str | None
+    form: bool
+
+
+def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], bool]:
+    """JSON or form body → (mapping, is_form). Form fields repeat, so values become lists."""
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if ctype == "application/x-www-form-urlencoded":
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadBody("form body is not UTF-8") from None
+        fields: dict[str, Any] = {}
+        for k, v in parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_ITEMS):
+            fields.setdefault(k, []).append(v)
+        return fields, True
+    if ctype in ("application/json", "text/plain", ""):
+        try:
+            data = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise BadBody("body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadBody("JSON body must be an object")
+        return data, False
+    raise BadBody(f"unsupported content type {ctype!r}; send application/json or a form", 415)
+
+
+def parse_choice(content_type: str, body: bytes, known: tuple[str, ...]) -> ChoiceRequest:
+    data, form = parse_body(content_type, body)
+    if form:
+        action = (data.get("action") or [""])[-1]
+        grant_raw: Any = data.get("grant", [])
+        next_url = (data.get("next") or [None])[-1]
+        lang = (data.get("lang") or [None])[-1]
+        source = "form"
+    else:
+        unknown = sorted(set(data) - {"action", "grant", "next", "source", "lang"})
+        if unknown:
+            raise BadBody(f"unknown field(s): {', '.join(map(str, unknown))}")
+        action = data.get("action", "choose" if "grant" in data else "")
+        grant_raw = data.get("grant", [])
+        next_url = data.get("next")
+        lang = data.get("lang")
+        source = "banner" if data.get("source") == "banner" else "api"
+    if not isinstance(action, str) or action not in ("accept_all", "reject_all", "choose", ""):
+        raise BadBody("action must be one of accept_all, reject_all, choose")
+    if not isinstance(grant_raw, list) or not all(isinstance(g, str) for g in grant_raw):
+        raise BadBody("grant must be a list of category keys")
+    if len(grant_raw) > MAX_ITEMS:
+        raise BadBody("grant lists too many categories")
+    if action == "":
+        if not form and "grant" not in data:
+            raise BadBody("send either 'grant': [categories] or 'action': accept_all | reject_all")
+        action = "choose"
+    unknown_cats = sorted({g for g in grant_raw if g not in known})
+    if unknown_cats:
+        raise BadBody(f"unknown category: {', '.join(c[:40] for c in unknown_cats[:5])}")
+    if next_url is not None and not isinstance(next_url, str):
+        raise BadBody("next must be a string")
+    if lang is not None and (not isinstance(lang, str) or len(lang) > 35):
+        raise BadBody("lang must be a short language tag")
+    return ChoiceRequest(action, tuple(dict.fromkeys(grant_raw)), next_url, source, lang, form)
+
+
+def safe_next(next_url: str | None) -> str:
+    """A same-site path to redirect to; anything that could leave the site becomes "/"."""
+    if not next_url or len(next_url) > 2048:
+        return "/"
+    if not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:
+        return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in next_url):
+        return "/"
+    return next_url

@@ -1,0 +1,100 @@
+"""The `consentkit` command: check a config, verify the ledger, review data, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from consentkit.config import ConsentConfig, load_config
+from consentkit.errors import ConfigError
+from consentkit.storage import Store, StoreError, open_store
+
+
+def _config(path: str | None) -> ConsentConfig:
+    return load_config(path) if path else load_config()
+
+
+def _store(args: argparse.Namespace) -> Store:
+    url = getattr(args, "storage_url", None) or _config(getattr(args, "config", None)).storage_url
+    return open_store(url)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = _config(args.path)
+    print(json.dumps(cfg.redacted(), indent=2, sort_keys=True))
+    print("configuration OK", file=sys.stderr)
+    return 0
+
+
+def cmd_ledger_verify(args: argparse.Namespace) -> int:
+    from consentkit.ledger import verify
+
+    verdict = verify(_store(args).ledger())
+    print(verdict)
+    return 0 if verdict.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from consentkit.demo import run
+
+    return run(framework=args.framework, port=args.port, storage_url=args.storage_url, host=args.host)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="consentkit", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="validate a config file and print the effective configuration")
+    c.add_argument("path", nargs="?", help="consentkit.toml or pyproject.toml (default: found in the cwd)")
+    c.set_defaults(func=cmd_check)
+
+    led = sub.add_parser("ledger", help="the consent ledger")
+    led_sub = led.add_subparsers(dest="ledger_command", required=True)
+    v = led_sub.add_parser("verify", help="check the hash chain; names the first bad record")
+    _store_args(v)
+    v.set_defaults(func=cmd_ledger_verify)
+
+    d = sub.add_parser("demo", help="run the demo site with a fresh SQLite database")
+    d.add_argument("--framework", choices=["starlette", "fastapi", "flask", "django"], default="starlette")
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=8000)
+    d.add_argument("--storage-url", default=None)
+    d.set_defaults(func=cmd_demo)
+
+    try:
+        from consentkit.review.cli import add_review_commands
+    except ImportError:
+        pass
+    else:
+        add_review_commands(sub, _store_args, _store)
+    return p
+
+
+def _store_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="config file (TOML)")
+    p.add_argument("--storage-url", help="overrides the config's storage_url")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"consentkit: storage: {exc}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, PermissionError) as exc:
+        print(f"consentkit: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["Path", "main"]

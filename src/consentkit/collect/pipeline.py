@@ -1,0 +1,179 @@
+"""Collection: decides what counts, builds consent-gated events and hands them to the writer."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from consentkit.bodies import BadBody, parse_body
+from consentkit.clock import today
+from consentkit.collect.event import build_event, clicks_json, stored_path
+from consentkit.collect.geo import GeoDatabaseError, GeoLookup
+from consentkit.collect.ip import DailySalt, client_ip
+from consentkit.collect.paths import GlobSet, is_prefetch
+from consentkit.collect.ratelimit import RateLimiter
+from consentkit.collect.useragent import set_cache_size
+from consentkit.errors import ConfigError
+from consentkit.http import Reply
+
+if TYPE_CHECKING:
+    from consentkit.engine import Engine, Exchange
+
+GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+_NO_STORE = [("cache-control", "no-store, max-age=0"), ("vary", "Cookie, Sec-GPC, DNT")]
+
+
+class Collector:
+    def __init__(self, engine: Engine) -> None:
+        cfg = engine.config
+        col = cfg.collection
+        self.engine = engine
+        self.writer = engine.writer
+        self.groups = dict(col.fields)
+        self.trusted = cfg.trusted_proxies
+        self.ip_mode = col.ip_mode
+        self.v4_prefix, self.v6_prefix = col.ipv4_prefix, col.ipv6_prefix
+        self.keep_query = frozenset(col.keep_query)
+        self.static = GlobSet(col.static_globs)
+        self.excluded = GlobSet(col.exclude_paths)
+        self.html_only = col.html_only
+        self.drop_bots = col.bots == "drop"
+        self.aggregate = col.aggregate
+        self.rate = RateLimiter(col.beacon_per_minute)
+        self._salt = DailySalt(engine.store) if col.ip_mode == "hash" else None
+        set_cache_size(col.ua_cache_size)
+        self.geo: GeoLookup | None = None
+        dbs = {
+            "city_db": col.geoip_city_db, "country_db": col.geoip_country_db,
+            "asn_db": col.geoip_asn_db, "isp_db": col.geoip_isp_db,
+        }
+        if any(dbs.values()):
+            try:
+                self.geo = GeoLookup(**dbs, cache_size=col.geo_cache_size)
+            except GeoDatabaseError as exc:
+                raise ConfigError([f"collection.geoip_*: {exc}"]) from None
+        self._allowed_cache: dict[frozenset[str], frozenset[str]] = {}
+
+    def salt(self) -> bytes | None:
+        return self._salt.current() if self._salt is not None else None
+
+    def allowed_groups(self, ex: Exchange) -> frozenset[str]:
+        """Field groups whose category is in effect; empty when no per-visitor event may be stored."""
+        state = ex.state
+        if state.signals.any and not (self.engine.rules.explicit_optin_overrides and state.choice_made):
+            return frozenset()  # DNT / GPC: only the anonymous aggregate
+        eff = state._effective.categories
+        hit = self._allowed_cache.get(eff)
+        if hit is None:
+            hit = frozenset(g for g, cat in self.groups.items() if cat in eff)
+            if len(self._allowed_cache) < 256:
+                self._allowed_cache[eff] = hit
+        return hit
+
+    # -- page views -------------------------------------------------------------------------------
+    def page(self, ex: Exchange, status: int, content_type: str) -> None:
+        req = ex.request
+        if req.method not in ("GET", "POST") or is_prefetch(req.headers):
+            return
+        if self.html_only and not content_type.startswith("text/html"):
+            return
+        path = req.path
+        if self.static.match(path) or self.excluded.match(path):
+            return
+        if self.aggregate:
+            self.writer.count(today(), "pageviews", path[:256])
+        allowed = self.allowed_groups(ex)
+        if not allowed:
+            return
+        if self.drop_bots:
+            from consentkit.collect.bots import is_known_bot
+
+            if is_known_bot(req.headers.get("user-agent", "")):
+                return
+        stored, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
+        duration = round((time.perf_counter() - ex.started) * 1000, 3)
+        self.writer.submit(
+            build_event(self, ex, allowed, "pageview", path=stored, status=status, duration_ms=duration,
+                        truncated=truncated)
+        )
+
+    # -- browser-side measurement -----------------------------------------------------------------
+    def _limited(self, ex: Exchange) -> bool:
+        key = ex.visitor_id or client_ip(ex.request.client, ex.request.headers, self.trusted) or "-"
+        return not self.rate.allow(key)
+
+    def beacon(self, ex: Exchange, body: bytes) -> Reply:
+        """Engaged time, scroll depth and outbound clicks; always 204 so it reveals nothing."""
+        reply = Reply(204, b"", list(_NO_STORE))
+        allowed = self.allowed_groups(ex)
+        if not allowed or self._limited(ex):
+            return reply
+        try:
+            data, _ = parse_body(ex.request.header("content-type"), body)
+        except BadBody:
+            return reply
+        fields = _beacon_fields(data)
+        if fields is None:
+            return reply
+        path, engaged, scroll, clicks = fields
+        self.writer.submit(
+            build_event(
+                self, ex, allowed, "beacon", referrer="", path=path, engaged_ms=engaged, scroll=scroll,
+                clicks=clicks_json(clicks), status=None, duration_ms=None, truncated=False,
+            )
+        )
+        return reply
+
+    def pixel(self, ex: Exchange) -> Reply:
+        """A 1x1 GIF web beacon for pages without JavaScript and e-mail opens; never sets a cookie."""
+        reply = Reply(200, GIF, [("content-type", "image/gif"), *_NO_STORE])
+        allowed = self.allowed_groups(ex)
+        if self.aggregate:
+            self.writer.count(today(), "pixels", "-")
+        if not allowed or self._limited(ex):
+            return reply
+        query = dict(ex.request.query())
+        page = query.get("p") or urlsplit(ex.request.header("referer")).path or "/"
+        if not page.startswith("/"):
+            page = "/" + page
+        stored, truncated = stored_path(page, [], frozenset())
+        ev = build_event(self, ex, allowed, "pixel", referrer=query.get("r"), path=stored, status=None,
+                         duration_ms=None, truncated=truncated)
+        if ex.new_visitor:  # the pixel sets no cookie, so an id it just made up would mean nothing
+            ev["visitor_id"] = ev["session_id"] = None
+        self.writer.submit(ev)
+        return reply
+
+    def close(self) -> None:
+        if self.geo is not None:
+            self.geo.close()
+
+
+_LINK = re.compile(r"^https?://[^\s]{1,2000}$")
+
+
+def _beacon_fields(data: dict[str, Any]) -> tuple[str, int, int | None, list[str]] | None:
+    path = data.get("path")
+    engaged = data.get("engaged_ms", 0)
+    scroll = data.get("scroll")
+    clicks = data.get("clicks", [])
+    if not isinstance(path, str) or not path.startswith("/") or len(path) > 1024:
+        return None
+    if isinstance(engaged, bool) or not isinstance(engaged, int) or not 0 <= engaged <= 86_400_000:
+        return None
+    if scroll is not None and (isinstance(scroll, bool) or not isinstance(scroll, int) or not 0 <= scroll <= 100):
+        return None
+    if not isinstance(clicks, list) or len(clicks) > 20 or not all(isinstance(c, str) for c in clicks):
+        return None
+    kept: list[str] = []
+    for link in clicks:
+        if _LINK.match(link):
+            parts = urlsplit(link)
+            kept.append(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"[:512])
+    return path.split("?", 1)[0], engaged, scroll, kept
+
+
+__all__ = ["Collector", "json"]

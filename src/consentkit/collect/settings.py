@@ -1,0 +1,57 @@
+"""Configuration of what is collected and how it is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FIELDS = (
+    "ip", "geo", "isp", "browser", "os", "device", "language", "referrer", "utm", "visitor_id", "session_id",
+)
+
+
+FieldGroup = Literal[
+    "ip", "geo", "isp", "browser", "os", "device", "language", "referrer", "utm", "visitor_id", "session_id"
+]
+
+
+def _default_fields() -> dict[FieldGroup, str]:
+    return dict.fromkeys(FIELDS, "analytics")  # type: ignore[arg-type]
+
+
+class CollectionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    fields: dict[FieldGroup, str] = Field(default_factory=_default_fields)
+    """Field group → the category that owns it. A group missing here is never collected."""
+    aggregate: bool = True
+    """Count anonymous page views per day and path for visitors without a per-visitor event."""
+    ip_mode: Literal["full", "truncated", "hash", "none"] = "truncated"
+    ipv4_prefix: int = Field(default=24, ge=0, le=32)
+    ipv6_prefix: int = Field(default=48, ge=0, le=128)
+    geoip_city_db: Path | None = None
+    geoip_country_db: Path | None = None
+    geoip_asn_db: Path | None = None
+    geoip_isp_db: Path | None = None
+    keep_query: tuple[str, ...] = ()
+    """Query-string keys kept in the stored path (all others dropped)."""
+    static_globs: tuple[str, ...] = (
+        "/static/*", "/assets/*", "/favicon.ico", "/robots.txt", "*.css", "*.js", "*.map", "*.png", "*.jpg",
+        "*.jpeg", "*.gif", "*.svg", "*.webp", "*.ico", "*.woff", "*.woff2", "*.ttf",
+    )
+    exclude_paths: tuple[str, ...] = ()
+    html_only: bool = True
+    """Only HTML responses count as page views."""
+    bots: Literal["flag", "drop"] = "flag"
+    queue_size: int = Field(default=10_000, ge=10, le=10_000_000)
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    flush_interval_ms: int = Field(default=1000, ge=10, le=600_000)
+    full_queue: Literal["drop", "block"] = "drop"
+    block_ms: int = Field(default=5, ge=0, le=1000)
+    ua_cache_size: int = Field(default=4096, ge=0, le=1_000_000)
+    geo_cache_size: int = Field(default=8192, ge=0, le=1_000_000)
+    beacon_per_minute: int = Field(default=60, ge=1, le=10_000)
+    """Rate limit for beacon and pixel hits per visitor (or per IP without one)."""

@@ -1,0 +1,327 @@
+"""The one configuration model, `ConsentConfig`, and its loading from kwargs, TOML and environment.
+
+Every check runs when the model is built, so a bad configuration fails at start-up with one line per
+problem naming the key, never at the first request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import ipaddress
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
+
+from consentkit.banner.settings import BannerConfig
+from consentkit.collect.settings import CollectionConfig
+from consentkit.errors import ConfigError
+
+MAX_CHOICE_DAYS = 395  # 13 months: the longest a choice may be remembered
+CategoryKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+LawfulBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Category(Strict):
+    key: CategoryKey
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=2000)
+    required: bool = False
+    lawful_basis: LawfulBasis = "consent"
+    retention_days: int = Field(default=395, ge=1, le=3650)
+    cookies: tuple[str, ...] = ()
+    """Cookie names or glob patterns (``_ga*``) this category owns."""
+
+
+DEFAULT_CATEGORIES: tuple[Category, ...] = (
+    Category(
+        key="necessary",
+        title="Strictly necessary",
+        description="Needed for the site to work and to remember your privacy choice.",
+        required=True,
+        lawful_basis="legitimate_interest",
+        cookies=("sessionid", "csrftoken", "session"),
+    ),
+    Category(
+        key="preferences",
+        title="Preferences",
+        description="Remember settings such as language or region.",
+        cookies=("lang", "theme"),
+    ),
+    Category(
+        key="analytics",
+        title="Analytics",
+        description="Count visits and see how the site is used: pages, browser, device, approximate location.",
+        retention_days=395,
+        cookies=("_ga", "_ga_*", "_gid", "_pk_*", "_hj*"),
+    ),
+    Category(
+        key="marketing",
+        title="Marketing",
+        description="Measure campaigns and show relevant ads on other sites.",
+        retention_days=90,
+        cookies=("_fbp", "_gcl_*", "IDE", "fr"),
+    ),
+    Category(
+        key="chat",
+        title="Live chat",
+        description="Offer a live-chat button; the chat service sets its own cookies.",
+        retention_days=180,
+        cookies=("__lc*", "crisp-client*", "twk_*", "TawkConnectionTime", "cw_conversation", "ZD-*"),
+    ),
+)
+
+
+class CookieSettings(Strict):
+    choice_name: str = Field(default="ck_consent", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    visitor_name: str = Field(default="ck_vid", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    session_name: str = Field(default="ck_sid", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    domain: str | None = None
+    path: str = "/"
+    secure: bool | Literal["auto"] = "auto"
+    """"auto": Secure on https requests only."""
+    samesite: Literal["lax", "strict", "none"] = "lax"
+    choice_days: int = Field(default=182, ge=1)
+    visitor_days: int = Field(default=395, ge=1)
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    @field_validator("choice_days", "visitor_days")
+    @classmethod
+    def _at_most_13_months(cls, v: int) -> int:
+        if v > MAX_CHOICE_DAYS:
+            raise ValueError(f"{v} days is more than 13 months ({MAX_CHOICE_DAYS} days)")
+        return v
+
+
+class SignalRules(Strict):
+    dnt_denies: tuple[str, ...] | None = None
+    """Categories `DNT: 1` denies; None means every non-required category."""
+    gpc_denies: tuple[str, ...] | None = None
+    """Categories `Sec-GPC: 1` denies; None means every non-required category."""
+    explicit_optin_overrides: bool = False
+    """Let an opt-in given while the signal was present stand (CCPA lets a visitor confirm it)."""
+    gpc_last_update: dt.date = dt.date(2026, 1, 1)
+
+
+class ConsentConfig(BaseSettings):
+    """Everything consentkit needs to know about one site."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CONSENTKIT_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(min_length=1)
+    """The first key signs, all verify: add a new key in front to rotate."""
+    policy_version: str = Field(default="1", pattern=r"^[A-Za-z0-9._\-]{1,32}$")
+    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    default_granted: tuple[str, ...] = ()
+    """Categories in effect for a visitor who has not chosen (besides the required ones)."""
+    cookies: CookieSettings = CookieSettings()
+    signals: SignalRules = SignalRules()
+    prefix: str = Field(default="/_consent", pattern=r"^/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~\-]$")
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    """Extra origins (scheme://host[:port]) allowed to post choices, besides the site itself."""
+    undeclared_cookies: Literal["allow", "block", "report"] = "report"
+    ids_category: str = "analytics"
+    """The category that owns the visitor-id and session-id cookies."""
+    storage_url: str = "sqlite:///consentkit.db"
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    collection: CollectionConfig = CollectionConfig()
+    banner: BannerConfig = BannerConfig()
+
+    @field_validator("secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v.lstrip().startswith("["):
+                try:
+                    return tuple(json.loads(v))
+                except (ValueError, TypeError):
+                    raise ValueError("not a JSON list of keys") from None
+            return tuple(k.strip() for k in v.split(",") if k.strip())
+        return v
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _long_keys(cls, v: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for i, key in enumerate(v):
+            if len(key.get_secret_value().encode()) < 32:
+                raise ValueError(
+                    f"key #{i + 1} is shorter than 32 bytes; "
+                    "make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ConsentConfig:
+        problems = list(_cross_problems(self))
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins so operators can override a committed file or code defaults.
+        return (env_settings, init_settings)
+
+    # Derived values, computed once.
+    @cached_property
+    def category_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.categories)
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.categories if c.required)
+
+    @cached_property
+    def optional(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.categories if not c.required)
+
+    @cached_property
+    def dnt_denies(self) -> frozenset[str]:
+        rule = self.signals.dnt_denies
+        return self.optional if rule is None else frozenset(rule) - self.required
+
+    @cached_property
+    def gpc_denies(self) -> frozenset[str]:
+        rule = self.signals.gpc_denies
+        return self.optional if rule is None else frozenset(rule) - self.required
+
+    @cached_property
+    def signing_keys(self) -> list[str]:
+        return [k.get_secret_value() for k in self.secret_keys]
+
+    def category(self, key: str) -> Category | None:
+        for c in self.categories:
+            if c.key == key:
+                return c
+        return None
+
+    def redacted(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["secret_keys"] = [f"<redacted, {len(k.get_secret_value())} chars>" for k in self.secret_keys]
+        return data
+
+
+def _cross_problems(cfg: ConsentConfig) -> list[str]:
+    keys = [c.key for c in cfg.categories]
+    known = set(keys)
+    problems: list[str] = []
+    for dup in sorted({k for k in keys if keys.count(k) > 1}):
+        problems.append(f"categories: duplicate key {dup!r}")
+    if not cfg.categories:
+        problems.append("categories: at least one category is needed")
+
+    def refs(where: str, values: tuple[str, ...] | None) -> None:
+        for v in values or ():
+            if v not in known:
+                problems.append(f"{where}: unknown category {v!r} (known: {', '.join(keys)})")
+
+    refs("default_granted", cfg.default_granted)
+    refs("signals.dnt_denies", cfg.signals.dnt_denies)
+    refs("signals.gpc_denies", cfg.signals.gpc_denies)
+    refs("ids_category", (cfg.ids_category,))
+    refs("collection.fields", tuple(cfg.collection.fields.values()))
+    for name in (cfg.cookies.choice_name, cfg.cookies.visitor_name, cfg.cookies.session_name):
+        owners = [c.key for c in cfg.categories if any(fnmatch.fnmatchcase(name, p) for p in c.cookies)]
+        if owners:
+            problems.append(f"cookies: {name!r} is consentkit's own cookie but category {owners[0]!r} declares it")
+    for origin in cfg.allowed_origins:
+        if not re.fullmatch(r"https?://[^/\s]+", origin):
+            problems.append(f"allowed_origins: {origin!r} is not of the form scheme://host[:port]")
+    if not re.fullmatch(r"(sqlite:///.+|sqlite://:memory:|postgres(ql)?://.+)", cfg.storage_url):
+        problems.append("storage_url: expected sqlite:///PATH, sqlite://:memory: or postgresql://...")
+    if cfg.cookies.samesite == "none" and cfg.cookies.secure is False:
+        problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
+    return problems
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """consentkit.toml, or a pyproject.toml with [tool.consentkit], in the working directory."""
+    base = start or Path.cwd()
+    for name in ("consentkit.toml", "pyproject.toml"):
+        p = base / name
+        if p.is_file() and (name == "consentkit.toml" or "[tool.consentkit" in p.read_text("utf-8", "replace")):
+            return p
+    return None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("consentkit", {})
+    return data
+
+
+def load_config(
+    source: ConsentConfig | str | os.PathLike[str] | Mapping[str, Any] | None = None, **kwargs: Any
+) -> ConsentConfig:
+    """Build the config from a model, a TOML path, a mapping or kwargs; CONSENTKIT_* env vars win.
+
+    Raises ConfigError listing every problem, each naming its key.
+    """
+    if isinstance(source, ConsentConfig) and not kwargs:
+        return source
+    data: dict[str, Any] = {}
+    if isinstance(source, ConsentConfig):
+        data = source.model_dump()
+        data["secret_keys"] = source.signing_keys
+    elif isinstance(source, (str, os.PathLike)):
+        data = read_toml(Path(source))
+    elif isinstance(source, Mapping):
+        data = dict(source)
+    elif not kwargs:
+        found = find_config_file()
+        if found:
+            data = read_toml(found)
+    data.update(kwargs)
+    try:
+        return ConsentConfig(**data)
+    except ValidationError as exc:
+        raise ConfigError(_all_problems(data, exc)) from None
+    except SettingsError as exc:
+        raise ConfigError([f"environment: {exc} (CONSENTKIT_* values of lists and tables are JSON)"]) from None
+
+
+def _all_problems(data: dict[str, Any], exc: ValidationError) -> list[str]:
+    """Field errors, plus the cross-field problems found by retrying without the failing keys."""
+    problems = ConfigError.from_validation(exc).problems
+    failing = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+    retry = {k: v for k, v in data.items() if k not in failing}
+    if "secret_keys" not in retry:
+        retry["secret_keys"] = ["x" * 32]
+    if failing:
+        try:
+            ConsentConfig(**retry)
+        except ValidationError as again:
+            for p in ConfigError.from_validation(again).problems:
+                if p not in problems and p.split(":", 1)[0].split(".")[0] not in failing:
+                    problems.append(p)
+        except SettingsError:
+            pass
+    return problems

@@ -1,0 +1,43 @@
+"""Parsing of the untrusted `Cookie` request header and of `Set-Cookie` names.
+
+Lenient like browsers: a malformed pair is skipped, never raised about. The header is capped so a
+huge value cannot cost more than a bounded amount of work; parsed results are cached because a
+returning visitor sends the same header on every request.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+MAX_COOKIE_HEADER = 8192
+MAX_COOKIES = 200
+
+
+@lru_cache(maxsize=4096)
+def _parse(header: str) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for chunk in header[:MAX_COOKIE_HEADER].split(";"):
+        name, sep, value = chunk.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        pairs.append((name, value))
+        if len(pairs) >= MAX_COOKIES:
+            break
+    return tuple(pairs)
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Name → value; for a repeated name the first wins, as in browsers' most specific path."""
+    out: dict[str, str] = {}
+    for name, value in _parse(header):
+        out.setdefault(name, value)
+    return out
+
+
+def set_cookie_name(header_value: str) -> str:
+    """The cookie name of one `Set-Cookie` header value ("" when there is none)."""
+    return header_value.partition("=")[0].strip()

@@ -1,0 +1,75 @@
+"""Which category owns a cookie, and the Set-Cookie headers consentkit writes."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+from consentkit.config import ConsentConfig
+from consentkit.lru import LRU
+
+ALWAYS = "\x00consentkit"
+"""Owner of consentkit's own choice cookie: always allowed, it records the choice itself."""
+
+
+class CookieOwners:
+    """Maps a cookie name to the category that owns it (None: undeclared). Globs compiled once."""
+
+    def __init__(self, config: ConsentConfig, cache_size: int = 4096) -> None:
+        c = config.cookies
+        self._exact: dict[str, str] = {c.choice_name: ALWAYS}
+        globs: list[tuple[re.Pattern[str], str]] = []
+        for cat in config.categories:
+            for pattern in cat.cookies:
+                if any(ch in pattern for ch in "*?["):
+                    globs.append((re.compile(fnmatch.translate(pattern)), cat.key))
+                else:
+                    self._exact.setdefault(pattern, cat.key)
+        self._exact[c.visitor_name] = config.ids_category
+        self._exact[c.session_name] = config.ids_category
+        self._globs = tuple(globs)
+        self._cache: LRU[str, str] = LRU(cache_size)
+
+    def owner(self, name: str) -> str | None:
+        hit = self._exact.get(name)
+        if hit is not None:
+            return hit
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached or None
+        found = ""
+        for rx, key in self._globs:
+            if rx.match(name):
+                found = key
+                break
+        self._cache.put(name[:256], found)
+        return found or None
+
+
+@dataclass(frozen=True, slots=True)
+class CookieFlags:
+    path: str
+    domain: str | None
+    samesite: str
+    secure: bool | None
+    """None: decided per request ("auto" — Secure on https)."""
+
+    def render(self, name: str, value: str, max_age: int, https: bool, http_only: bool = True) -> str:
+        parts = [f"{name}={value}", f"Max-Age={max_age}", f"Path={self.path}"]
+        if self.domain:
+            parts.append(f"Domain={self.domain}")
+        if self.secure or (self.secure is None and https) or self.samesite == "none":
+            parts.append("Secure")
+        if http_only:
+            parts.append("HttpOnly")
+        parts.append(f"SameSite={self.samesite.capitalize()}")
+        return "; ".join(parts)
+
+    def expire(self, name: str, https: bool) -> str:
+        return self.render(name, "", 0, https) + "; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def cookie_flags(config: ConsentConfig) -> CookieFlags:
+    c = config.cookies
+    return CookieFlags(c.path, c.domain, c.samesite, None if c.secure == "auto" else bool(c.secure))

@@ -1,0 +1,187 @@
+"""consentkit's own HTTP endpoints, framework-free: a RequestView and body in, a Reply out."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
+from consentkit.consent import Choice, ConsentState, new_id
+from consentkit.http import Reply, RequestView
+from consentkit.ledger import LedgerDraft, shown_hash
+from consentkit.policy import decide
+
+if TYPE_CHECKING:
+    from consentkit.engine import Engine, Exchange
+
+POST_PATHS = ("", "/beacon")
+
+
+def needs_body(engine: Engine, request: RequestView) -> bool:
+    return request.method == "POST" and request.path[len(engine.prefix):] in POST_PATHS
+
+
+def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
+    """Answer a request under the prefix (or /.well-known/gpc.json). Never raises."""
+    req = ex.request
+    if req.path == "/.well-known/gpc.json":
+        return _gpc(engine, req)
+    sub = req.path[len(engine.prefix):]
+    method = "GET" if req.method == "HEAD" else req.method
+    try:
+        if sub == "":
+            if method != "POST":
+                return _not_allowed("POST")
+            return choose(engine, ex, body)
+        if sub == "/state":
+            return state_reply(engine, ex.state) if method == "GET" else _not_allowed("GET")
+        if sub in ("/banner.js", "/banner.css"):
+            if method != "GET":
+                return _not_allowed("GET")
+            from consentkit.banner.assets import asset_reply
+
+            version = next((v for k, v in req.query() if k == "v"), None)
+            found = asset_reply(sub[1:], version, req.header("if-none-match") or None)
+            return found or Reply.error(404, "not found")
+        if engine.collector is not None and sub in ("/beacon", "/pixel.gif"):
+            if sub == "/beacon":
+                return engine.collector.beacon(ex, body) if method == "POST" else _not_allowed("POST")
+            return engine.collector.pixel(ex) if method == "GET" else _not_allowed("GET")
+    except BadBody as exc:
+        return Reply.error(exc.status, str(exc))
+    return Reply.error(404, f"no consentkit endpoint at {req.path[:200]!r}")
+
+
+def _not_allowed(allow: str) -> Reply:
+    reply = Reply.error(405, f"method not allowed; use {allow}")
+    reply.headers.append(("allow", allow))
+    return reply
+
+
+def _gpc(engine: Engine, req: RequestView) -> Reply:
+    if req.method not in ("GET", "HEAD"):
+        return _not_allowed("GET")
+    if not engine.config.gpc_denies:
+        return Reply.error(404, "this site does not honour Global Privacy Control")
+    last = engine.config.signals.gpc_last_update.isoformat()
+    reply = Reply.json({"gpc": True, "lastUpdate": last})
+    reply.headers[1] = ("cache-control", "public, max-age=86400")
+    return reply
+
+
+def state_body(engine: Engine, state: ConsentState) -> dict[str, Any]:
+    body = state.as_dict()
+    body["override_allowed"] = engine.config.signals.explicit_optin_overrides
+    body["categories"] = [
+        {
+            "key": c.key, "title": c.title, "description": c.description, "required": c.required,
+            "lawful_basis": c.lawful_basis, "cookies": list(c.cookies),
+        }
+        for c in engine.config.categories
+    ]
+    return body
+
+
+def state_reply(engine: Engine, state: ConsentState) -> Reply:
+    return Reply.json(state_body(engine, state), headers=[("vary", "Cookie, Sec-GPC, DNT")])
+
+
+def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
+    """Refuse cross-site posts (CSRF): Sec-Fetch-Site, then Origin, then Referer must match the host."""
+    if req.header("sec-fetch-site") == "cross-site":
+        return False
+    host = req.host.lower()
+    origin = req.header("origin")
+    if origin:
+        return origin != "null" and (urlsplit(origin).netloc.lower() == host or origin in allowed)
+    referer = req.header("referer")
+    if referer:
+        parts = urlsplit(referer)
+        return parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed
+    return True  # not a browser: no ambient credentials to abuse
+
+
+def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
+    """Record a choice: ledger first (durable), then the cookie, then the new state."""
+    req = ex.request
+    cfg = engine.config
+    if not same_site(req, cfg.allowed_origins):
+        return Reply.error(403, "cross-site consent changes are refused (Origin/Referer does not match this site)")
+    parsed = parse_choice(req.header("content-type"), body, cfg.category_keys)
+    granted = _granted(engine, parsed)
+    previous = ex.state.choice
+    choice = Choice(
+        previous.consent_id if previous else new_id(), granted, cfg.policy_version, time.time(), ex.state.signals
+    )
+    draft = LedgerDraft(
+        ts=choice.decided_at,
+        consent_id=choice.consent_id,
+        granted=tuple(sorted(granted)),
+        denied=tuple(sorted(cfg.optional - granted)),
+        policy_version=cfg.policy_version,
+        shown_hash=engine_shown_hash(engine, parsed.lang),
+        dnt=ex.state.signals.dnt,
+        gpc=ex.state.signals.gpc,
+        source=parsed.source,
+        ip=_ledger_ip(engine, req),
+        ua_hash=hashlib.sha256(req.header("user-agent")[:2048].encode()).hexdigest()[:32] or None,
+    )
+    try:
+        engine.store.append_ledger(draft)
+    except Exception:  # noqa: BLE001 - the choice is not acknowledged unless it is durable
+        engine_log_failure()
+        return Reply.error(503, "your choice could not be recorded; nothing was changed, please try again")
+    value = engine.codec.encode(choice)
+    choice = engine.codec.decode(value) or choice  # carries the signer's own timestamp
+    eff = decide(choice.granted, ex.state.signals, engine.rules, choice.signals)
+    new_state = ConsentState(eff, ex.state.signals, choice, cfg.policy_version)
+    if cfg.ids_category not in eff.categories:
+        ex.session_id = ex.visitor_id = None
+    https = req.secure
+    cookie = engine.flags.render(cfg.cookies.choice_name, value, cfg.cookies.choice_days * 86400, https)
+    if parsed.form:
+        reply = Reply(303, b"", [("location", safe_next(parsed.next_url)), ("cache-control", "no-store")])
+    else:
+        reply = Reply.json(state_body(engine, new_state))
+    reply.headers = engine.response_headers(ex, [*reply.headers, ("set-cookie", cookie)], eff)
+    return reply
+
+
+def _granted(engine: Engine, parsed: ChoiceRequest) -> frozenset[str]:
+    cfg = engine.config
+    if parsed.action == "accept_all":
+        return cfg.optional
+    if parsed.action == "reject_all":
+        return frozenset()
+    return frozenset(parsed.grant) & cfg.optional
+
+
+def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
+    from consentkit.collect.ip import client_ip, mask_ip
+
+    ip = client_ip(req.client, req.headers, engine.config.trusted_proxies)
+    if ip is None:
+        return None
+    col = engine.config.collection
+    return mask_ip(ip, "truncated", col.ipv4_prefix, col.ipv6_prefix)
+
+
+def engine_shown_hash(engine: Engine, lang: str | None) -> str:
+    cfg = engine.config
+    cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in cfg.categories]
+    texts: object = None
+    try:
+        from consentkit.banner.i18n import texts_for
+
+        texts = texts_for(cfg, lang)
+    except ImportError:
+        pass
+    return shown_hash(cfg.policy_version, cats, texts, lang)
+
+
+def engine_log_failure() -> None:
+    import logging
+
+    logging.getLogger("consentkit").exception("consentkit: could not record a consent choice")

@@ -1,0 +1,95 @@
+"""A small framework-free view of an HTTP request and reply.
+
+The ASGI and WSGI middlewares translate into these; everything else in the core works on them only.
+Header values are decoded as latin-1, which never fails, so garbage bytes cannot raise here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from consentkit.cookieparse import parse_cookie_header
+
+MAX_QUERY = 4096
+
+
+@dataclass(slots=True)
+class RequestView:
+    """What consentkit needs to know about one request."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: Mapping[str, str]
+    """Lower-case names; repeated headers joined with ", " (cookies with "; ")."""
+    client: str | None
+    """The socket peer's address, before any forwarded-header processing."""
+    scheme: str = "http"
+    _cookies: dict[str, str] | None = field(default=None, repr=False)
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name, default)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            self._cookies = parse_cookie_header(self.headers.get("cookie", ""))
+        return self._cookies
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "")
+
+    @property
+    def secure(self) -> bool:
+        return self.scheme in ("https", "wss")
+
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query_string[:MAX_QUERY], keep_blank_values=True)
+
+
+def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in raw:
+        name = k.decode("latin-1").lower()
+        value = v.decode("latin-1")
+        if name in out:
+            out[name] = out[name] + ("; " if name == "cookie" else ", ") + value
+        else:
+            out[name] = value
+    return out
+
+
+def headers_from_environ(environ: Mapping[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            out[key[5:].replace("_", "-").lower()] = str(value)
+    if environ.get("CONTENT_TYPE"):
+        out["content-type"] = str(environ["CONTENT_TYPE"])
+    if environ.get("CONTENT_LENGTH"):
+        out["content-length"] = str(environ["CONTENT_LENGTH"])
+    return out
+
+
+@dataclass(slots=True)
+class Reply:
+    """A response produced by consentkit itself (its endpoints), framework-free."""
+
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Reply:
+        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        hdrs = [("content-type", "application/json"), ("cache-control", "no-store")]
+        return cls(status, body, hdrs + (headers or []))
+
+    @classmethod
+    def error(cls, status: int, message: str, **extra: Any) -> Reply:
+        return cls.json({"error": message, **extra}, status=status)

@@ -1,0 +1,27 @@
+"""Storage engines behind one interface; `open_store` picks one from a URL."""
+
+from __future__ import annotations
+
+from consentkit.storage.base import Store, StoreError
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """`sqlite:///path`, `sqlite://:memory:` or `postgresql://...`; migrations applied unless told not to."""
+    store: Store
+    if url.startswith("sqlite://"):
+        from consentkit.storage.sqlite import SQLiteStore
+
+        rest = url.removeprefix("sqlite://")
+        store = SQLiteStore(":memory:" if rest in (":memory:", "/:memory:") else rest.removeprefix("/"))
+    elif url.startswith(("postgres://", "postgresql://")):
+        from consentkit.storage.postgres import PostgresStore
+
+        store = PostgresStore(url)
+    else:
+        raise StoreError(f"storage_url: unsupported {url!r}; use sqlite:///PATH or postgresql://...")
+    if migrate:
+        store.migrate()
+    return store
+
+
+__all__ = ["Store", "StoreError", "open_store"]

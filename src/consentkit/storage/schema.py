@@ -1,0 +1,61 @@
+"""Table layout shared by the SQLite and PostgreSQL stores, and the versioned migrations."""
+
+from __future__ import annotations
+
+EVENT_FIELDS: tuple[str, ...] = (
+    "ts", "kind", "method", "host", "path", "status", "duration_ms",
+    "referrer_host", "referrer_path", "referrer_class",
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "click_id",
+    "ip", "country", "region", "city", "asn", "isp",
+    "browser", "browser_version", "os", "os_version", "device", "device_brand", "device_model", "is_bot",
+    "language", "visitor_id", "session_id", "consent_id", "policy_version", "basis",
+    "engaged_ms", "scroll", "clicks", "truncated",
+)
+"""Stored and exported event fields; a field not allowed for its request is NULL."""
+
+_INT = {"status", "asn", "engaged_ms", "scroll"}
+_BOOL = {"is_bot", "truncated"}
+_REAL = {"ts", "duration_ms"}
+
+
+def column_type(name: str, dialect: str) -> str:
+    if name in _REAL:
+        return "DOUBLE PRECISION" if dialect == "postgres" else "REAL"
+    if name in _INT:
+        return "BIGINT" if dialect == "postgres" else "INTEGER"
+    if name in _BOOL:
+        return "BOOLEAN" if dialect == "postgres" else "INTEGER"
+    return "TEXT"
+
+
+def migrations(dialect: str) -> list[list[str]]:
+    """Each entry is one schema version: the statements that bring the previous version to it."""
+    pg = dialect == "postgres"
+    serial = "BIGINT GENERATED ALWAYS AS IDENTITY" if pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    real = "DOUBLE PRECISION" if pg else "REAL"
+    blob = "BYTEA" if pg else "BLOB"
+    boolean = "BOOLEAN" if pg else "INTEGER"
+    cols = ",\n  ".join(f"{f} {column_type(f, dialect)}" for f in EVENT_FIELDS)
+    events = (
+        f"CREATE TABLE ck_events (\n  id {serial},\n  {cols}\n)" + (" PARTITION BY RANGE (ts)" if pg else "")
+    )
+    v1 = [
+        f"""CREATE TABLE ck_ledger (
+          seq BIGINT PRIMARY KEY, ts {real} NOT NULL, consent_id TEXT NOT NULL, granted TEXT NOT NULL,
+          denied TEXT NOT NULL, policy_version TEXT NOT NULL, shown_hash TEXT NOT NULL,
+          dnt {boolean} NOT NULL, gpc {boolean} NOT NULL, source TEXT NOT NULL, ip TEXT, ua_hash TEXT,
+          pii_digest TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+        "CREATE INDEX ck_ledger_consent ON ck_ledger (consent_id)",
+        events,
+        "CREATE INDEX ck_events_ts ON ck_events (ts)",
+        "CREATE INDEX ck_events_visitor ON ck_events (visitor_id, ts)",
+        "CREATE INDEX ck_events_consent ON ck_events (consent_id, ts)",
+        """CREATE TABLE ck_counts (day TEXT NOT NULL, metric TEXT NOT NULL, key TEXT NOT NULL,
+          count BIGINT NOT NULL, PRIMARY KEY (day, metric, key))""",
+        f"""CREATE TABLE ck_tombstones (id {serial}, subject TEXT NOT NULL, erased_at {real} NOT NULL,
+          events_removed BIGINT NOT NULL, ledger_redacted BIGINT NOT NULL, consent_ids TEXT NOT NULL)""",
+        f"CREATE TABLE ck_salts (created_at {real} PRIMARY KEY, salt {blob} NOT NULL)",
+    ]
+    if pg:
+        v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
+    return [v1]

@@ -1,0 +1,153 @@
+"""The background writer: requests hand events to a bounded queue and never wait on storage."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from consentkit.storage.base import Store
+
+log = logging.getLogger("consentkit.writer")
+
+
+class Writer:
+    """Batches events and counters into the store from one daemon thread per process.
+
+    A full queue drops the newest event and counts it (or waits at most `block_ms` first), so memory
+    never grows without bound. A failing store loses the batch (counted, logged) and is retried with
+    the next one; pages are never affected.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        queue_size: int = 10_000,
+        batch_size: int = 500,
+        interval_s: float = 1.0,
+        full_queue: str = "drop",
+        block_ms: int = 5,
+    ) -> None:
+        self.store = store
+        self.queue_size = queue_size
+        self.batch_size = batch_size
+        self.interval_s = interval_s
+        self.block_s = block_ms / 1000 if full_queue == "block" else 0.0
+        self._events: deque[dict[str, Any]] = deque()
+        self._counts: dict[tuple[str, str, str], int] = {}
+        self._counts_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._start_lock = threading.Lock()
+        self.written = 0
+        self.dropped = 0
+        self.failures = 0
+        self._last_warning = 0.0
+
+    # -- producer side (hot path) -----------------------------------------------------------------
+    def submit(self, event: dict[str, Any]) -> bool:
+        if self._pid != os.getpid():
+            self.start()
+        if len(self._events) >= self.queue_size:
+            deadline = time.monotonic() + self.block_s
+            while len(self._events) >= self.queue_size and time.monotonic() < deadline:
+                self._wake.set()
+                time.sleep(0.0005)
+            if len(self._events) >= self.queue_size:
+                self.dropped += 1
+                return False
+        self._events.append(event)
+        if len(self._events) >= self.batch_size:
+            self._wake.set()
+        return True
+
+    def count(self, day: str, metric: str, key: str, n: int = 1) -> None:
+        if self._pid != os.getpid():
+            self.start()
+        k = (day, metric, key)
+        with self._counts_lock:
+            self._counts[k] = self._counts.get(k, 0) + n
+
+    @property
+    def pending(self) -> int:
+        return len(self._events)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start (or, after a fork, restart) the thread; called lazily by the first submit."""
+        with self._start_lock:
+            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+                return
+            if self._pid != os.getpid():
+                self._events.clear()  # a forked child must not write its parent's queue twice
+                self._counts = {}
+            self._pid = os.getpid()
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="consentkit-writer", daemon=True)
+            self._thread.start()
+            atexit.register(self.stop)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Flush everything queued and stop the thread."""
+        self._stop.set()
+        self._wake.set()
+        t = self._thread
+        if t is not None and t.is_alive() and t is not threading.current_thread():
+            t.join(timeout)
+        self.flush()
+
+    def flush(self) -> None:
+        while self._events:
+            self._write_batch()
+        self._write_counts()
+
+    # -- consumer side ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+            while len(self._events) >= self.batch_size:
+                self._write_batch()
+            self.flush()
+
+    def _write_batch(self) -> None:
+        batch: list[dict[str, Any]] = []
+        pop = self._events.popleft
+        try:
+            for _ in range(self.batch_size):
+                batch.append(pop())
+        except IndexError:
+            pass
+        if not batch:
+            return
+        try:
+            self.store.write_events(batch)
+            self.written += len(batch)
+        except Exception as exc:  # noqa: BLE001 - a broken store must never take the site down
+            self.failures += 1
+            self.dropped += len(batch)
+            self._warn(f"dropped {len(batch)} events: store failed: {exc}")
+
+    def _write_counts(self) -> None:
+        with self._counts_lock:
+            counts, self._counts = self._counts, {}
+        if not counts:
+            return
+        try:
+            self.store.add_counts(counts)
+        except Exception as exc:  # noqa: BLE001
+            self.failures += 1
+            self._warn(f"dropped {len(counts)} counters: store failed: {exc}")
+
+    def _warn(self, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last_warning > 10:  # one warning per 10 s, not one per batch
+            self._last_warning = now
+            log.warning("consentkit: %s", message)

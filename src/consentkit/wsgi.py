@@ -1,0 +1,114 @@
+"""The WSGI middleware: translation between WSGI and the core; the app's iterable is closed properly."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from consentkit import endpoints
+from consentkit.config import ConsentConfig
+from consentkit.engine import Engine, Exchange
+from consentkit.http import Reply, RequestView, headers_from_environ
+
+log = logging.getLogger("consentkit")
+StartResponse = Callable[..., Any]
+_REASONS = {200: "OK", 204: "No Content", 303: "See Other", 304: "Not Modified", 400: "Bad Request",
+            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
+            415: "Unsupported Media Type", 429: "Too Many Requests", 503: "Service Unavailable"}
+
+
+class WSGIConsentMiddleware:
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], config: ConsentConfig | str | os.PathLike[str] | None = None,
+        *, engine: Engine | None = None,
+    ) -> None:
+        self.app = app
+        self.engine = engine or Engine(config if not isinstance(config, os.PathLike) else str(config))
+        self.engine.start()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        engine = self.engine
+        path = environ.get("PATH_INFO", "") or "/"
+        # PEP 3333 hands PATH_INFO over as latin-1-decoded bytes; keep it as such, like ASGI's raw path.
+        request = RequestView(
+            environ.get("REQUEST_METHOD", "GET"),
+            path,
+            environ.get("QUERY_STRING", ""),
+            headers_from_environ(environ),
+            environ.get("REMOTE_ADDR") or None,
+            environ.get("wsgi.url_scheme", "http"),
+        )
+        ex = engine.begin(request)
+        environ["consentkit"] = ex.state
+        if engine.is_own_path(path):
+            return self._endpoint(ex, environ, start_response)
+
+        seen: dict[str, Any] = {"status": 0, "ctype": ""}
+
+        def start_wrapper(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen["status"] = int(status[:3]) if status[:3].isdigit() else 0
+            try:
+                headers = engine.response_headers(ex, list(headers))
+            except Exception:
+                log.exception("consentkit: response processing failed")
+            for k, v in headers:
+                if k.lower() == "content-type":
+                    seen["ctype"] = v
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        result = self.app(environ, start_wrapper)
+        return _Closing(result, lambda: engine.finish(ex, seen["status"], seen["ctype"]))
+
+    def _endpoint(self, ex: Exchange, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        engine = self.engine
+        body = b""
+        if endpoints.needs_body(engine, ex.request):
+            got = _read_body(environ, engine.config.max_body_bytes)
+            if got is None:
+                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
+                return _reply(start_response, too_big)
+            body = got
+        reply = endpoints.handle(engine, ex, body)
+        return _reply(start_response, reply, head=ex.request.method == "HEAD")
+
+
+def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
+    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    if declared.isdigit():
+        if int(declared) > limit:
+            return None
+        return bytes(stream.read(int(declared)))
+    data = bytes(stream.read(limit + 1))  # chunked or unknown length: read at most one byte too many
+    return None if len(data) > limit else data
+
+
+def _reply(start_response: StartResponse, reply: Reply, head: bool = False) -> list[bytes]:
+    headers = list(reply.headers)
+    if not any(k.lower() == "content-length" for k, _ in headers):
+        headers.append(("content-length", str(len(reply.body))))
+    start_response(f"{reply.status} {_REASONS.get(reply.status, 'OK')}", headers)
+    return [] if head else [reply.body]
+
+
+class _Closing:
+    """Wraps the app's iterable: passes it through, closes it, then runs `after` exactly once."""
+
+    def __init__(self, inner: Iterable[bytes], after: Callable[[], None]) -> None:
+        self._inner = inner
+        self._after = after
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._inner)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._inner, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._after()

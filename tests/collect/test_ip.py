@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consentkit.collect.ip import (
+    HASH_HEX_CHARS,
+    KEEP_PREVIOUS_FOR,
+    MAX_HOPS,
+    ROTATE_AFTER,
+    DailySalt,
+    MemorySaltStore,
+    client_ip,
+    mask_ip,
+)
+
+TRUSTED = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8")]
+HOUR = 3600.0
+
+
+@pytest.mark.parametrize(
+    ("peer", "headers", "expected"),
+    [
+        # an untrusted peer is the visitor, whatever it claims
+        ("203.0.113.9", {"x-forwarded-for": "1.2.3.4"}, "203.0.113.9"),
+        ("203.0.113.9", {"forwarded": "for=1.2.3.4"}, "203.0.113.9"),
+        # the rightmost untrusted hop wins, never the spoofable leftmost one
+        ("10.0.0.1", {"x-forwarded-for": "6.6.6.6, 1.2.3.4, 10.0.0.2"}, "1.2.3.4"),
+        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4"}, "1.2.3.4"),
+        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4:5678"}, "1.2.3.4"),
+        ("10.0.0.1", {"x-forwarded-for": "[2001:db8::1]:443"}, "2001:db8::1"),
+        ("10.0.0.1", {"x-forwarded-for": "2001:DB8:0::1"}, "2001:db8::1"),
+        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4, , "}, "1.2.3.4"),
+        # garbage stops the walk at the nearest trusted hop
+        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4, garbage, 10.0.0.2"}, "10.0.0.2"),
+        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4, garbage"}, "10.0.0.1"),
+        ("10.0.0.1", {"x-forwarded-for": "unknown"}, "10.0.0.1"),
+        # no header: the trusted peer itself
+        ("10.0.0.1", {}, "10.0.0.1"),
+        # RFC 7239
+        ("10.0.0.1", {"forwarded": "for=192.0.2.60;proto=http;by=203.0.113.43"}, "192.0.2.60"),
+        ("10.0.0.1", {"forwarded": 'For="[2001:db8:cafe::17]:4711"'}, "2001:db8:cafe::17"),
+        ("10.0.0.1", {"forwarded": 'for="192.0.2.43:47011"'}, "192.0.2.43"),
+        ("10.0.0.1", {"forwarded": "for=6.6.6.6, for=192.0.2.43, for=10.9.9.9"}, "192.0.2.43"),
+        ("10.0.0.1", {"forwarded": "for=6.6.6.6, for=unknown"}, "10.0.0.1"),
+        ("10.0.0.1", {"forwarded": "for=6.6.6.6, for=_hidden, for=10.9.9.9"}, "10.9.9.9"),
+        ("10.0.0.1", {"forwarded": "for=6.6.6.6, proto=https"}, "10.0.0.1"),
+        ("10.0.0.1", {"forwarded": 'for="6.6.6.6, for=1.2.3.4'}, "10.0.0.1"),
+        # Forwarded is preferred; without any for= X-Forwarded-For is used
+        ("10.0.0.1", {"forwarded": "for=1.2.3.4", "x-forwarded-for": "5.6.7.8"}, "1.2.3.4"),
+        ("10.0.0.1", {"forwarded": "proto=https", "x-forwarded-for": "5.6.7.8"}, "5.6.7.8"),
+        # normalisation
+        ("::ffff:10.0.0.1", {"x-forwarded-for": "::ffff:1.2.3.4"}, "1.2.3.4"),
+        ("fd00::1", {"x-forwarded-for": "fe80::1%eth0"}, "fe80::1"),
+        ("fe80::1%eth0", {}, "fe80::1"),
+        # unusable peer
+        (None, {"x-forwarded-for": "1.2.3.4"}, None),
+        ("not-an-ip", {"x-forwarded-for": "1.2.3.4"}, None),
+        ("", {}, None),
+    ],
+)
+def test_client_ip(peer: str | None, headers: dict[str, str], expected: str | None) -> None:
+    assert client_ip(peer, headers, TRUSTED) == expected
+
+
+def test_client_ip_caps_hops() -> None:
+    proxies = [f"10.0.0.{i}" for i in range(1, MAX_HOPS + 5)]
+    chain = ", ".join(["1.2.3.4", *proxies])
+    farthest_walked = proxies[-MAX_HOPS]
+    assert client_ip("10.0.0.250", {"x-forwarded-for": chain}, TRUSTED) == farthest_walked
+
+
+def test_client_ip_keeps_the_right_end_of_an_overlong_header() -> None:
+    header = "9.9.9.9, " * 1000 + "1.2.3.4"
+    assert client_ip("10.0.0.1", {"x-forwarded-for": header}, TRUSTED) == "1.2.3.4"
+
+
+def test_client_ip_nothing_trusted() -> None:
+    assert client_ip("10.0.0.1", {"x-forwarded-for": "1.2.3.4"}, []) == "10.0.0.1"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    peer=st.one_of(st.none(), st.text(max_size=80), st.ip_addresses().map(str)),
+    xff=st.text(max_size=300),
+    forwarded=st.text(max_size=300),
+)
+def test_client_ip_never_raises_and_returns_an_address(peer: str | None, xff: str, forwarded: str) -> None:
+    headers = {"x-forwarded-for": xff, "forwarded": forwarded}
+    found = client_ip(peer, headers, TRUSTED)
+    if found is not None:
+        assert str(ipaddress.ip_address(found)) == found
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    spoofed=st.lists(st.ip_addresses().map(str), max_size=5),
+    visitor=st.ip_addresses(v=4).filter(lambda a: a not in TRUSTED[0]),
+    proxies=st.lists(st.integers(1, 254).map(lambda i: f"10.1.1.{i}"), max_size=5),
+)
+def test_client_ip_ignores_everything_left_of_the_visitor(
+    spoofed: list[str], visitor: ipaddress.IPv4Address, proxies: list[str]
+) -> None:
+    header = ", ".join([*spoofed, str(visitor), *proxies])
+    assert client_ip("10.0.0.1", {"x-forwarded-for": header}, TRUSTED) == str(visitor)
+
+
+@pytest.mark.parametrize(
+    ("ip", "mode", "expected"),
+    [
+        ("81.2.69.142", "full", "81.2.69.142"),
+        ("81.2.69.142", "truncated", "81.2.69.0"),
+        ("2001:db8:1:2:3::1", "truncated", "2001:db8:1::"),
+        ("::ffff:81.2.69.142", "truncated", "81.2.69.0"),
+        ("::ffff:81.2.69.142", "full", "81.2.69.142"),
+        ("2001:0DB8::0001", "full", "2001:db8::1"),
+        ("81.2.69.142", "none", None),
+        ("garbage", "full", None),
+        ("garbage", "truncated", None),
+    ],
+)
+def test_mask_ip(ip: str, mode: str, expected: str | None) -> None:
+    assert mask_ip(ip, mode, salt=b"s") == expected  # type: ignore[arg-type]
+
+
+def test_mask_ip_hash_is_keyed_and_canonical() -> None:
+    first = mask_ip("81.2.69.142", "hash", salt=b"one")
+    assert first is not None and len(first) == HASH_HEX_CHARS
+    int(first, 16)
+    assert mask_ip("::ffff:81.2.69.142", "hash", salt=b"one") == first
+    assert mask_ip("81.2.69.142", "hash", salt=b"two") != first
+    assert mask_ip("81.2.69.143", "hash", salt=b"one") != first
+
+
+def test_mask_ip_rejects_configuration_mistakes() -> None:
+    with pytest.raises(ValueError, match="salt"):
+        mask_ip("81.2.69.142", "hash")
+    with pytest.raises(ValueError):
+        mask_ip("81.2.69.142", "truncated", v4_prefix=33)
+    with pytest.raises(ValueError):
+        mask_ip("81.2.69.142", "scramble")  # type: ignore[arg-type]
+
+
+def test_mask_ip_custom_prefixes() -> None:
+    assert mask_ip("81.2.69.142", "truncated", v4_prefix=16) == "81.2.0.0"
+    assert mask_ip("2001:db8:1:2::1", "truncated", v6_prefix=32) == "2001:db8::"
+
+
+@settings(max_examples=200, deadline=None)
+@given(addr=st.ip_addresses(), v4_prefix=st.integers(0, 32), v6_prefix=st.integers(0, 128))
+def test_truncated_ip_lies_within_the_original_network(
+    addr: ipaddress.IPv4Address | ipaddress.IPv6Address, v4_prefix: int, v6_prefix: int
+) -> None:
+    masked = mask_ip(str(addr), "truncated", v4_prefix, v6_prefix)
+    assert masked is not None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    prefix = v4_prefix if addr.version == 4 else v6_prefix
+    network = ipaddress.ip_network((addr, prefix), strict=False)
+    assert ipaddress.ip_address(masked) == network.network_address
+    assert addr in network
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=100), mode=st.sampled_from(["full", "truncated", "hash", "none"]))
+def test_mask_ip_never_raises_on_text(text: str, mode: str) -> None:
+    masked = mask_ip(text, mode, salt=b"s")  # type: ignore[arg-type]
+    if mode == "none":
+        assert masked is None
+    elif masked is not None and mode != "hash":
+        ipaddress.ip_address(masked)
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_daily_salt_is_random_and_stable_within_a_day() -> None:
+    clock = Clock()
+    store = MemorySaltStore()
+    salt = DailySalt(store, clock)
+    first = salt.current()
+    assert len(first) == 32
+    clock.now += ROTATE_AFTER - 1
+    assert salt.current() == first
+    other_store = MemorySaltStore()
+    assert DailySalt(other_store, Clock()).current() != first
+
+
+def test_daily_salt_rotates_and_deletes_old_salts() -> None:
+    clock = Clock()
+    start = clock.now
+    store = MemorySaltStore()
+    salt = DailySalt(store, clock)
+    day0 = salt.current()
+    clock.now = start + ROTATE_AFTER
+    day1 = salt.current()
+    assert day1 != day0
+    assert {s for _, s in store.load_salts()} == {day0, day1}
+    clock.now = start + 2 * ROTATE_AFTER
+    day2 = salt.current()
+    # day0 stopped being current one day ago: still kept
+    assert {s for _, s in store.load_salts()} == {day0, day1, day2}
+    clock.now = start + ROTATE_AFTER + KEEP_PREVIOUS_FOR
+    day3 = salt.current()
+    # day0 stopped being current 48 h ago: gone; day1 stopped 24 h ago: kept
+    assert {s for _, s in store.load_salts()} == {day1, day2, day3}
+    assert len({day0, day1, day2, day3}) == 4
+
+
+def test_daily_salt_after_an_idle_gap() -> None:
+    clock = Clock()
+    store = MemorySaltStore()
+    salt = DailySalt(store, clock)
+    old = salt.current()
+    clock.now += ROTATE_AFTER + KEEP_PREVIOUS_FOR + 1
+    new = salt.current()
+    assert new != old
+    assert [s for _, s in store.load_salts()] == [new]
+
+
+def test_daily_salt_instances_share_one_store() -> None:
+    clock = Clock()
+    store = MemorySaltStore()
+    first, second = DailySalt(store, clock), DailySalt(store, clock)
+    assert first.current() == second.current()
+    clock.now += ROTATE_AFTER + 1
+    rotated = second.current()
+    assert first.current() == rotated
+    assert len(store.load_salts()) == 2
+
+
+def test_daily_salt_processes_rotating_at_once_agree() -> None:
+    store = MemorySaltStore()
+    store.add_salt(1000.0, b"a" * 32)
+    store.add_salt(1000.5, b"b" * 32)
+    assert DailySalt(store, Clock(1001.0)).current() == b"a" * 32
+    assert DailySalt(store, Clock(1000.0 + ROTATE_AFTER - 1)).current() == b"a" * 32
+    # when "a" expires its twin "b" does not take over for the half second it has left
+    later = DailySalt(store, Clock(1000.0 + ROTATE_AFTER + 0.25)).current()
+    assert later not in (b"a" * 32, b"b" * 32)
+
+
+def test_daily_salt_reads_the_store_only_when_due() -> None:
+    class CountingStore(MemorySaltStore):
+        loads = 0
+
+        def load_salts(self) -> list[tuple[float, bytes]]:
+            self.loads += 1
+            return super().load_salts()
+
+    clock = Clock()
+    store = CountingStore()
+    salt = DailySalt(store, clock)
+    salt.current()
+    loads = store.loads
+    for _ in range(100):
+        clock.now += HOUR / 10
+        salt.current()
+    assert store.loads == loads

@@ -1,0 +1,129 @@
+"""Shared fixtures: one small site served through the ASGI and the WSGI middleware alike."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from consentkit import ConsentConfig, ConsentMiddleware, WSGIConsentMiddleware
+from consentkit.engine import Engine
+
+SECRET = "k" * 40
+ORIGIN = {"origin": "http://testserver"}
+
+
+def make_config(tmp_path: Path, **overrides: Any) -> ConsentConfig:
+    data: dict[str, Any] = {"secret_keys": [SECRET], "storage_url": f"sqlite:///{tmp_path / 'ck.db'}"}
+    data.update(overrides)
+    return ConsentConfig(**data)
+
+
+def _state_json(state: Any) -> dict[str, Any]:
+    return {
+        "effective": sorted(state.effective),
+        "choice_made": state.choice_made,
+        "consent_id": state.consent_id,
+        "signals": state.signals.as_dict(),
+        "analytics": state.allows("analytics"),
+    }
+
+
+def _set_cookies(names: str) -> list[tuple[str, str]]:
+    return [("set-cookie", f"{n}=1; Path=/") for n in names.split(",") if n]
+
+
+def asgi_site() -> Starlette:
+    async def page(request: Request) -> Response:
+        resp = HTMLResponse("<html><body><p>hello</p></body></html>")
+        for k, v in _set_cookies(request.query_params.get("set", "")):
+            resp.headers.append(k, v)
+        return resp
+
+    async def whoami(request: Request) -> Response:
+        return JSONResponse(_state_json(request.scope["consentkit"]))
+
+    async def data(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def stream(request: Request) -> Response:
+        async def gen() -> Any:
+            for i in range(3):
+                yield f"<p>{i}</p>".encode()
+
+        return StreamingResponse(gen(), media_type="text/html")
+
+    routes = [Route("/", page), Route("/whoami", whoami), Route("/data", data), Route("/stream", stream)]
+    return Starlette(routes=routes)
+
+
+class WSGISite:
+    """The same routes as `asgi_site`, as a plain WSGI app that records whether it was closed."""
+
+    def __init__(self) -> None:
+        self.closed = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ["PATH_INFO"]
+        query = dict(p.split("=", 1) for p in environ.get("QUERY_STRING", "").split("&") if "=" in p)
+        site = self
+        if path == "/whoami":
+            body = json.dumps(_state_json(environ["consentkit"])).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        if path == "/data":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'{"ok": true}']
+
+        class Body:
+            def __iter__(self) -> Iterator[bytes]:
+                yield b"<html><body><p>hello</p></body></html>"
+
+            def close(self) -> None:
+                site.closed += 1
+
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *_set_cookies(query.get("set", ""))])
+        return Body()
+
+
+@pytest.fixture(params=["asgi", "wsgi"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def site(kind: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """`site(**config)` → (client, engine); the client speaks to the ASGI or the WSGI middleware."""
+    made: list[tuple[Any, Engine]] = []
+
+    def build(**overrides: Any) -> tuple[httpx.Client, Engine]:
+        cfg = make_config(tmp_path, **overrides)
+        client: httpx.Client
+        if kind == "asgi":
+            mw = ConsentMiddleware(asgi_site(), config=cfg)
+            client = TestClient(mw)
+            engine = mw.engine
+        else:
+            wmw = WSGIConsentMiddleware(WSGISite(), config=cfg)
+            client = httpx.Client(transport=httpx.WSGITransport(app=wmw), base_url="http://testserver")
+            engine = wmw.engine
+        made.append((client, engine))
+        return client, engine
+
+    yield build
+    for client, engine in made:
+        client.close()
+        engine.close()
+
+
+def choose(client: httpx.Client, body: dict[str, Any]) -> httpx.Response:
+    return client.post("/_consent", json=body, headers=ORIGIN)

@@ -1,0 +1,117 @@
+"""Hypothesis: no header, cookie, body or forwarded value may raise into the host app."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consentkit import ConsentMiddleware, WSGIConsentMiddleware
+from consentkit.bodies import BadBody, parse_choice, safe_next
+from consentkit.cookieparse import parse_cookie_header
+from consentkit.signals import read_signals
+
+from conftest import WSGISite, asgi_site, make_config
+
+header_values = st.binary(max_size=300)
+names = st.sampled_from([b"cookie", b"dnt", b"sec-gpc", b"x-forwarded-for", b"forwarded", b"origin", b"referer",
+                         b"user-agent", b"accept-language", b"content-type", b"host", b"content-length"])
+CATS = ("necessary", "analytics", "marketing")
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=400))
+def test_cookie_header_parser_never_raises_and_keeps_names_clean(header: str) -> None:
+    parsed = parse_cookie_header(header)
+    assert len(parsed) <= 200
+    for name in parsed:
+        assert name and name == name.strip() and ";" not in name and "=" not in name
+
+
+def test_cookie_header_parser_examples() -> None:
+    assert parse_cookie_header('a=1; b="two"; c; =x; a=3') == {"a": "1", "b": "two"}
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.sampled_from(["dnt", "sec-gpc"]), st.text(max_size=20)))
+def test_signals_only_exact_one_counts(headers: dict[str, str]) -> None:
+    s = read_signals(headers)
+    assert s.dnt == (headers.get("dnt", "").strip() == "1")
+    assert s.gpc == (headers.get("sec-gpc", "").strip() == "1")
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain", "", "x/y"]),
+       st.binary(max_size=200) | st.from_regex(rb'\{"grant": \[("[a-z]{1,9}",? ?)*\]\}', fullmatch=True))
+def test_choice_body_parser_raises_only_bad_body_and_never_grants_unknown(ctype: str, body: bytes) -> None:
+    try:
+        parsed = parse_choice(ctype, body, CATS)
+    except BadBody as exc:
+        assert exc.status in (400, 415) and str(exc)
+    else:
+        assert set(parsed.grant) <= set(CATS)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=100))
+def test_safe_next_never_leaves_the_site(url: str) -> None:
+    out = safe_next(url)
+    assert out.startswith("/") and not out.startswith("//") and "\\" not in out
+
+
+def _scope(headers: list[tuple[bytes, bytes]], path: str, method: str) -> dict[str, Any]:
+    return {"type": "http", "method": method, "path": path, "query_string": b"a=%ff&utm_source=\xff",
+            "headers": headers, "client": ("10.0.0.1", 1234), "scheme": "http", "http_version": "1.1",
+            "root_path": "", "raw_path": path.encode()}
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("untrusted")
+    cfg = make_config(tmp, trusted_proxies=["10.0.0.0/8"])
+    asgi = ConsentMiddleware(asgi_site(), config=cfg)
+    wsgi = WSGIConsentMiddleware(WSGISite(), config=cfg)
+    yield asgi, wsgi
+    asgi.engine.close()
+    wsgi.engine.close()
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.lists(st.tuples(names, header_values), max_size=8), st.sampled_from(["/", "/whoami", "/_consent",
+       "/_consent/state", "/_consent/beacon", "/_consent/pixel.gif"]), st.sampled_from(["GET", "POST", "HEAD"]),
+       st.binary(max_size=300))
+def test_garbage_never_raises_or_500s_on_either_path(
+    apps: Any, headers: list[tuple[bytes, bytes]], path: str, method: str, body: bytes
+) -> None:
+    asgi, wsgi = apps
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(asgi(_scope(headers, path, method), receive, send))
+    status = sent[0]["status"]
+    assert status < 500
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "a=%ff", "REMOTE_ADDR": "10.0.0.1",
+        "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "SERVER_NAME": "x", "SERVER_PORT": "80",
+    }
+    for k, v in headers:
+        key = k.decode().upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = v.decode("latin-1")
+    got: list[str] = []
+    result = wsgi(environ, lambda s, h, e=None: got.append(s))
+    b"".join(result)
+    if hasattr(result, "close"):
+        result.close()
+    assert int(got[0][:3]) < 500
+
+
