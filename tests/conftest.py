@@ -106,11 +106,12 @@ def site(kind: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
     made: list[tuple[Any, Engine]] = []
 
     def build(**overrides: Any) -> tuple[httpx.Client, Engine]:
+        overrides.setdefault("storage_url", f"sqlite:///{tmp_path / f'ck{len(made)}.db'}")
         cfg = make_config(tmp_path, **overrides)
         client: httpx.Client
         if kind == "asgi":
             mw = ConsentMiddleware(asgi_site(), config=cfg)
-            client = TestClient(mw)
+            client = TestClient(mw, client=("127.0.0.1", 50000))
             engine = mw.engine
         else:
             wmw = WSGIConsentMiddleware(WSGISite(), config=cfg)

@@ -31,7 +31,7 @@ LawfulBasis = Literal["consent", "legitimate_interest", "contract", "legal_oblig
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Category(Strict):
@@ -119,7 +119,8 @@ class ConsentConfig(BaseSettings):
     """Everything consentkit needs to know about one site."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CONSENTKIT_", env_nested_delimiter="__", extra="forbid", frozen=True
+        env_prefix="CONSENTKIT_", env_nested_delimiter="__", extra="forbid", frozen=True,
+        use_attribute_docstrings=True,
     )
 
     secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(min_length=1)

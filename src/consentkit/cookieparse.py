@@ -13,7 +13,6 @@ MAX_COOKIE_HEADER = 8192
 MAX_COOKIES = 200
 
 
-@lru_cache(maxsize=4096)
 def _parse(header: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for chunk in header[:MAX_COOKIE_HEADER].split(";"):
@@ -30,12 +29,21 @@ def _parse(header: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def parse_cookie_header(header: str) -> dict[str, str]:
-    """Name → value; for a repeated name the first wins, as in browsers' most specific path."""
+@lru_cache(maxsize=4096)
+def _parse_dict(header: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in _parse(header):
         out.setdefault(name, value)
     return out
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Name → value; for a repeated name the first wins, as in browsers' most specific path.
+
+    The dict is shared between requests carrying the same header (a returning visitor sends the
+    same one every time): treat it as read-only.
+    """
+    return _parse_dict(header) if header else {}
 
 
 def set_cookie_name(header_value: str) -> str:

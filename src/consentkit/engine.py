@@ -18,7 +18,7 @@ from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
 from consentkit.http import RequestView
-from consentkit.policy import Effective, Rules, decide
+from consentkit.policy import Effective, Rules, decide_cached
 from consentkit.signals import read_signals
 from consentkit.storage import Store, open_store
 from consentkit.storage.writer import Writer
@@ -81,7 +81,7 @@ class Engine:
         signals = read_signals(request.headers)
         cookies = request.cookies
         choice = self.codec.decode(cookies.get(self._choice_cookie, ""))
-        eff = decide(
+        eff = decide_cached(
             choice.granted if choice else None, signals, self.rules, choice.signals if choice else None
         )
         state = ConsentState(eff, signals, choice, self.config.policy_version)

@@ -27,6 +27,23 @@ class Effective:
     """Categories the visitor granted that a signal now denies; the site may ask again."""
 
 
+def decide_cached(
+    granted: frozenset[str] | None, signals: Signals, rules: Rules, choice_signals: Signals | None = None
+) -> Effective:
+    """`decide`, memoised: the inputs take few distinct values on a site."""
+    key = (granted, signals, rules, choice_signals)
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = decide(granted, signals, rules, choice_signals)
+        if len(_MEMO) >= 4096:
+            _MEMO.clear()
+        _MEMO[key] = hit
+    return hit
+
+
+_MEMO: dict[tuple[object, ...], Effective] = {}
+
+
 def decide(
     granted: frozenset[str] | None, signals: Signals, rules: Rules, choice_signals: Signals | None = None
 ) -> Effective:

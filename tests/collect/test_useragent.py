@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consentkit.collect import useragent
-from consentkit.collect.bots import BOT_PATTERNS, is_known_bot
+from consentkit.collect.bots import BOT_NAMES, BOT_PATTERNS, is_known_bot
 from consentkit.collect.useragent import (
     DEVICE_CLASSES,
     MAX_USER_AGENT,
@@ -195,12 +195,32 @@ def test_browsers_are_not_bots(ua: str) -> None:
     assert not parse_user_agent(ua).is_bot
 
 
-def test_bot_patterns_are_unique_and_compile() -> None:
+def test_bot_patterns_are_unique_and_each_one_matches() -> None:
     import re
 
     assert len(BOT_PATTERNS) == len(set(BOT_PATTERNS))
-    for pattern in BOT_PATTERNS:
-        re.compile(pattern)
+    for name in BOT_NAMES:
+        assert re.compile(re.escape(name)).search(name)
+        assert is_known_bot(f"Mozilla/5.0 ({name.upper()} 1.0)"), name
+
+
+@pytest.mark.parametrize(
+    ("ua", "bot"),
+    [
+        ("Mozilla/5.0 (Linux; Android 11; CUBOT X50)", False),
+        ("MyRobot/1.0", True),
+        ("SomeBot", True),
+        ("botanist-browser", False),
+        ("curl/8.0", True),
+        ("mycurl/8.0", False),
+        ("Ruby", True),
+        ("rubyist-reader", False),
+        ("Java/17.0.1", True),
+        ("Mozilla/5.0 (compatible; Thing/1.0; +https://thing.example/about)", True),
+    ],
+)
+def test_bot_pattern_boundaries(ua: str, bot: bool) -> None:
+    assert is_known_bot(ua) is bot
 
 
 @settings(max_examples=200, deadline=None)

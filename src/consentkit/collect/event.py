@@ -1,7 +1,8 @@
 """Building one stored event from a request — only the field groups whose category is in effect.
 
 Each group is computed only when allowed: a user agent is not parsed, an IP not looked up, when
-their category is not in effect for this request.
+their category is not in effect for this request. What repeats across requests (the network part
+of an address, a referrer) is cached, bounded.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from urllib.parse import urlencode
 
 from consentkit.collect.ip import client_ip, mask_ip
 from consentkit.collect.language import primary_language
-from consentkit.collect.referrer import parse_campaign, parse_referrer
+from consentkit.collect.referrer import Campaign, ReferrerInfo, parse_campaign, parse_referrer
 from consentkit.collect.useragent import parse_user_agent
+from consentkit.lru import LRU
 
 if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
     from consentkit.engine import Exchange
 
 MAX_PATH = 1024
+_NO_CAMPAIGN: dict[str, Any] = dict.fromkeys(
+    ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "click_id")
+)
 
 
 def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -> tuple[str, bool]:
@@ -30,13 +35,79 @@ def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -
     return (full[:MAX_PATH], True) if len(full) > MAX_PATH else (full, False)
 
 
+class Enricher:
+    """Bounded caches over the per-group parsers, keyed by exactly the inputs each depends on."""
+
+    def __init__(self, col: Collector, size: int = 8192) -> None:
+        self.col = col
+        self._net: LRU[tuple[Any, ...], dict[str, Any]] = LRU(size)
+        self._ref: LRU[tuple[str, str, bool], ReferrerInfo] = LRU(size)
+
+    def visitor(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
+        """Fields from the user agent, language and address: the same on every request of a visitor."""
+        h = ex.request.headers
+        salt = self.col.salt() if "ip" in allowed else None
+        key = (
+            allowed, h.get("user-agent"), h.get("accept-language"), ex.request.client, h.get("x-forwarded-for"),
+            h.get("forwarded"), salt,
+        )
+        hit = self._net.get(key)
+        if hit is None:
+            hit = self._visitor(ex, allowed, salt)
+            self._net.put(key, hit)
+        return hit
+
+    def _visitor(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
+        headers = ex.request.headers
+        out: dict[str, Any] = {}
+        if "browser" in allowed or "os" in allowed or "device" in allowed:
+            ua = parse_user_agent(headers.get("user-agent", ""))
+            out["truncated"] = ua.truncated
+            if "browser" in allowed:
+                out.update(browser=ua.browser, browser_version=ua.browser_version)
+            if "os" in allowed:
+                out.update(os=ua.os, os_version=ua.os_version)
+            if "device" in allowed:
+                out.update(
+                    device=ua.device, device_brand=ua.device_brand, device_model=ua.device_model, is_bot=ua.is_bot
+                )
+        if "language" in allowed:
+            out["language"] = primary_language(headers.get("accept-language", ""))
+        if "ip" in allowed or "geo" in allowed or "isp" in allowed:
+            out.update(self._network(ex, allowed, salt))
+        return out
+
+    def _network(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
+        col = self.col
+        want_ip, want_geo, want_isp = "ip" in allowed, "geo" in allowed, "isp" in allowed
+        out: dict[str, Any] = {}
+        ip = client_ip(ex.request.client, ex.request.headers, col.trusted)
+        if ip is not None:
+            if want_ip:
+                out["ip"] = mask_ip(ip, col.ip_mode, col.v4_prefix, col.v6_prefix, salt)
+            if col.geo is not None and (want_geo or want_isp):
+                geo = col.geo.lookup(ip, want_location=want_geo, want_network=want_isp)
+                if want_geo:
+                    out.update(country=geo.country, region=geo.region, city=geo.city)
+                if want_isp:
+                    out.update(asn=geo.asn, isp=geo.isp)
+        return out
+
+    def referrer(self, raw: str, host: str, campaign: bool) -> ReferrerInfo:
+        key = (raw[:2048], host, campaign)
+        hit = self._ref.get(key)
+        if hit is None:
+            hit = parse_referrer(raw, host, campaign)
+            self._ref.put(key, hit)
+        return hit
+
+
 def build_event(
     col: Collector, ex: Exchange, allowed: frozenset[str], kind: str, referrer: str | None = None, **base: Any
 ) -> dict[str, Any]:
     """`allowed`: the field groups in effect. `base`: path, status etc. already decided by the caller."""
     req = ex.request
     state = ex.state
-    eff = state._effective.categories
     ev: dict[str, Any] = {
         "ts": time.time(),
         "kind": kind,
@@ -44,47 +115,36 @@ def build_event(
         "host": req.host[:255].lower() or None,
         "consent_id": state.consent_id,
         "policy_version": state.policy_version,
-        "basis": ",".join(sorted(eff)),
+        "basis": col.basis(state._effective.categories),
         **base,
     }
     truncated = bool(base.get("truncated"))
     headers = req.headers
-    if "referrer" in allowed or "utm" in allowed:
-        campaign = parse_campaign(req.query()) if "utm" in allowed else None
-        if "utm" in allowed and campaign is not None:
+    campaign: Campaign | None = None
+    if "utm" in allowed:
+        if req.query_string:
+            campaign = parse_campaign(req.query())
             ev.update(
                 utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
                 utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
             )
-        if "referrer" in allowed:
-            raw = referrer if referrer is not None else headers.get("referer", "")
-            ref = parse_referrer(raw, req.host, bool(campaign and campaign.any))
+        else:
+            ev.update(_NO_CAMPAIGN)
+    if "referrer" in allowed:
+        raw = referrer if referrer is not None else headers.get("referer", "")
+        if raw:
+            has_campaign = bool(campaign and campaign.any) if campaign is not None else (
+                bool(req.query_string) and parse_campaign(req.query()).any
+            )
+            ref = col.enrich.referrer(raw, req.host, has_campaign)
             ev.update(referrer_host=ref.host, referrer_path=ref.path, referrer_class=ref.klass)
             truncated |= ref.truncated
-    if "browser" in allowed or "os" in allowed or "device" in allowed:
-        ua = parse_user_agent(headers.get("user-agent", ""))
-        truncated |= ua.truncated
-        if "browser" in allowed:
-            ev.update(browser=ua.browser, browser_version=ua.browser_version)
-        if "os" in allowed:
-            ev.update(os=ua.os, os_version=ua.os_version)
-        if "device" in allowed:
-            ev.update(
-                device=ua.device, device_brand=ua.device_brand, device_model=ua.device_model, is_bot=ua.is_bot
-            )
-    if "language" in allowed:
-        ev["language"] = primary_language(headers.get("accept-language", ""))
-    if "ip" in allowed or "geo" in allowed or "isp" in allowed:
-        ip = client_ip(req.client, headers, col.trusted)
-        if ip is not None:
-            if "ip" in allowed:
-                ev["ip"] = mask_ip(ip, col.ip_mode, col.v4_prefix, col.v6_prefix, col.salt())
-            if col.geo is not None and ("geo" in allowed or "isp" in allowed):
-                geo = col.geo.lookup(ip, want_location="geo" in allowed, want_network="isp" in allowed)
-                if "geo" in allowed:
-                    ev.update(country=geo.country, region=geo.region, city=geo.city)
-                if "isp" in allowed:
-                    ev.update(asn=geo.asn, isp=geo.isp)
+        else:
+            ev["referrer_class"] = "direct"
+    profile = col.enrich.visitor(ex, allowed)
+    if profile:
+        truncated |= profile.get("truncated", False)
+        ev.update(profile)
     if "visitor_id" in allowed:
         ev["visitor_id"] = ex.visitor_id
     if "session_id" in allowed:

@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Literal, Protocol
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -34,7 +35,9 @@ _FORWARDED_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[^",;]+|[,;]')
 _QUOTED_PAIR = re.compile(r"\\(.)")
 
 
+@lru_cache(maxsize=4096)
 def _parse_ip(text: str) -> IPAddress | None:
+    """Cached: proxies and returning visitors send the same few addresses over and over."""
     if ":" in text:
         text = text.partition("%")[0]
     try:
@@ -162,7 +165,11 @@ def mask_ip(
         if addr is None:
             return None
         prefix = v4_prefix if addr.version == 4 else v6_prefix
-        return str(ipaddress.ip_network((addr, prefix), strict=False).network_address)
+        bits = addr.max_prefixlen
+        if not 0 <= prefix <= bits:
+            raise ValueError(f"prefix {prefix} outside 0..{bits}")
+        host_bits = bits - prefix
+        return str(type(addr)(int(addr) >> host_bits << host_bits))
     if mode == "hash":
         if salt is None:
             raise ValueError("mask_ip(mode='hash') needs a salt")

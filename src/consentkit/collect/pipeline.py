@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
 from consentkit.clock import today
-from consentkit.collect.event import build_event, clicks_json, stored_path
+from consentkit.collect.event import Enricher, build_event, clicks_json, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt, client_ip
 from consentkit.collect.paths import GlobSet, is_prefetch
@@ -56,6 +56,16 @@ class Collector:
             except GeoDatabaseError as exc:
                 raise ConfigError([f"collection.geoip_*: {exc}"]) from None
         self._allowed_cache: dict[frozenset[str], frozenset[str]] = {}
+        self._basis_cache: dict[frozenset[str], str] = {}
+        self.enrich = Enricher(self, col.geo_cache_size)
+
+    def basis(self, effective: frozenset[str]) -> str:
+        hit = self._basis_cache.get(effective)
+        if hit is None:
+            hit = ",".join(sorted(effective))
+            if len(self._basis_cache) < 256:
+                self._basis_cache[effective] = hit
+        return hit
 
     def salt(self) -> bytes | None:
         return self._salt.current() if self._salt is not None else None

@@ -12,6 +12,21 @@ FIELDS = (
 )
 
 
+GROUP_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ip": ("ip",),
+    "geo": ("country", "region", "city"),
+    "isp": ("asn", "isp"),
+    "browser": ("browser", "browser_version"),
+    "os": ("os", "os_version"),
+    "device": ("device", "device_brand", "device_model", "is_bot"),
+    "language": ("language",),
+    "referrer": ("referrer_host", "referrer_path", "referrer_class"),
+    "utm": ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "click_id"),
+    "visitor_id": ("visitor_id",),
+    "session_id": ("session_id",),
+}
+"""The stored event columns each field group fills."""
+
 FieldGroup = Literal[
     "ip", "geo", "isp", "browser", "os", "device", "language", "referrer", "utm", "visitor_id", "session_id"
 ]
@@ -22,7 +37,7 @@ def _default_fields() -> dict[FieldGroup, str]:
 
 
 class CollectionConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     enabled: bool = True
     fields: dict[FieldGroup, str] = Field(default_factory=_default_fields)

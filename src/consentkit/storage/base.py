@@ -51,8 +51,8 @@ class Store(ABC):
         steps = migrations(self.dialect)
         with self.connection() as conn:
             cur = conn.cursor()
+            self._lock_schema(cur)  # before the first CREATE: concurrent CREATE IF NOT EXISTS can collide
             cur.execute("CREATE TABLE IF NOT EXISTS ck_schema (version INTEGER NOT NULL)")
-            self._lock_schema(cur)
             cur.execute("SELECT MAX(version) FROM ck_schema")
             row = cur.fetchone()
             version = int(row[0]) if row and row[0] is not None else 0

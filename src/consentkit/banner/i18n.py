@@ -1,0 +1,152 @@
+"""Banner texts: the shipped locales, the site's overrides, and picking the visitor's language.
+
+Locales are flat JSON files (``locales/<lang>.json``, text key → string), one per language, so a
+translator edits one file without touching code. English defines the set of keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from consentkit.banner.settings import BannerConfig
+    from consentkit.config import Category, ConsentConfig
+
+RTL = frozenset({"ar", "he", "fa", "ur"})
+LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+MAX_ACCEPT_LANGUAGE = 1024
+MAX_LANGUAGE_RANGES = 32
+
+
+@cache
+def shipped_languages() -> tuple[str, ...]:
+    """The languages with a locale file in the package, sorted."""
+    folder = files("consentkit.banner").joinpath("locales")
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json")))
+
+
+@cache
+def shipped_texts(lang: str) -> dict[str, str]:
+    """One shipped locale; KeyError if it is not shipped."""
+    if lang not in shipped_languages():
+        raise KeyError(lang)
+    raw = files("consentkit.banner").joinpath("locales", f"{lang}.json").read_text("utf-8")
+    data = json.loads(raw)
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(f"locales/{lang}.json must be a flat object of strings")
+    return data
+
+
+def text_keys() -> frozenset[str]:
+    return frozenset(shipped_texts("en"))
+
+
+def placeholders(text: str) -> frozenset[str]:
+    return frozenset(PLACEHOLDER.findall(text))
+
+
+def normalize_tag(tag: str) -> str | None:
+    """`pt_BR` / `PT-br` → `pt-br`; None if it does not look like a language tag."""
+    t = tag.strip().replace("_", "-").lower()
+    return t if LANG_TAG.match(t) else None
+
+
+def primary(tag: str) -> str:
+    return tag.split("-", 1)[0]
+
+
+def direction(lang: str) -> str:
+    return "rtl" if primary(lang.lower()) in RTL else "ltr"
+
+
+def parse_accept_language(header: str) -> list[str]:
+    """The language tags of an Accept-Language header, most preferred first.
+
+    Malformed ranges, `*`, and ranges with q=0 are skipped; equal weights keep header order.
+    """
+    ranges: list[tuple[float, int, str]] = []
+    for i, item in enumerate(header[:MAX_ACCEPT_LANGUAGE].split(",")[:MAX_LANGUAGE_RANGES]):
+        tag, *params = item.split(";")
+        norm = normalize_tag(tag)
+        if norm is None:
+            continue
+        q = 1.0
+        for p in params:
+            name, _, value = p.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = -1.0
+        if not (0.0 < q <= 1.0) or math.isnan(q):
+            continue
+        ranges.append((-q, i, norm))
+    return [tag for _, _, tag in sorted(ranges)]
+
+
+def available_languages(banner: BannerConfig) -> frozenset[str]:
+    return frozenset(shipped_languages()) | frozenset(banner.texts)
+
+
+def match_language(tag: str, available: frozenset[str]) -> str | None:
+    """The available language for `tag`: the tag itself, else its primary subtag."""
+    norm = normalize_tag(tag)
+    if norm is None:
+        return None
+    if norm in available:
+        return norm
+    prim = primary(norm)
+    return prim if prim in available else None
+
+
+def pick_language(banner: BannerConfig, lang: str | None = None, accept_language: str = "") -> str:
+    """The page's `lang` if we have texts for it, else the best Accept-Language match, else the default."""
+    available = available_languages(banner)
+    candidates = ([lang] if lang else []) + parse_accept_language(accept_language or "")
+    for tag in candidates:
+        found = match_language(tag, available)
+        if found is not None:
+            return found
+    return banner.default_language
+
+
+def texts(banner: BannerConfig, lang: str) -> dict[str, str]:
+    """Every text key for `lang` (an available language): English, then the locale, then overrides."""
+    out = dict(shipped_texts("en"))
+    prim = primary(lang)
+    for layer in (prim, lang) if prim != lang else (lang,):
+        if layer in shipped_languages():
+            out.update(shipped_texts(layer))
+        out.update(banner.texts.get(layer, {}))
+    return out
+
+
+def category_text(banner: BannerConfig, lang: str, category: Category) -> tuple[str, str]:
+    """(title, description) of a category in `lang`, falling back to the configured ones."""
+    for layer in (lang, primary(lang)):
+        found = banner.category_texts.get(layer, {}).get(category.key)
+        if found is not None:
+            return found.title, found.description
+    return category.title, category.description
+
+
+def texts_for(config: ConsentConfig, lang: str | None) -> dict[str, str]:
+    """Everything the banner shows in the language `lang` resolves to, category texts included.
+
+    Used to fingerprint what a visitor was shown when they chose.
+    """
+    banner = config.banner
+    picked = pick_language(banner, lang)
+    out = texts(banner, picked)
+    for cat in config.categories:
+        title, description = category_text(banner, picked, cat)
+        out[f"category.{cat.key}.title"] = title
+        out[f"category.{cat.key}.description"] = description
+    out["lang"] = picked
+    return out

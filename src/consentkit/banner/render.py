@@ -1,0 +1,253 @@
+"""Server-rendered banner HTML: works without JavaScript, enhanced by banner.js when it loads.
+
+Every configured or translated text goes through `html.escape`; page data for the script is a JSON
+block with `<`, `>` and `&` escaped, so no configuration value can open or close a tag.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from consentkit.banner import i18n
+from consentkit.banner.assets import asset_url
+from consentkit.bodies import safe_next
+from consentkit.config import Category, ConsentConfig
+from consentkit.consent import ConsentState
+
+_COLOR_VARS = {
+    "background": "bg", "text": "fg", "accent": "ac", "accent_text": "at", "border": "bd", "focus": "fo",
+}
+_JS_TEXTS = ("saved", "save_error", "embed_text", "embed_load")
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def script_json(data: Any) -> str:
+    """JSON safe inside a <script> element: no `<`, `>` or `&` can end the element or start a comment."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return (
+        raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+def _nonce(nonce: str | None) -> str:
+    return f' nonce="{_e(nonce)}"' if nonce else ""
+
+
+def assets_html(config: ConsentConfig, *, nonce: str | None = None) -> str:
+    """The stylesheet and the deferred script, with versioned URLs; put it in <head>."""
+    if not config.banner.enabled:
+        return ""
+    css = _e(asset_url(config.prefix, "banner.css"))
+    js = _e(asset_url(config.prefix, "banner.js"))
+    return f'<link rel="stylesheet" href="{css}"><script defer src="{js}"{_nonce(nonce)}></script>'
+
+
+def consent_mode_state(config: ConsentConfig, effective: frozenset[str]) -> dict[str, str]:
+    """Google Consent Mode values: a type is granted only when all its categories are in effect."""
+    return {
+        kind: "granted" if all(c in effective for c in cats) else "denied"
+        for kind, cats in sorted(config.banner.consent_mode.items())
+    }
+
+
+def consent_default_html(config: ConsentConfig, state: ConsentState, *, nonce: str | None = None) -> str:
+    """The inline `gtag('consent','default',…)` call; must come before any tag that reads consent."""
+    if not config.banner.consent_mode:
+        return ""
+    values: dict[str, Any] = consent_mode_state(config, state.effective)
+    values["wait_for_update"] = config.banner.consent_mode_wait_ms
+    return (
+        f"<script{_nonce(nonce)}>window.dataLayer=window.dataLayer||[];"
+        "window.gtag=window.gtag||function(){window.dataLayer.push(arguments)};"
+        f'window.gtag("consent","default",{script_json(values)});</script>'
+    )
+
+
+def _state_data(config: ConsentConfig, state: ConsentState) -> dict[str, Any]:
+    data = state.as_dict()
+    data["override_allowed"] = config.signals.explicit_optin_overrides
+    data["categories"] = [
+        {"key": c.key, "title": c.title, "description": c.description, "required": c.required,
+         "lawful_basis": c.lawful_basis, "cookies": list(c.cookies)}
+        for c in config.categories
+    ]
+    return data
+
+
+def _page_config(config: ConsentConfig, state: ConsentState, lang: str, texts: dict[str, str]) -> str:
+    banner = config.banner
+    colors = {f"l-{_COLOR_VARS[k]}": v for k, v in banner.colors.model_dump(exclude_none=True).items()}
+    colors |= {f"d-{_COLOR_VARS[k]}": v for k, v in banner.dark_colors.model_dump(exclude_none=True).items()}
+    data = {
+        "prefix": config.prefix,
+        "lang": lang,
+        "measure": config.ids_category,
+        "state": _state_data(config, state),
+        "gtag": {k: list(v) for k, v in banner.consent_mode.items()} or None,
+        "colors": colors,
+        "texts": {k: texts[k] for k in _JS_TEXTS},
+        "titles": {c.key: i18n.category_text(banner, lang, c)[0] for c in config.categories},
+    }
+    return f'<script type="application/json" id="consentkit-config">{script_json(data)}</script>'
+
+
+def _signal_notice(config: ConsentConfig, state: ConsentState, texts: dict[str, str]) -> str:
+    if not state.denied_by_signal:
+        return ""
+    lines = []
+    if state.signals.gpc and config.gpc_denies:
+        lines.append(texts["gpc_notice"])
+    if state.signals.dnt and config.dnt_denies:
+        lines.append(texts["dnt_notice"])
+    if config.signals.explicit_optin_overrides:
+        lines.append(texts["signal_override"])
+    return f'<p class="ck-signal">{_e(" ".join(lines))}</p>' if lines else ""
+
+
+def _buttons(texts: dict[str, str], *, first: str = "", last: str = "") -> str:
+    """The equal-weight choices: same element, same class, same size."""
+    out = [first] + [
+        f'<button type="submit" class="ck-btn" name="action" value="{a}">{_e(texts[a])}</button>'
+        for a in ("accept_all", "reject_all")
+    ] + [last]
+    return f'<div class="ck-actions">{"".join(out)}</div>'
+
+
+def _hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{_e(name)}" value="{_e(value)}">'
+
+
+def _first_layer(
+    config: ConsentConfig, state: ConsentState, texts: dict[str, str], lang: str, nxt: str, notice: str
+) -> str:
+    banner = config.banner
+    modal = banner.layout == "modal"
+    wrap_cls = "ck-wrap ck-l1 ck-modal" if modal else "ck-wrap ck-l1"
+    aria_modal = ' aria-modal="true"' if modal else ""
+    hidden = " hidden" if state.choice_made else ""
+    # "Choose" submits the GET form below: without JavaScript it reloads this page at #ck-l2.
+    choose = f'<button type="submit" class="ck-btn" form="ck-go">{_e(texts["choose"])}</button>'
+    logo = f'<img class="ck-logo" src="{_e(banner.logo_url)}" alt="">' if banner.logo_url else ""
+    privacy = ""
+    if banner.privacy_url:
+        privacy = f' <a href="{_e(banner.privacy_url)}">{_e(texts["privacy_policy"])}</a>'
+    parts = urlsplit(nxt)
+    go_inputs = "".join(_hidden(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)[:32])
+    return (
+        f'<div id="ck-l1" class="{wrap_cls}"{hidden}>'
+        f'<div class="ck-panel" role="dialog"{aria_modal} tabindex="-1"'
+        ' aria-labelledby="ck-l1-title" aria-describedby="ck-l1-desc">'
+        f'{logo}<h2 id="ck-l1-title" class="ck-title">{_e(texts["title"])}</h2>'
+        f'<p id="ck-l1-desc">{_e(texts["intro"])}{privacy}</p>{notice}'
+        f'<form method="post" action="{_e(config.prefix)}" class="ck-form">'
+        f'{_hidden("next", nxt)}{_hidden("lang", lang)}{_buttons(texts, last=choose)}</form>'
+        f'<form id="ck-go" method="get" action="{_e(parts.path or "/")}#ck-l2">{go_inputs}</form>'
+        "</div></div>"
+    )
+
+
+def _category(
+    config: ConsentConfig, state: ConsentState, cat: Category, texts: dict[str, str], lang: str
+) -> str:
+    title, description = i18n.category_text(config.banner, lang, cat)
+    cid = f"ck-c-{cat.key}"
+    checked = disabled = False
+    note = extra = ""
+    if cat.required:
+        checked = disabled = True
+        note = texts["always_on"]
+        extra = _hidden("grant", cat.key)
+    elif cat.key in state.denied_by_signal and not config.signals.explicit_optin_overrides:
+        disabled = True
+        note = texts["off_by_signal"]
+    else:
+        checked = state.choice_made and cat.key in state.granted
+    described = f"ck-d-{cat.key}"
+    note_html = f'<span class="ck-small">{_e(note)}</span>' if note else ""
+    cookies = ""
+    if cat.cookies:
+        names = ", ".join(f"<code>{_e(c)}</code>" for c in cat.cookies)
+        cookies = f'<p class="ck-small">{_e(texts["cookies"])} {names}</p>'
+    return (
+        f'<li class="ck-cat"><div class="ck-row">'
+        f'<input type="checkbox" class="ck-sw" id="{cid}" name="grant" value="{_e(cat.key)}"'
+        f' aria-describedby="{described}"{" checked" if checked else ""}{" disabled" if disabled else ""}>'
+        f'<label for="{cid}" class="ck-label">{_e(title)}</label>'
+        f'{note_html}{extra}</div>'
+        f'<p id="{described}">{_e(description)}</p>{cookies}</li>'
+    )
+
+
+def _second_layer(
+    config: ConsentConfig, state: ConsentState, texts: dict[str, str], lang: str, nxt: str, notice: str
+) -> str:
+    cats = "".join(_category(config, state, c, texts, lang) for c in config.categories)
+    save = f'<button type="submit" class="ck-btn" name="action" value="choose">{_e(texts["save"])}</button>'
+    return (
+        '<div id="ck-l2" class="ck-wrap ck-l2 ck-modal">'
+        '<div class="ck-panel" role="dialog" aria-modal="true" tabindex="-1"'
+        ' aria-labelledby="ck-l2-title" aria-describedby="ck-l2-desc">'
+        f'<h2 id="ck-l2-title" class="ck-title">{_e(texts["settings_title"])}</h2>'
+        f'<p id="ck-l2-desc">{_e(texts["settings_intro"])}</p>{notice}'
+        f'<form method="post" action="{_e(config.prefix)}" class="ck-form">'
+        f'{_hidden("next", nxt)}{_hidden("lang", lang)}<ul class="ck-cats">{cats}</ul>'
+        f'{_buttons(texts, first=save)}'
+        f'<a href="#" class="ck-back">{_e(texts["back"])}</a></form>'
+        "</div></div>"
+    )
+
+
+def _settings_button(config: ConsentConfig, state: ConsentState, texts: dict[str, str]) -> str:
+    mode = config.banner.settings_button
+    if mode == "none":
+        return ""
+    cls = "ck-fab" if mode == "floating" else "ck-open-link"
+    hidden = "" if state.choice_made or mode == "link" else " hidden"
+    return f'<a href="#ck-l2" class="{cls}" data-consentkit-open{hidden}>{_e(texts["settings_button"])}</a>'
+
+
+def banner_html(
+    config: ConsentConfig,
+    state: ConsentState,
+    *,
+    lang: str | None = None,
+    accept_language: str = "",
+    nonce: str | None = None,
+    next_url: str = "/",
+    pixel: bool = False,
+    gtag_default: bool = True,
+) -> str:
+    """The banner for one page; put it first in <body>, before any other script.
+
+    `lang` is the page's language, `accept_language` the request header, `nonce` the page's CSP
+    nonce, `next_url` the current path (and query) the no-JavaScript forms return to, `pixel` adds a
+    <noscript> counting pixel. Set `gtag_default=False` if `consent_default_html` is already in <head>.
+    """
+    banner = config.banner
+    if not banner.enabled:
+        return ""
+    picked = i18n.pick_language(banner, lang, accept_language)
+    texts = i18n.texts(banner, picked)
+    nxt = safe_next(next_url.split("#", 1)[0])
+    notice = _signal_notice(config, state, texts)
+    out = [
+        consent_default_html(config, state, nonce=nonce) if gtag_default else "",
+        _page_config(config, state, picked, texts),
+        f'<div id="consentkit-banner" class="ck ck-{banner.layout}" lang="{_e(picked)}"'
+        f' dir="{i18n.direction(picked)}">',
+        _second_layer(config, state, texts, picked, nxt, notice),
+        _first_layer(config, state, texts, picked, nxt, notice),
+        _settings_button(config, state, texts),
+        '<p class="ck-sr" role="status" aria-live="polite"></p></div>',
+    ]
+    if pixel:
+        src = f"{config.prefix}/pixel.gif?p={quote(urlsplit(nxt).path, safe='/')}"
+        out.append(f'<noscript><img src="{_e(src)}" alt="" width="1" height="1"></noscript>')
+    return "".join(out)

@@ -1,0 +1,239 @@
+/* consentkit banner: progressive enhancement of the server-rendered banner, script/embed gating,
+   Consent Mode updates, the consentkit JS API and consented measurement. No eval, no inline handlers. */
+(function () {
+  'use strict';
+  var d = document, w = window, de = d.documentElement;
+  var root = d.getElementById('consentkit-banner'), cfgEl = d.getElementById('consentkit-config');
+  if (!root || !cfgEl || (w.consentkit && w.consentkit.get)) return;
+  var C = JSON.parse(cfgEl.textContent), S = C.state, T = C.texts;
+  var l1 = d.getElementById('ck-l1'), l2 = d.getElementById('ck-l2');
+  var status = root.querySelector('[role=status]');
+  var FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]):not([type=hidden]),select,textarea,[tabindex="0"]';
+  var open = null, prev = null, busy = false;
+
+  function has(c) { return S.effective.indexOf(c) >= 0; }
+  function cats(el) { return (el.getAttribute('data-consent') || '').split(/\s+/).filter(Boolean); }
+  function copy() { return JSON.parse(JSON.stringify(S)); }
+  function emit(name, detail) { d.dispatchEvent(new CustomEvent('consentkit:' + name, { detail: detail })); }
+  function panel(layer) { return layer.querySelector('[role=dialog]'); }
+  function modal(layer) { return layer && layer.classList.contains('ck-modal'); }
+  function say(text) { status.textContent = ''; setTimeout(function () { status.textContent = text; }, 50); }
+  function shown(el) { return el.getClientRects().length > 0; }
+  function fabs(show) {
+    [].forEach.call(d.querySelectorAll('.ck-fab'), function (b) { b.hidden = !show; });
+  }
+
+  // Layers: focus goes in when one opens and back where it was when the last one closes.
+  function focusIn(layer) { open = layer; panel(layer).focus(); }
+  function restore() {
+    open = null;
+    fabs(true);
+    if (prev && prev !== d.body && d.contains(prev) && shown(prev)) prev.focus();
+    else if (root.contains(d.activeElement)) d.activeElement.blur();
+    prev = null;
+  }
+  function openSettings() {
+    if (open === l2) return;
+    if (!open) prev = d.activeElement;
+    sync();
+    l1.hidden = true;
+    l2.classList.add('ck-open');
+    focusIn(l2);
+  }
+  function closeSettings() {
+    l2.classList.remove('ck-open');
+    if (!S.choice_made) { l1.hidden = false; focusIn(l1); l1.querySelector('[form=ck-go]').focus(); } else restore();
+  }
+  function closeAll() {
+    var was = open;
+    l2.classList.remove('ck-open');
+    l1.hidden = true;
+    fabs(true);
+    if (was) restore();
+  }
+
+  function sync() {
+    [].forEach.call(l2.querySelectorAll('input.ck-sw:not([disabled])'), function (i) {
+      i.checked = S.choice_made && S.granted.indexOf(i.value) >= 0;
+    });
+  }
+
+  // Talking to the server: the reply is the new state.
+  function send(body) {
+    body.source = 'banner';
+    body.lang = C.lang;
+    busy = true;
+    return fetch(C.prefix, {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      if (!r.ok) throw new Error('consentkit: HTTP ' + r.status);
+      return r.json();
+    }).then(function (s) {
+      busy = false;
+      apply(s);
+      closeAll();
+      say(T.saved);
+      return copy();
+    }, function (e) { busy = false; say(T.save_error); throw e; });
+  }
+
+  function apply(s) {
+    var before = S.effective;
+    S = s;
+    var gone = before.filter(function (c) { return !has(c); });
+    sync();
+    gate();
+    update();
+    if (has(C.measure)) measure();
+    emit('change', copy());
+    if (gone.length) emit('withdraw', { categories: gone, state: copy() });
+  }
+
+  function update() {
+    if (!C.gtag || typeof w.gtag !== 'function') return;
+    var m = {};
+    for (var k in C.gtag) m[k] = C.gtag[k].every(has) ? 'granted' : 'denied';
+    w.gtag('consent', 'update', m);
+  }
+
+  // Gating: <script type="text/plain" data-consent> and [data-consent][data-src] embeds.
+  function gate() {
+    [].forEach.call(d.querySelectorAll('[data-consent]'), function (el) {
+      if (el.ckDone || root.contains(el)) return;
+      var ok = cats(el).every(has);
+      if (el.tagName === 'SCRIPT') {
+        if (ok && el.type === 'text/plain') runScript(el);
+      } else if (el.hasAttribute('data-src')) {
+        if (ok) load(el); else if (!el.ckPh) placeholder(el);
+      }
+    });
+  }
+  function runScript(el) {
+    var s = d.createElement('script'), src = el.getAttribute('data-src') || el.getAttribute('src');
+    [].forEach.call(el.attributes, function (a) {
+      if (!/^(type|src|nonce|data-src|data-consent|data-type)$/.test(a.name)) s.setAttribute(a.name, a.value);
+    });
+    if (el.getAttribute('data-type')) s.type = el.getAttribute('data-type');
+    s.nonce = el.nonce || el.getAttribute('nonce') || '';
+    if (src) { s.src = src; if (!el.hasAttribute('async')) s.async = false; } else s.text = el.text;
+    el.ckDone = true;
+    el.parentNode.insertBefore(s, el.nextSibling);
+  }
+  function load(el) {
+    el.ckDone = true;
+    el.setAttribute('src', el.getAttribute('data-src'));
+    el.classList.remove('ck-hide');
+    if (el.ckPh) { el.ckPh.remove(); el.ckPh = null; }
+  }
+  function placeholder(el) {
+    var need = cats(el), box = d.createElement('div'), p = d.createElement('p'), b = d.createElement('button');
+    var names = need.map(function (c) { return C.titles[c] || c; }).join(', ');
+    box.className = 'ck-embed';
+    p.textContent = T.embed_text.replace('{category}', names);
+    b.type = 'button';
+    b.className = 'ck-btn';
+    b.textContent = T.embed_load;
+    b.addEventListener('click', function () {
+      api.set(S.effective.concat(need)).then(function () { if (el.ckDone) el.focus(); }, function () {});
+    });
+    box.appendChild(p);
+    box.appendChild(b);
+    el.parentNode.insertBefore(box, el);
+    el.classList.add('ck-hide');
+    el.ckPh = box;
+  }
+
+  // Measurement, only while the measuring category is in effect: engaged time, scroll depth, outbound clicks.
+  var M = null;
+  function engaged() { return d.visibilityState === 'visible' && d.hasFocus(); }
+  function tick() {
+    var now = Date.now();
+    if (M.since) M.ms += now - M.since;
+    M.since = engaged() ? now : 0;
+  }
+  function scrolled() {
+    var h = de.scrollHeight || 1, pct = Math.round(Math.min(1, (w.scrollY + w.innerHeight) / h) * 100);
+    if (pct > M.scroll) M.scroll = pct;
+  }
+  function beacon() {
+    tick();
+    if (!has(C.measure) || (M.sent && !M.ms && !M.clicks.length)) return;
+    var body = JSON.stringify({ path: location.pathname, engaged_ms: M.ms, scroll: M.scroll, clicks: M.clicks });
+    var url = C.prefix + '/beacon', ok = false;
+    try { ok = navigator.sendBeacon(url, new Blob([body], { type: 'application/json' })); } catch (e) { ok = false; }
+    if (!ok) {
+      fetch(url, { method: 'POST', keepalive: true, credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' }, body: body }).catch(function () {});
+    }
+    M.sent = true;
+    M.ms = 0;
+    M.clicks = [];
+  }
+  function measure() {
+    if (M) return;
+    M = { ms: 0, since: 0, scroll: 0, clicks: [], sent: false };
+    tick();
+    scrolled();
+    w.addEventListener('focus', tick);
+    w.addEventListener('blur', tick);
+    w.addEventListener('scroll', scrolled, { passive: true });
+    w.addEventListener('pagehide', beacon);
+    d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'hidden') beacon(); else tick(); });
+    d.addEventListener('click', function (e) {
+      var a = e.target.closest && e.target.closest('a[href]');
+      if (a && /^https?:$/.test(a.protocol) && a.host !== location.host && M.clicks.length < 20) M.clicks.push(a.href);
+    }, true);
+  }
+
+  // Wiring.
+  root.classList.add('ck-js');
+  for (var k in C.colors) de.style.setProperty('--ck-' + k, C.colors[k]);
+  root.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var f = e.target, b = e.submitter;
+    if (f.id === 'ck-go') { openSettings(); return; }
+    if (busy) return;
+    var a = b && b.value;
+    var body = a === 'accept_all' || a === 'reject_all' ? { action: a } : {
+      grant: [].map.call(f.querySelectorAll('input[name=grant]:checked:not([disabled]),input[name=grant][type=hidden]'),
+        function (i) { return i.value; })
+    };
+    send(body).catch(function () {});
+  });
+  d.addEventListener('click', function (e) {
+    var t = e.target.closest && e.target.closest('[data-consentkit-open],a[href="#ck-l2"],.ck-back');
+    if (!t) return;
+    e.preventDefault();
+    if (t.classList.contains('ck-back')) closeSettings(); else openSettings();
+  });
+  d.addEventListener('keydown', function (e) {
+    if (!open) return;
+    if (e.key === 'Escape' && open === l2) { e.preventDefault(); closeSettings(); return; }
+    if (e.key !== 'Tab' || !modal(open)) return;
+    var items = [].filter.call(panel(open).querySelectorAll(FOCUSABLE), shown);
+    var first = items[0], last = items[items.length - 1], at = d.activeElement;
+    if (!first) return;
+    if (e.shiftKey && (at === first || at === panel(open) || !panel(open).contains(at))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (at === last || !panel(open).contains(at))) { e.preventDefault(); first.focus(); }
+  });
+  d.addEventListener('focusin', function (e) {
+    if (modal(open) && !panel(open).contains(e.target)) panel(open).focus();
+  });
+
+  var api = w.consentkit = {
+    get: copy,
+    set: function (categories) { return send({ grant: categories.filter(function (c, i, a) { return a.indexOf(c) === i; }) }); },
+    show: openSettings,
+    on: function (name, fn) {
+      var h = function (e) { fn(e.detail); };
+      d.addEventListener('consentkit:' + name, h);
+      return function () { d.removeEventListener('consentkit:' + name, h); };
+    }
+  };
+
+  gate();
+  if (has(C.measure)) measure();
+  if (location.hash === '#ck-l2') openSettings();
+  else if (!S.choice_made) { prev = d.activeElement; focusIn(l1); }
+})();

@@ -1,0 +1,140 @@
+"""Per-request overhead of the ASGI middleware over the bare Starlette app, measured in-process.
+
+Run: .venv/bin/python tests/benchmarks/middleware.py
+Prints medians of several rounds (µs of CPU time per request in the serving thread) side by side,
+and the overhead against targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from consentkit import ConsentConfig, ConsentMiddleware
+
+ROOT = Path(__file__).resolve().parents[2]
+MAXMIND = ROOT / "tests" / "data" / "maxmind"
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
+PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"
+
+
+def bare_app() -> Starlette:
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    return Starlette(routes=[Route("/", home)])
+
+
+def scope(headers: list[tuple[bytes, bytes]], method: str = "GET", path: str = "/", client: str = "81.2.69.142") -> dict[str, Any]:
+    return {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
+            "headers": headers, "client": (client, 5000), "scheme": "https", "http_version": "1.1",
+            "root_path": "", "server": ("bench", 443)}
+
+
+async def run(app: Any, make_scope: Any, n: int, body: bytes = b"") -> float:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    # CPU time of this thread: other processes on a shared machine do not inflate it. The writer
+    # thread's work (storing the events) is reported separately below.
+    t0 = time.thread_time()
+    for i in range(n):
+        await app(make_scope(i), receive, send)
+    return (time.thread_time() - t0) / n * 1e6
+
+
+def median_us(app: Any, make_scope: Any, n: int, rounds: int, body: bytes = b"") -> float:
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(run(app, make_scope, min(n, 500), body))  # warm caches
+    results = [loop.run_until_complete(run(app, make_scope, n, body)) for _ in range(rounds)]
+    loop.close()
+    return statistics.median(results)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    rounds = 7
+    tmp = Path(tempfile.mkdtemp(prefix="ck-bench-"))
+    geo = {}
+    if MAXMIND.exists():
+        geo = {"geoip_city_db": MAXMIND / "GeoIP2-City-Test.mmdb", "geoip_asn_db": MAXMIND / "GeoLite2-ASN-Test.mmdb"}
+    base = {"secret_keys": ["b" * 40], "storage_url": f"sqlite:///{tmp / 'bench.db'}"}
+    cfg = ConsentConfig(**base, collection={"ip_mode": "hash", **geo, "queue_size": 200_000})
+    cfg_nocollect = ConsentConfig(**base, collection={"enabled": False})
+    bare = bare_app()
+    ck = ConsentMiddleware(bare_app(), config=cfg)
+    ck_nocollect = ConsentMiddleware(bare_app(), config=cfg_nocollect)
+    sessions = SessionMiddleware(bare_app(), secret_key="s" * 40)
+
+    # A returning visitor: valid consent cookie (all categories) and visitor/session ids.
+    engine = ck.engine
+    from consentkit.consent import Choice, new_id
+
+    choice = Choice(new_id(), cfg.optional, cfg.policy_version, time.time())
+    cookie = (f"ck_consent={engine.codec.encode(choice)}; ck_vid={new_id()}; ck_sid={new_id()}; "
+              f"_ga=GA1.1.123.456").encode()
+    common = [(b"host", b"example.com"), (b"user-agent", UA.encode()), (b"accept", b"text/html"),
+              (b"accept-language", b"en-GB,en;q=0.9"), (b"referer", b"https://www.google.com/search?q=x")]
+    returning = scope([*common, (b"cookie", cookie)])
+    newcomer = scope(common)
+    session_cookie = [*common, (b"cookie", b"session=" + b"x" * 40)]
+
+    def fixed(s: dict[str, Any]) -> Any:
+        return lambda i: s
+
+    rng = random.Random(7)
+
+    def brand_new(i: int) -> dict[str, Any]:
+        # unseen user agent and IP every time: no cache can help
+        ua = UA.replace("130.0", f"{100 + i % 50}.{i}.{rng.randrange(10**6)}").encode()
+        ip = f"{rng.randrange(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}"
+        return scope([(b"host", b"example.com"), (b"user-agent", ua), (b"accept-language", b"de-DE"),
+                      (b"cookie", cookie)], client=ip)
+
+    post = scope([(b"host", b"example.com"), (b"origin", b"https://example.com"),
+                  (b"content-type", b"application/json"), *common[1:]], method="POST", path="/_consent")
+
+    rows: list[tuple[str, float, float | None]] = []
+    t_bare = median_us(bare, fixed(returning), n, rounds)
+    rows.append(("bare Starlette app", t_bare, None))
+    t_sess = median_us(sessions, fixed(scope(session_cookie)), n, rounds)
+    rows.append(("Starlette SessionMiddleware (scale)", t_sess, None))
+    t_nc = median_us(ck_nocollect, fixed(returning), n, rounds)
+    rows.append(("consentkit, returning visitor, no collection", t_nc, 20.0))
+    t_ret = median_us(ck, fixed(returning), n, rounds)
+    rows.append(("consentkit, returning visitor, full collection+geo", t_ret, 25.0))
+    t_new = median_us(ck, fixed(newcomer), n, rounds)
+    rows.append(("consentkit, new visitor (no cookie)", t_new, None))
+    t_brand = median_us(ck, brand_new, max(n // 5, 500), rounds)
+    rows.append(("consentkit, unseen UA + IP, full collection+geo", t_brand, 150.0))
+    t_post = median_us(ck, fixed(post), max(n // 10, 200), 3, body=b'{"action":"accept_all"}')
+    rows.append(("consentkit, consent POST (durable ledger write)", t_post, None))
+
+    print(f"{'case':<52} {'µs/req':>9} {'overhead':>9} {'target':>8}")
+    for name, t, target in rows:
+        over = t - t_bare
+        mark = "" if target is None else (f"≤{target:.0f} " + ("ok" if over <= target else "MISSED"))
+        print(f"{name:<52} {t:9.1f} {over:9.1f} {mark:>8}")
+    print(f"ratio returning-with-collection / bare: {t_ret / t_bare:.2f}x; events queued "
+          f"{engine.writer.written + engine.writer.pending}, dropped {engine.writer.dropped}")
+    for mw in (ck, ck_nocollect):
+        mw.engine.close()
+
+
+if __name__ == "__main__":
+    main()

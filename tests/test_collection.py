@@ -1,0 +1,215 @@
+"""Consent-gated collection through the middleware, on both the ASGI and the WSGI path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from consentkit.storage.schema import EVENT_FIELDS
+
+from conftest import ORIGIN, choose
+
+MAXMIND = Path(__file__).parent / "data" / "maxmind"
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+GEO = {"geoip_city_db": str(MAXMIND / "GeoIP2-City-Test.mmdb"), "geoip_asn_db": str(MAXMIND / "GeoLite2-ASN-Test.mmdb")}
+VISITOR = {"user-agent": UA, "accept-language": "de-CH,de;q=0.9,en;q=0.5", "x-forwarded-for": "81.2.69.142"}
+PROXY = ["0.0.0.0/0", "::/0"]  # the test clients connect from a local address; trust it as the proxy
+
+
+def events(engine: Any) -> list[dict[str, Any]]:
+    engine.writer.flush()
+    rows = engine.store.query(f"SELECT {', '.join(EVENT_FIELDS)} FROM ck_events ORDER BY id")
+    return [dict(zip(EVENT_FIELDS, r, strict=True)) for r in rows]
+
+
+def pageviews(engine: Any) -> int:
+    engine.writer.flush()
+    return sum(n for *_, n in engine.store.counts("pageviews"))
+
+
+def test_no_choice_stores_no_event_but_counts_traffic(site: Any) -> None:
+    client, engine = site()
+    client.get("/", headers=VISITOR)
+    client.get("/", headers=VISITOR)
+    assert events(engine) == []
+    assert pageviews(engine) == 2
+
+
+def test_accept_all_stores_every_field_with_its_basis(site: Any) -> None:
+    client, engine = site(trusted_proxies=PROXY, collection={**GEO, "ip_mode": "truncated"})
+    consent = choose(client, {"action": "accept_all"}).json()
+    client.get("/?utm_source=news&utm_medium=email&gclid=abc&secret=1",
+               headers={**VISITOR, "referer": "https://mail.google.com/mail/u/0?x=1"})
+    (ev,) = events(engine)
+    assert ev["kind"] == "pageview" and ev["method"] == "GET" and ev["status"] == 200
+    assert ev["path"] == "/"  # the query string is dropped
+    assert ev["host"] == "testserver"
+    assert ev["utm_source"] == "news" and ev["utm_medium"] == "email" and ev["click_id"] == "gclid:abc"
+    assert ev["referrer_host"] == "mail.google.com" and ev["referrer_path"] == "/mail/u/0"
+    assert ev["referrer_class"] == "email"
+    assert ev["ip"] == "81.2.69.0"
+    assert (ev["country"], ev["city"]) == ("GB", "London")
+    assert ev["browser"] == "Firefox" and ev["os"] == "Linux" and ev["device"] == "desktop"
+    assert ev["language"] == "de"
+    assert ev["visitor_id"] and ev["session_id"]
+    assert ev["consent_id"] == consent["consent_id"] and ev["policy_version"] == "1"
+    assert ev["basis"] == "analytics,chat,marketing,necessary,preferences"
+    assert ev["duration_ms"] is not None and ev["duration_ms"] >= 0
+
+
+def test_reject_dnt_and_gpc_store_no_per_visitor_event(site: Any) -> None:
+    client, engine = site()
+    choose(client, {"action": "reject_all"})
+    client.get("/", headers=VISITOR)
+    accepted, engine2 = site()
+    choose(accepted, {"action": "accept_all"})
+    accepted.get("/", headers={**VISITOR, "dnt": "1"})
+    accepted.get("/", headers={**VISITOR, "sec-gpc": "1"})
+    assert events(engine) == [] and events(engine2) == []
+    assert pageviews(engine2) == 2
+
+
+def test_fields_follow_their_own_category(site: Any) -> None:
+    fields = {"ip": "marketing", "geo": "marketing", "browser": "analytics", "language": "preferences",
+              "visitor_id": "analytics", "session_id": "analytics"}
+    client, engine = site(trusted_proxies=PROXY, collection={**GEO, "fields": fields})
+    choose(client, {"grant": ["analytics"]})
+    client.get("/", headers=VISITOR)
+    (ev,) = events(engine)
+    assert ev["browser"] == "Firefox" and ev["visitor_id"]
+    assert ev["ip"] is ev["country"] is ev["language"] is ev["os"] is ev["referrer_class"] is None
+
+
+def test_what_does_not_count_as_a_page_view(site: Any) -> None:
+    client, engine = site(collection={"exclude_paths": ["/whoami"]})
+    choose(client, {"action": "accept_all"})
+    client.head("/")
+    client.get("/", headers={"sec-purpose": "prefetch"})
+    client.get("/", headers={"purpose": "prefetch"})
+    client.get("/data")  # JSON, not HTML
+    client.get("/whoami")  # excluded by glob
+    client.get("/_consent/state")  # consentkit's own
+    client.get("/static/app.css")
+    assert events(engine) == []
+    client.get("/")
+    assert len(events(engine)) == 1
+
+
+def test_kept_query_keys_and_capped_paths(site: Any) -> None:
+    client, engine = site(collection={"keep_query": ["page"]})
+    choose(client, {"action": "accept_all"})
+    client.get("/?page=2&email=a@b.c")
+    (ev,) = events(engine)
+    assert ev["path"] == "/?page=2"
+
+
+def test_ip_modes(site: Any) -> None:
+    results = {}
+    for mode in ("full", "truncated", "hash", "none"):
+        client, engine = site(trusted_proxies=PROXY, collection={"ip_mode": mode})
+        choose(client, {"action": "accept_all"})
+        client.get("/", headers={"x-forwarded-for": "2001:db8:1:2::7"})
+        results[mode] = events(engine)[0]["ip"]
+    assert results["full"] == "2001:db8:1:2::7"
+    assert results["truncated"] == "2001:db8:1::"
+    assert results["hash"] and len(results["hash"]) == 32 and ":" not in results["hash"]
+    assert results["none"] is None
+
+
+def test_spoofed_forwarded_header_from_an_untrusted_peer_is_ignored(site: Any) -> None:
+    client, engine = site(collection={"ip_mode": "full"})
+    choose(client, {"action": "accept_all"})
+    client.get("/", headers={"x-forwarded-for": "6.6.6.6"})
+    ev = events(engine)[0]
+    assert ev["ip"] != "6.6.6.6"
+
+
+def test_beacon_records_engaged_time_scroll_and_outbound_clicks(site: Any) -> None:
+    client, engine = site()
+    choose(client, {"action": "accept_all"})
+    client.get("/")
+    body = {"path": "/pricing", "engaged_ms": 5400, "scroll": 80,
+            "clicks": ["https://partner.example/a?token=x", "javascript:alert(1)"]}
+    r = client.post("/_consent/beacon", json=body, headers=ORIGIN)
+    assert r.status_code == 204 and r.content == b""
+    beacon = [e for e in events(engine) if e["kind"] == "beacon"]
+    assert len(beacon) == 1
+    assert (beacon[0]["path"], beacon[0]["engaged_ms"], beacon[0]["scroll"]) == ("/pricing", 5400, 80)
+    assert beacon[0]["clicks"] == '["https://partner.example/a"]'
+
+
+def test_beacon_without_consent_or_malformed_is_a_silent_204(site: Any) -> None:
+    client, engine = site()
+    assert client.post("/_consent/beacon", json={"path": "/", "engaged_ms": 1}).status_code == 204
+    choose(client, {"action": "accept_all"})
+    for bad in ({"path": "nope"}, {"path": "/", "engaged_ms": -1}, {"path": "/", "scroll": 101}, [1]):
+        assert client.post("/_consent/beacon", json=bad).status_code == 204
+    assert client.post("/_consent/beacon", content=b"x" * 20000,
+                       headers={"content-type": "application/json"}).status_code == 413
+    assert [e for e in events(engine) if e["kind"] == "beacon"] == []
+
+
+def test_beacon_is_rate_limited_per_visitor(site: Any) -> None:
+    client, engine = site(collection={"beacon_per_minute": 3})
+    choose(client, {"action": "accept_all"})
+    client.get("/")
+    for _ in range(6):
+        assert client.post("/_consent/beacon", json={"path": "/", "engaged_ms": 10}).status_code == 204
+    assert len([e for e in events(engine) if e["kind"] == "beacon"]) == 3
+
+
+def test_pixel_records_without_setting_a_cookie(site: Any) -> None:
+    client, engine = site()
+    r = client.get("/_consent/pixel.gif?p=/newsletter")
+    assert r.headers["content-type"] == "image/gif" and r.content.startswith(b"GIF89a")
+    assert "set-cookie" not in r.headers
+    assert events(engine) == []  # no consent: nothing per visitor
+    choose(client, {"action": "accept_all"})
+    client.cookies.delete("ck_vid")
+    r = client.get("/_consent/pixel.gif?p=/newsletter&r=https://t.co/x")
+    assert "set-cookie" not in r.headers
+    (ev,) = events(engine)
+    assert ev["kind"] == "pixel" and ev["path"] == "/newsletter" and ev["referrer_class"] == "social"
+    assert ev["visitor_id"] is None
+
+
+def test_store_down_pages_still_served_and_drops_counted(site: Any) -> None:
+    client, engine = site()
+    choose(client, {"action": "accept_all"})
+    engine.store.execute("DROP TABLE ck_events")
+    for _ in range(3):
+        assert client.get("/").status_code == 200
+    engine.writer.flush()
+    assert engine.writer.dropped == 3 and engine.writer.failures >= 1
+
+
+def test_full_queue_drops_the_newest_and_counts(site: Any) -> None:
+    client, engine = site(collection={"queue_size": 10, "batch_size": 1000, "flush_interval_ms": 600000})
+    choose(client, {"action": "accept_all"})
+    engine.writer._stop.set()  # keep the writer from draining while we fill the queue
+    for _ in range(15):
+        client.get("/")
+    assert engine.writer.pending == 10 and engine.writer.dropped == 5
+
+
+def test_bots_flagged_or_dropped(site: Any) -> None:
+    bot = {"user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}
+    client, engine = site()
+    choose(client, {"action": "accept_all"})
+    client.get("/", headers=bot)
+    (ev,) = events(engine)
+    assert ev["is_bot"] and ev["device"] == "bot"
+    dropping, engine2 = site(collection={"bots": "drop"})
+    choose(dropping, {"action": "accept_all"})
+    dropping.get("/", headers=bot)
+    assert events(engine2) == []
+
+
+def test_streaming_response_passes_through_and_is_counted_once(kind: str, site: Any) -> None:
+    if kind == "wsgi":
+        return
+    client, engine = site()
+    choose(client, {"action": "accept_all"})
+    r = client.get("/stream")
+    assert r.text == "<p>0</p><p>1</p><p>2</p>"
+    assert len(events(engine)) == 1
