@@ -16,14 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from consentkit import ConsentConfig, ConsentMiddleware
 from consentkit.banner.render import assets_html, banner_html
 from consentkit.banner.settings import BannerConfig
-from consentkit.config import ConsentConfig
-
-try:
-    from consentkit import ConsentMiddleware
-except ImportError:  # the package root may not re-export it yet
-    from consentkit.asgi import ConsentMiddleware
 
 DB = os.environ.get("CK_TEST_DB", "/tmp/consentkit-browser.db")
 CONFIG = ConsentConfig(
@@ -77,8 +72,8 @@ async def home(request: Request) -> HTMLResponse:
 
 
 async def allowed(request: Request) -> HTMLResponse:
-    state = request.scope["consentkit"]
-    return page(request, f'<p id="allowed">analytics allowed: {"yes" if state.allows("analytics") else "no"}</p>')
+    allowed = "yes" if request.scope["consentkit"].allows("analytics") else "no"
+    return page(request, f'<p id="allowed">analytics allowed: {allowed}</p>')
 
 
 async def privacy(request: Request) -> HTMLResponse:
@@ -86,7 +81,7 @@ async def privacy(request: Request) -> HTMLResponse:
 
 
 async def embed(request: Request) -> HTMLResponse:
-    return HTMLResponse('<!doctype html><html lang="en"><title>Map</title><p id="embedded">The map</p></html>')
+    return HTMLResponse('<!doctype html><html lang="en"><title>Map</title><p id="embedded">A map</p></html>')
 
 
 app = ConsentMiddleware(

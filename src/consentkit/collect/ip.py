@@ -49,6 +49,12 @@ def _parse_ip(text: str) -> IPAddress | None:
     return addr
 
 
+@lru_cache(maxsize=4096)
+def _text(addr: IPAddress) -> str:
+    """The compressed canonical form; formatting an IPv6 address is as slow as parsing one."""
+    return str(addr)
+
+
 def _parse_node(node: str) -> IPAddress | None:
     """An address from "1.2.3.4", "1.2.3.4:80", "[2001:db8::1]:80" or a bare IPv6 address."""
     node = node.strip()
@@ -133,7 +139,7 @@ def client_ip(
     if current is None:
         return None
     if not _is_trusted(current, trusted):
-        return str(current)
+        return _text(current)
     for node in _hops(headers):
         addr = _parse_node(node) if node is not None else None
         if addr is None:
@@ -141,7 +147,7 @@ def client_ip(
         current = addr
         if not _is_trusted(addr, trusted):
             break
-    return str(current)
+    return _text(current)
 
 
 def mask_ip(
@@ -160,7 +166,7 @@ def mask_ip(
         return None
     addr = _parse_ip(ip.strip()) if len(ip) <= MAX_NODE else None
     if mode == "full":
-        return None if addr is None else str(addr)
+        return None if addr is None else _text(addr)
     if mode == "truncated":
         if addr is None:
             return None
@@ -175,7 +181,7 @@ def mask_ip(
             raise ValueError("mask_ip(mode='hash') needs a salt")
         if addr is None:
             return None
-        digest = hmac.new(salt, str(addr).encode("ascii"), hashlib.sha256).hexdigest()
+        digest = hmac.new(salt, _text(addr).encode("ascii"), hashlib.sha256).hexdigest()
         return digest[:HASH_HEX_CHARS]
     raise ValueError(f"unknown IP mask mode {mode!r}")
 
