@@ -43,7 +43,7 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     The dict is shared between requests carrying the same header (a returning visitor sends the
     same one every time): treat it as read-only.
     """
-    return _parse_dict(header) if header else {}
+    return _parse_dict(header[:MAX_COOKIE_HEADER]) if header else {}
 
 
 def set_cookie_name(header_value: str) -> str:

@@ -56,6 +56,8 @@ HOUR = 3600.0
         ("::ffff:10.0.0.1", {"x-forwarded-for": "::ffff:1.2.3.4"}, "1.2.3.4"),
         ("fd00::1", {"x-forwarded-for": "fe80::1%eth0"}, "fe80::1"),
         ("fe80::1%eth0", {}, "fe80::1"),
+        ("203.0.113.9:54321", {}, "203.0.113.9"),
+        ("unix:/run/app.sock", {}, None),
         # unusable peer
         (None, {"x-forwarded-for": "1.2.3.4"}, None),
         ("not-an-ip", {"x-forwarded-for": "1.2.3.4"}, None),
@@ -106,6 +108,34 @@ def test_client_ip_ignores_everything_left_of_the_visitor(
 ) -> None:
     header = ", ".join([*spoofed, str(visitor), *proxies])
     assert client_ip("10.0.0.1", {"x-forwarded-for": header}, TRUSTED) == str(visitor)
+
+
+def _unmapped(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+    return mapped or addr
+
+
+def _forwarded_node(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int | None) -> str:
+    host = f"[{addr}]" if addr.version == 6 else str(addr)
+    return f'for="{host}:{port}"' if port is not None else f'for="{host}"'
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    spoofed=st.lists(st.ip_addresses(), max_size=4),
+    visitor=st.ip_addresses().map(_unmapped).filter(lambda a: not any(a in network for network in TRUSTED)),
+    proxies=st.lists(st.integers(1, 2**16 - 1).map(lambda i: ipaddress.ip_address(f"fd00::{i:x}")), max_size=4),
+    port=st.none() | st.integers(1, 65535),
+)
+def test_forwarded_ignores_everything_left_of_the_visitor(
+    spoofed: list[ipaddress.IPv4Address | ipaddress.IPv6Address],
+    visitor: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    proxies: list[ipaddress.IPv6Address],
+    port: int | None,
+) -> None:
+    header = ", ".join(_forwarded_node(addr, port) + ";proto=https" for addr in [*spoofed, visitor, *proxies])
+    headers = {"forwarded": header, "x-forwarded-for": "6.6.6.6"}
+    assert client_ip("10.0.0.1", headers, TRUSTED) == str(visitor)
 
 
 @pytest.mark.parametrize(

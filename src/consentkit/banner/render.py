@@ -169,11 +169,11 @@ def _category(
         note = texts["off_by_signal"]
     else:
         checked = state.choice_made and cat.key in state.granted
-    described = f"ck-d-{cat.key}"
-    note_html = f'<span class="ck-small">{_e(note)}</span>' if note else ""
+    described = f"ck-n-{cat.key} ck-d-{cat.key}" if note else f"ck-d-{cat.key}"
+    note_html = f'<span id="ck-n-{cat.key}" class="ck-small">{_e(note)}</span>' if note else ""
     cookies = ""
     if cat.cookies:
-        names = ", ".join(f"<code>{_e(c)}</code>" for c in cat.cookies)
+        names = ", ".join(f'<code dir="ltr">{_e(c)}</code>' for c in cat.cookies)
         cookies = f'<p class="ck-small">{_e(texts["cookies"])} {names}</p>'
     return (
         f'<li class="ck-cat"><div class="ck-row">'
@@ -181,7 +181,7 @@ def _category(
         f' aria-describedby="{described}"{" checked" if checked else ""}{" disabled" if disabled else ""}>'
         f'<label for="{cid}" class="ck-label">{_e(title)}</label>'
         f'{note_html}{extra}</div>'
-        f'<p id="{described}">{_e(description)}</p>{cookies}</li>'
+        f'<p id="ck-d-{cat.key}" dir="auto">{_e(description)}</p>{cookies}</li>'
     )
 
 

@@ -41,7 +41,7 @@ class Enricher:
     def __init__(self, col: Collector, size: int = 8192) -> None:
         self.col = col
         self._net: LRU[tuple[Any, ...], dict[str, Any]] = LRU(size)
-        self._ref: LRU[tuple[str, str, bool], ReferrerInfo] = LRU(size)
+        self._ref: LRU[tuple[str, str, Campaign | None], ReferrerInfo] = LRU(size)
 
     def visitor(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
         """Fields from the user agent, language and address: the same on every request of a visitor."""
@@ -93,11 +93,11 @@ class Enricher:
                     out.update(asn=geo.asn, isp=geo.isp)
         return out
 
-    def referrer(self, raw: str, host: str, campaign: bool) -> ReferrerInfo:
+    def referrer(self, raw: str, host: str, campaign: Campaign | None) -> ReferrerInfo:
         key = (raw[:2048], host, campaign)
         hit = self._ref.get(key)
         if hit is None:
-            hit = parse_referrer(raw, host, campaign)
+            hit = parse_referrer(raw, host, campaign if campaign is not None else False)
             self._ref.put(key, hit)
         return hit
 
@@ -120,10 +120,12 @@ def build_event(
     }
     truncated = bool(base.get("truncated"))
     headers = req.headers
-    campaign: Campaign | None = None
+    wants_query = req.query_string and ("utm" in allowed or "referrer" in allowed)
+    campaign = parse_campaign(req.query()) if wants_query else None
+    if campaign is not None and not campaign.any:
+        campaign = None
     if "utm" in allowed:
-        if req.query_string:
-            campaign = parse_campaign(req.query())
+        if campaign is not None:
             ev.update(
                 utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
                 utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
@@ -132,11 +134,8 @@ def build_event(
             ev.update(_NO_CAMPAIGN)
     if "referrer" in allowed:
         raw = referrer if referrer is not None else headers.get("referer", "")
-        if raw:
-            has_campaign = bool(campaign and campaign.any) if campaign is not None else (
-                bool(req.query_string) and parse_campaign(req.query()).any
-            )
-            ref = col.enrich.referrer(raw, req.host, has_campaign)
+        if raw or campaign is not None:
+            ref = col.enrich.referrer(raw, req.host, campaign)
             ev.update(referrer_host=ref.host, referrer_path=ref.path, referrer_class=ref.klass)
             truncated |= ref.truncated
         else:

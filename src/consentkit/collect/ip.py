@@ -122,20 +122,14 @@ def _is_trusted(addr: IPAddress, trusted: Sequence[IPNetwork]) -> bool:
     return any(addr in network for network in trusted)
 
 
-def client_ip(
-    peer: str | None,
-    headers: Mapping[str, str],
-    trusted: Sequence[IPNetwork],
-) -> str | None:
+def client_ip(peer: str | None, headers: Mapping[str, str], trusted: Sequence[IPNetwork]) -> str | None:
     """The visitor's address: the rightmost hop not in `trusted`, walking left from the socket peer.
 
     Forwarded is preferred over X-Forwarded-For when it carries any for= node. A hop that is not
     an address ("unknown", an obfuscated name, garbage) ends the walk at the nearest trusted hop,
     so a spoofed value to its left can never be returned.
     """
-    if peer is None or len(peer) > MAX_NODE:
-        return None
-    current = _parse_ip(peer.strip())
+    current = _parse_node(peer) if peer is not None else None
     if current is None:
         return None
     if not _is_trusted(current, trusted):
@@ -150,13 +144,7 @@ def client_ip(
     return _text(current)
 
 
-def mask_ip(
-    ip: str,
-    mode: MaskMode,
-    v4_prefix: int = 24,
-    v6_prefix: int = 48,
-    salt: bytes | None = None,
-) -> str | None:
+def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, salt: bytes | None = None) -> str | None:
     """The form of `ip` that may be stored: as is, its network, a keyed hash, or nothing.
 
     Returns None for an unparsable address. Raises ValueError for a bad mode or prefix, or a
@@ -171,18 +159,15 @@ def mask_ip(
         if addr is None:
             return None
         prefix = v4_prefix if addr.version == 4 else v6_prefix
-        bits = addr.max_prefixlen
-        if not 0 <= prefix <= bits:
-            raise ValueError(f"prefix {prefix} outside 0..{bits}")
-        host_bits = bits - prefix
+        if not 0 <= prefix <= addr.max_prefixlen:
+            raise ValueError(f"prefix {prefix} outside 0..{addr.max_prefixlen}")
+        host_bits = addr.max_prefixlen - prefix
         return str(type(addr)(int(addr) >> host_bits << host_bits))
     if mode == "hash":
         if salt is None:
             raise ValueError("mask_ip(mode='hash') needs a salt")
-        if addr is None:
-            return None
-        digest = hmac.new(salt, _text(addr).encode("ascii"), hashlib.sha256).hexdigest()
-        return digest[:HASH_HEX_CHARS]
+        digest = hmac.new(salt, _text(addr).encode("ascii"), hashlib.sha256) if addr is not None else None
+        return None if digest is None else digest.hexdigest()[:HASH_HEX_CHARS]
     raise ValueError(f"unknown IP mask mode {mode!r}")
 
 

@@ -1,0 +1,31 @@
+"""Reviewing the collection log: query events and visits, answer data-subject requests, apply retention.
+
+Everything here works on any `Store` (SQLite or PostgreSQL) through the same SQL. Timestamps are unix
+seconds (float, UTC) in the Python API and ISO-8601 UTC strings in exports and command-line output.
+"""
+
+from __future__ import annotations
+
+from consentkit.review.queries import PAGE_KINDS, Visit, event_for_export, events, iso, iter_events, visits
+from consentkit.review.retention import FIELD_GROUP_COLUMNS, PurgeReport, RetentionPlan, plan, purge
+from consentkit.review.subject import Tombstone, erase_subject, export_subject, linked_ids, tombstones
+
+__all__ = [
+    "FIELD_GROUP_COLUMNS",
+    "PAGE_KINDS",
+    "PurgeReport",
+    "RetentionPlan",
+    "Tombstone",
+    "Visit",
+    "erase_subject",
+    "event_for_export",
+    "events",
+    "export_subject",
+    "iso",
+    "iter_events",
+    "linked_ids",
+    "plan",
+    "purge",
+    "tombstones",
+    "visits",
+]
