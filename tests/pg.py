@@ -165,7 +165,7 @@ class PgServer:
     def stop(self, *, remove: bool = True) -> None:
         if self.running:
             try:
-                self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate", "-w",
+                self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w",
                           timeout=60)
             finally:
                 self.running = False

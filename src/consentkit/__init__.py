@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from consentkit.asgi import ConsentMiddleware
+from consentkit.banner.render import assets_html, banner_html
 from consentkit.config import Category, ConsentConfig, load_config
 from consentkit.consent import ConsentState
 from consentkit.engine import Engine
@@ -11,13 +12,6 @@ from consentkit.signals import Signals
 from consentkit.wsgi import WSGIConsentMiddleware
 
 __version__ = "0.1.0"
-
-
-def banner_html(*args: object, **kwargs: object) -> str:
-    """The server-rendered consent banner (see `consentkit.banner.render.banner_html`)."""
-    from consentkit.banner.render import banner_html as render
-
-    return str(render(*args, **kwargs))
 
 
 __all__ = [
@@ -31,6 +25,7 @@ __all__ = [
     "Signals",
     "WSGIConsentMiddleware",
     "__version__",
+    "assets_html",
     "banner_html",
     "load_config",
 ]

@@ -37,7 +37,9 @@ def bare_app() -> Starlette:
     return Starlette(routes=[Route("/", home)])
 
 
-def scope(headers: list[tuple[bytes, bytes]], method: str = "GET", path: str = "/", client: str = "81.2.69.142") -> dict[str, Any]:
+def scope(
+    headers: list[tuple[bytes, bytes]], method: str = "GET", path: str = "/", client: str = "81.2.69.142"
+) -> dict[str, Any]:
     return {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
             "headers": headers, "client": (client, 5000), "scheme": "https", "http_version": "1.1",
             "root_path": "", "server": ("bench", 443)}

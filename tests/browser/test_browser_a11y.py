@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import open_banner, post_of_choice, server_state
+from browser.browser_helpers import open_banner, post_of_choice, server_state
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

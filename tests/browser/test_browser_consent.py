@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from browser_helpers import Server, cookie_names, open_banner, post_of_choice, server_state
+from browser.browser_helpers import Server, cookie_names, open_banner, post_of_choice, server_state
 
 pytestmark = pytest.mark.browser
 TRACKING = {"_ga", "ck_vid", "ck_sid"}

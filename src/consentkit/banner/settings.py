@@ -140,7 +140,7 @@ class BannerConfig(Strict):
 
     @model_validator(mode="after")
     def _default_language_known(self) -> BannerConfig:
-        if self.default_language not in i18n.available_languages(self):
+        if i18n.match_language(self.default_language, i18n.available_languages(self)) is None:
             shipped = ", ".join(i18n.shipped_languages())
             raise ValueError(
                 f"default_language: no texts for {self.default_language!r}; "

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from consentkit.collect.ip import client_ip, mask_ip
 from consentkit.collect.language import primary_language
-from consentkit.collect.referrer import Campaign, ReferrerInfo, parse_campaign, parse_referrer
+from consentkit.collect.referrer import Campaign, parse_campaign, parse_referrer
 from consentkit.collect.useragent import parse_user_agent
 from consentkit.lru import LRU
 
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from consentkit.engine import Exchange
 
 MAX_PATH = 1024
-_NO_CAMPAIGN: dict[str, Any] = dict.fromkeys(
-    ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "click_id")
-)
 
 
 def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -> tuple[str, bool]:
@@ -41,7 +38,7 @@ class Enricher:
     def __init__(self, col: Collector, size: int = 8192) -> None:
         self.col = col
         self._net: LRU[tuple[Any, ...], dict[str, Any]] = LRU(size)
-        self._ref: LRU[tuple[str, str, Campaign | None], ReferrerInfo] = LRU(size)
+        self._ref: LRU[tuple[str, str, Campaign | None], dict[str, Any]] = LRU(size)
 
     def visitor(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
         """Fields from the user agent, language and address: the same on every request of a visitor."""
@@ -93,11 +90,15 @@ class Enricher:
                     out.update(asn=geo.asn, isp=geo.isp)
         return out
 
-    def referrer(self, raw: str, host: str, campaign: Campaign | None) -> ReferrerInfo:
+    def referrer(self, raw: str, host: str, campaign: Campaign | None) -> dict[str, Any]:
+        """The referrer columns (and the truncation flag when set)."""
         key = (raw[:2048], host, campaign)
         hit = self._ref.get(key)
         if hit is None:
-            hit = parse_referrer(raw, host, campaign if campaign is not None else False)
+            ref = parse_referrer(raw, host, campaign if campaign is not None else False)
+            hit = {"referrer_host": ref.host, "referrer_path": ref.path, "referrer_class": ref.klass}
+            if ref.truncated:
+                hit["truncated"] = True
             self._ref.put(key, hit)
         return hit
 
@@ -130,14 +131,12 @@ def build_event(
                 utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
                 utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
             )
-        else:
-            ev.update(_NO_CAMPAIGN)
     if "referrer" in allowed:
         raw = referrer if referrer is not None else headers.get("referer", "")
         if raw or campaign is not None:
             ref = col.enrich.referrer(raw, req.host, campaign)
-            ev.update(referrer_host=ref.host, referrer_path=ref.path, referrer_class=ref.klass)
-            truncated |= ref.truncated
+            ev.update(ref)
+            truncated |= "truncated" in ref
         else:
             ev["referrer_class"] = "direct"
     profile = col.enrich.visitor(ex, allowed)

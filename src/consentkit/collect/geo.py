@@ -10,15 +10,11 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
-import geoip2.database
-import geoip2.errors
-import geoip2.models
 import maxminddb
 
 logger = logging.getLogger("consentkit.geo")
@@ -34,8 +30,6 @@ ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
     "isp_db": ("GeoIP2-ISP",),
 }
 
-_Model = TypeVar("_Model")
-_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class GeoDatabaseError(Exception):
@@ -65,7 +59,7 @@ def _probe(path: Path) -> None:
             pass
 
 
-def _open(role: str, location: Path | str) -> geoip2.database.Reader:
+def _open(role: str, location: Path | str) -> maxminddb.Reader:
     path = Path(location)
     where = f"GeoIP {role} {path}"
     if not path.exists():
@@ -73,7 +67,7 @@ def _open(role: str, location: Path | str) -> geoip2.database.Reader:
     if not path.is_file():
         raise GeoDatabaseError(f"{where}: not a regular file")
     try:
-        reader = geoip2.database.Reader(path)
+        reader = maxminddb.open_database(path, maxminddb.MODE_AUTO)
     except OSError as error:
         raise GeoDatabaseError(f"{where}: cannot be read ({error})") from error
     except (maxminddb.InvalidDatabaseError, ValueError) as error:
@@ -94,8 +88,27 @@ def _open(role: str, location: Path | str) -> geoip2.database.Reader:
     return reader
 
 
+Record = dict[str, Any]
+
+
+def _get(record: Record | None, *keys: str | int) -> Any:
+    value: Any = record
+    for key in keys:
+        if isinstance(value, dict) and isinstance(key, str):
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int):
+            value = value[key] if len(value) > key else None
+        else:
+            return None
+    return value
+
+
 class GeoLookup:
-    """Looks addresses up in whichever of the four databases are configured."""
+    """Looks addresses up in whichever of the four databases are configured.
+
+    Records are read with maxminddb directly (the same readers geoip2 wraps): building geoip2's
+    model objects costs more than the lookup itself on the request path.
+    """
 
     def __init__(
         self,
@@ -106,24 +119,19 @@ class GeoLookup:
         isp_db: Path | str | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
-        self._readers: list[geoip2.database.Reader] = []
+        self._readers: list[maxminddb.Reader] = []
         self._reported: set[str] = set()
         self._cached = lru_cache(maxsize=cache_size)(self._lookup)
         try:
-            city = self._open("city_db", city_db)
-            country = self._open("country_db", country_db)
+            self._city = self._open("city_db", city_db)
+            self._country = self._open("country_db", country_db)
             self._asn = self._open("asn_db", asn_db)
             self._isp = self._open("isp_db", isp_db)
         except GeoDatabaseError:
             self.close()
             raise
-        self._city = city.city if city is not None else None
-        self._country: Callable[[_Address], geoip2.models.Country] | None = None
-        if country is not None:
-            is_city = "City" in country.metadata().database_type
-            self._country = country.city if is_city else country.country
 
-    def _open(self, role: str, location: Path | str | None) -> geoip2.database.Reader | None:
+    def _open(self, role: str, location: Path | str | None) -> maxminddb.Reader | None:
         if location is None:
             return None
         reader = _open(role, location)
@@ -136,8 +144,7 @@ class GeoLookup:
 
     def close(self) -> None:
         """Release the databases; later lookups return EMPTY_GEO."""
-        self._city = self._country = None
-        self._asn = self._isp = None
+        self._city = self._country = self._asn = self._isp = None
         for reader in self._readers:
             reader.close()
         self._readers.clear()
@@ -150,54 +157,51 @@ class GeoLookup:
         return self._cached(ip, want_location, want_network)
 
     def _lookup(self, ip: str, want_location: bool, want_network: bool) -> GeoInfo:
-        try:
-            addr = ipaddress.ip_address(ip.strip())
-        except ValueError:
-            return EMPTY_GEO
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        if not addr.is_global:
-            return EMPTY_GEO
+        ip = ip.strip()
+        if ":" in ip:
+            try:
+                addr = ipaddress.IPv6Address(ip.partition("%")[0])
+            except ValueError:
+                return EMPTY_GEO
+            ip = str(addr.ipv4_mapped) if addr.ipv4_mapped is not None else str(addr)
         country = region = city = None
         if want_location:
-            country, region, city = self._location(addr)
+            country, region, city = self._location(ip)
         asn = isp = None
         if want_network:
-            asn, isp = self._network(addr)
+            asn, isp = self._network(ip)
         return GeoInfo(country=country, region=region, city=city, asn=asn, isp=isp)
 
-    def _query(self, role: str, method: Callable[[_Address], _Model], addr: _Address) -> _Model | None:
+    def _query(self, role: str, reader: maxminddb.Reader | None, ip: str) -> Record | None:
+        if reader is None:
+            return None
         try:
-            return method(addr)
-        except geoip2.errors.AddressNotFoundError:
+            found = reader.get(ip)
+        except ValueError:  # not an address
             return None
         except Exception:
             level = logging.DEBUG if role in self._reported else logging.ERROR
             self._reported.add(role)
-            logger.log(level, "GeoIP %s lookup of %s failed", role, addr, exc_info=True)
+            logger.log(level, "GeoIP %s lookup of %s failed", role, ip, exc_info=True)
             return None
+        return found if isinstance(found, dict) else None
 
-    def _location(self, addr: _Address) -> tuple[str | None, str | None, str | None]:
-        country = region = city = None
-        found = self._query("city_db", self._city, addr) if self._city is not None else None
-        if found is not None:
-            country = found.country.iso_code
-            region = found.subdivisions[0].iso_code if found.subdivisions else None
-            city = found.city.name
+    def _location(self, ip: str) -> tuple[str | None, str | None, str | None]:
+        found = self._query("city_db", self._city, ip)
+        country = _get(found, "country", "iso_code")
+        region = _get(found, "subdivisions", 0, "iso_code")
+        city = _get(found, "city", "names", "en")
         if country is None and self._country is not None:
-            in_country = self._query("country_db", self._country, addr)
-            country = in_country.country.iso_code if in_country is not None else None
+            country = _get(self._query("country_db", self._country, ip), "country", "iso_code")
         return country, region, city
 
-    def _network(self, addr: _Address) -> tuple[int | None, str | None]:
-        asn = isp = organisation = None
-        found = self._query("isp_db", self._isp.isp, addr) if self._isp is not None else None
-        if found is not None:
-            asn, isp = found.autonomous_system_number, found.isp
-            organisation = found.autonomous_system_organization
+    def _network(self, ip: str) -> tuple[int | None, str | None]:
+        found = self._query("isp_db", self._isp, ip)
+        asn = _get(found, "autonomous_system_number")
+        isp = _get(found, "isp")
+        organisation = _get(found, "autonomous_system_organization")
         if self._asn is not None and (asn is None or organisation is None):
-            in_asn = self._query("asn_db", self._asn.asn, addr)
-            if in_asn is not None:
-                asn = asn if asn is not None else in_asn.autonomous_system_number
-                organisation = organisation or in_asn.autonomous_system_organization
+            in_asn = self._query("asn_db", self._asn, ip)
+            asn = asn if asn is not None else _get(in_asn, "autonomous_system_number")
+            organisation = organisation or _get(in_asn, "autonomous_system_organization")
         return asn, isp or organisation

@@ -1,0 +1,190 @@
+"""The store contract, run against both engines (SQLite and a real PostgreSQL server)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from consentkit.ledger import LedgerDraft, verify
+from consentkit.review import events
+from consentkit.storage import Store, StoreError, open_store
+from consentkit.storage.schema import EVENT_FIELDS
+from consentkit.storage.writer import Writer
+
+T0 = 1_714_564_800.25  # 2024-05-01T12:00:00.25Z
+
+
+def full_event(i: int, ts: float = T0) -> dict[str, Any]:
+    """An event with every field set, each of its column's type."""
+    return {
+        "ts": ts + i, "kind": "pageview", "method": "GET", "host": "example.com", "path": f"/p/{i}?q=1",
+        "status": 200 + i, "duration_ms": 12.5 + i,
+        "referrer_host": "search.example", "referrer_path": "/search", "referrer_class": "search",
+        "utm_source": "news", "utm_medium": "email", "utm_campaign": "spring", "utm_term": "shoes",
+        "utm_content": "top", "click_id": f"gclid{i}",
+        "ip": "81.2.69.0", "country": "GB", "region": "ENG", "city": "London", "asn": 2856 + i, "isp": "BT",
+        "browser": "Firefox", "browser_version": "125", "os": "Linux", "os_version": "6", "device": "desktop",
+        "device_brand": "Dell", "device_model": "XPS", "is_bot": i % 2 == 1,
+        "language": "en", "visitor_id": f"v{i}", "session_id": f"s{i}", "consent_id": f"c{i}",
+        "policy_version": "3", "basis": "analytics,necessary",
+        "engaged_ms": 1500 * i, "scroll": 75, "clicks": '["https://out.example/"]', "truncated": i % 3 == 0,
+    }
+
+
+def sparse_event(ts: float = T0) -> dict[str, Any]:
+    """Only what every event has; everything else not collected."""
+    return {"ts": ts, "kind": "pixel", "method": "GET", "host": "example.com", "path": "/mail",
+            "consent_id": None, "policy_version": "3", "basis": "necessary", "truncated": False}
+
+
+def draft(i: int, ip: str | None = "81.2.69.0") -> LedgerDraft:
+    return LedgerDraft(T0 + i, f"consent-{i:05d}", ("analytics",), ("marketing",), "1", "h" * 64, False,
+                       i % 2 == 0, "banner", ip, "u" * 32)
+
+
+@pytest.fixture
+def store(any_store_url: str) -> Any:
+    s = open_store(any_store_url)
+    yield s
+    s.close()
+
+
+def test_full_event_round_trips_with_every_field(store: Store) -> None:
+    written = [full_event(1), full_event(2), sparse_event(T0 + 10)]
+    store.write_events(written)
+    got = events(store)
+    assert len(got) == 3
+    for want, have in zip(written, got, strict=True):
+        assert tuple(have) == EVENT_FIELDS
+        for f in EVENT_FIELDS:
+            assert have[f] == want.get(f), f
+            assert type(have[f]) is type(want.get(f)), f  # bool stays bool, int int, float float, None None
+
+
+def test_events_with_numbers_as_other_types_are_stored_as_their_column_type(store: Store) -> None:
+    store.write_events([{"ts": int(T0), "kind": "pageview", "status": 404, "is_bot": 1, "truncated": 0,
+                         "duration_ms": 3, "asn": 64500}])
+    (ev,) = events(store)
+    assert ev["is_bot"] is True and ev["truncated"] is False
+    assert ev["status"] == 404 and ev["asn"] == 64500
+    assert ev["ts"] == T0 // 1 and isinstance(ev["ts"], float)
+
+
+def test_empty_writes_are_no_ops(store: Store) -> None:
+    store.write_events([])
+    store.add_counts({})
+    assert events(store) == [] and store.counts() == []
+
+
+def test_counters_add_up(store: Store) -> None:
+    store.add_counts({("2024-05-01", "pageviews", "/"): 2, ("2024-05-01", "pixels", "-"): 1})
+    store.add_counts({("2024-05-01", "pageviews", "/"): 3, ("2024-05-02", "pageviews", "/"): 7})
+    assert store.counts() == [
+        ("2024-05-01", "pageviews", "/", 5), ("2024-05-01", "pixels", "-", 1), ("2024-05-02", "pageviews", "/", 7),
+    ]
+    assert store.counts("page", "2024-05-02") == [("2024-05-02", "pageviews", "/", 7)]
+
+
+def test_salts(store: Store) -> None:
+    store.add_salt(100.0, b"\x00salt-one\xff")
+    store.add_salt(100.0, b"ignored: same time")
+    store.add_salt(200.0, b"salt-two")
+    assert sorted(store.load_salts()) == [(100.0, b"\x00salt-one\xff"), (200.0, b"salt-two")]
+    store.delete_salts_before(150.0)
+    assert store.load_salts() == [(200.0, b"salt-two")]
+
+
+def test_ledger_chains_verifies_and_filters(store: Store) -> None:
+    recs = [store.append_ledger(draft(i)) for i in range(5)]
+    assert [r.seq for r in recs] == [1, 2, 3, 4, 5]
+    assert recs[3].prev_hash == recs[2].hash
+    stored = list(store.ledger())
+    assert stored == recs
+    assert verify(stored).ok
+    assert [r.seq for r in store.ledger(consent_ids=["consent-00001", "consent-00003"])] == [2, 4]
+    assert list(store.ledger(consent_ids=[])) == []
+    assert [r.seq for r in store.ledger(batch=2)] == [1, 2, 3, 4, 5]
+
+
+def test_ledger_tampering_is_detected_and_erasure_is_not(store: Store) -> None:
+    for i in range(4):
+        store.append_ledger(draft(i))
+    store.execute("UPDATE ck_ledger SET ip = NULL, ua_hash = NULL WHERE seq = 2")
+    assert verify(store.ledger()).ok
+    store.execute("UPDATE ck_ledger SET policy_version = ? WHERE seq = 3", ["2"])
+    verdict = verify(store.ledger())
+    assert not verdict.ok and verdict.bad_seq == 3
+
+
+def test_ledger_appends_from_threads_keep_one_chain(any_store_url: str) -> None:
+    store = open_store(any_store_url)
+    errors: list[BaseException] = []
+
+    def work(base: int) -> None:
+        try:
+            for i in range(15):
+                store.append_ledger(draft(base + i))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n * 100,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    records = list(store.ledger())
+    assert [r.seq for r in records] == list(range(1, 61))
+    assert verify(records).ok
+    store.close()
+
+
+def test_migrations_are_idempotent(any_store_url: str) -> None:
+    store = open_store(any_store_url)
+    version = store.migrate()
+    assert version >= 1
+    assert store.migrate() == version
+    assert open_store(any_store_url).migrate() == version
+    assert store.query("SELECT version FROM ck_schema ORDER BY version") == [(v,) for v in range(1, version + 1)]
+    store.close()
+
+
+def test_sql_errors_become_store_errors(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.execute("SELECT * FROM no_such_table")
+    with pytest.raises(StoreError):
+        store.execute("INSERT INTO ck_counts (day, metric, key, count) VALUES (?, ?, ?, NULL)", ["d", "m", "k"])
+    assert store.counts() == []  # the failed statement's transaction was rolled back, the store still works
+    store.add_counts({("d", "m", "k"): 1})
+    assert store.counts() == [("d", "m", "k", 1)]
+
+
+def test_a_failed_transaction_writes_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.connection() as conn:
+        conn.cursor().execute(store._q("INSERT INTO ck_counts (day, metric, key, count) VALUES (?, ?, ?, ?)"),
+                              ["d", "m", "k", 1])
+        raise RuntimeError("boom")
+    assert store.counts() == []
+
+
+def test_query_and_execute_use_the_same_placeholders(store: Store) -> None:
+    store.write_events([full_event(1), full_event(2)])
+    assert store.query("SELECT visitor_id FROM ck_events WHERE status = ? AND path LIKE ?", [202, "/p/%"]) == [
+        ("v2",)
+    ]
+    assert store.execute("DELETE FROM ck_events WHERE visitor_id = ?", ["v1"]) == 1
+    assert [e["visitor_id"] for e in events(store)] == ["v2"]
+
+
+def test_writer_batches_reach_the_store(store: Store) -> None:
+    writer = Writer(store, batch_size=7, interval_s=0.05)
+    for i in range(50):
+        assert writer.submit(full_event(i))
+    writer.count("2024-05-01", "pageviews", "/", 50)
+    writer.stop()
+    assert writer.written == 50 and writer.dropped == 0 and writer.failures == 0
+    got = events(store)
+    assert [e["path"] for e in got] == [f"/p/{i}?q=1" for i in range(50)]
+    assert store.counts() == [("2024-05-01", "pageviews", "/", 50)]
