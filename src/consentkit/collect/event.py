@@ -125,12 +125,11 @@ def build_event(
     campaign = parse_campaign(req.query()) if wants_query else None
     if campaign is not None and not campaign.any:
         campaign = None
-    if "utm" in allowed:
-        if campaign is not None:
-            ev.update(
-                utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
-                utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
-            )
+    if "utm" in allowed and campaign is not None:
+        ev.update(
+            utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
+            utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
+        )
     if "referrer" in allowed:
         raw = referrer if referrer is not None else headers.get("referer", "")
         if raw or campaign is not None:
