@@ -52,7 +52,8 @@ def main() -> None:
     for i in range(total):
         # a new visitor every 100 requests, a new page every request: caches churn like real traffic
         cookie = f"ck_consent={value}; ck_vid=v{i // 100:021d}"[:200]
-        headers = {"host": "example.com", "user-agent": UA, "cookie": cookie, "referer": f"https://example.com/p{i % 997}"}
+        referer = f"https://example.com/p{i % 997}"
+        headers = {"host": "example.com", "user-agent": UA, "cookie": cookie, "referer": referer}
         req = RequestView("GET", f"/page/{i % 5000}", "", headers, f"10.{i % 250}.{i // 250 % 250}.1")
         ex = engine.begin(req)
         engine.response_headers(ex, [("content-type", "text/html")])

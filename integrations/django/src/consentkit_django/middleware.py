@@ -74,17 +74,27 @@ class ConsentMiddleware:
 
 def begin(engine: Engine, request: HttpRequest) -> Exchange:
     meta = request.META
+    headers = headers_from_environ(meta)
+    if "host" not in headers:  # HTTP/1.0 clients and Django's test client: the server's name (PEP 3333)
+        headers["host"] = _server_host(meta, request.scheme)
     view = RequestView(
         request.method or "GET",
         request.path_info,
         meta.get("QUERY_STRING", ""),
-        headers_from_environ(meta),
+        headers,
         meta.get("REMOTE_ADDR") or None,
         request.scheme or "http",  # honours SECURE_PROXY_SSL_HEADER, as the rest of the site does
     )
     ex = engine.begin(view)
     request.consent = ex.state  # type: ignore[attr-defined]
     return ex
+
+
+def _server_host(meta: dict[str, Any], scheme: str | None) -> str:
+    name = str(meta.get("SERVER_NAME", ""))
+    port = str(meta.get("SERVER_PORT", ""))
+    default = "443" if scheme == "https" else "80"
+    return name if not port or port == default else f"{name}:{port}"
 
 
 def read_body(request: HttpRequest, limit: int) -> bytes | None:
