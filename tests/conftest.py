@@ -18,6 +18,8 @@ from starlette.testclient import TestClient
 from consentkit import ConsentConfig, ConsentMiddleware, WSGIConsentMiddleware
 from consentkit.engine import Engine
 
+pytest_plugins = ["pg"]
+
 SECRET = "k" * 40
 ORIGIN = {"origin": "http://testserver"}
 

@@ -22,8 +22,8 @@ from pg import PgServer, free_port
 pytestmark = pytest.mark.postgres
 
 
-def utc(*args: int) -> float:
-    return dt.datetime(*args, tzinfo=dt.UTC).timestamp()  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> float:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC).timestamp()
 
 
 def draft(i: int) -> LedgerDraft:

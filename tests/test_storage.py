@@ -151,6 +151,32 @@ def test_migrations_are_idempotent(any_store_url: str) -> None:
     store.close()
 
 
+def test_app_servers_starting_together_migrate_once(any_store_url: str) -> None:
+    barrier = threading.Barrier(4)
+    versions: list[int] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            barrier.wait(timeout=30)
+            s = open_store(any_store_url)
+            versions.append(s.query("SELECT MAX(version) FROM ck_schema")[0][0])
+            s.close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(versions) == 4 and len(set(versions)) == 1
+    store = open_store(any_store_url)
+    assert store.query("SELECT COUNT(*), COUNT(DISTINCT version) FROM ck_schema") == [(versions[0], versions[0])]
+    store.close()
+
+
 def test_sql_errors_become_store_errors(store: Store) -> None:
     with pytest.raises(StoreError):
         store.execute("SELECT * FROM no_such_table")

@@ -55,9 +55,11 @@ class ConsentMiddleware:
 
         status = 0
         content_type = ""
+        chat = engine.chat if engine.chat.active else None
+        out = send  # replaced by the chat's buffering sender for a page it inserts into
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status, content_type
+            nonlocal status, content_type, out
             if message["type"] == "http.response.start":
                 status = message["status"]
                 raw = message.get("headers", [])
@@ -70,7 +72,11 @@ class ConsentMiddleware:
                 for k, v in headers:
                     if k.lower() == "content-type":
                         content_type = v
-            await send(message)
+                if chat is not None:
+                    plan = chat.plan(ex, status, headers, scope.get("csp_nonce"))
+                    if plan is not None:
+                        out = plan.asgi(send)
+            await out(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 engine.finish(ex, status, content_type)
 

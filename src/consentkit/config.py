@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from consentkit.banner.settings import BannerConfig
+from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.errors import ConfigError
 
@@ -142,6 +143,7 @@ class ConsentConfig(BaseSettings):
     max_body_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
     collection: CollectionConfig = CollectionConfig()
     banner: BannerConfig = BannerConfig()
+    chat: ChatConfig = ChatConfig()
 
     @field_validator("secret_keys", mode="before")
     @classmethod
@@ -243,6 +245,7 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     refs("signals.gpc_denies", cfg.signals.gpc_denies)
     refs("ids_category", (cfg.ids_category,))
     refs("collection.fields", tuple(cfg.collection.fields.values()))
+    refs("chat.category", (cfg.chat.category,))
     for name in (cfg.cookies.choice_name, cfg.cookies.visitor_name, cfg.cookies.session_name):
         owners = [c.key for c in cfg.categories if any(fnmatch.fnmatchcase(name, p) for p in c.cookies)]
         if owners:
@@ -252,6 +255,7 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
             problems.append(f"allowed_origins: {origin!r} is not of the form scheme://host[:port]")
     if not re.fullmatch(r"(sqlite:///.+|sqlite://:memory:|postgres(ql)?://.+)", cfg.storage_url):
         problems.append("storage_url: expected sqlite:///PATH, sqlite://:memory: or postgresql://...")
+    problems += cfg.banner.cross_problems(cfg.category_keys)
     if cfg.cookies.samesite == "none" and cfg.cookies.secure is False:
         problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
     return problems

@@ -45,6 +45,8 @@ def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
             version = next((v for k, v in req.query() if k == "v"), None)
             found = asset_reply(sub[1:], version, req.header("if-none-match") or None)
             return found or Reply.error(404, "not found")
+        if sub in ("/chat", "/chat.js", "/chat/click"):
+            return engine.chat.endpoint(ex, sub, method)
         if engine.collector is not None and sub in ("/beacon", "/pixel.gif"):
             if sub == "/beacon":
                 return engine.collector.beacon(ex, body) if method == "POST" else _not_allowed("POST")

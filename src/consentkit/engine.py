@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from consentkit.chat.deploy import ChatDeployer
 from consentkit.clock import today
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
@@ -75,6 +76,7 @@ class Engine:
             from consentkit.collect.pipeline import Collector
 
             self.collector = Collector(self)
+        self.chat = ChatDeployer(self)
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
@@ -92,6 +94,8 @@ class Engine:
                 vid, ex.new_visitor = new_id(), True
             sid = cookies.get(self._sid_cookie, "")
             ex.visitor_id, ex.session_id = vid, sid if is_id(sid) else new_id()
+        if self.chat.active:
+            self.chat.attach(ex)
         return ex
 
     def is_own_path(self, path: str) -> bool:
@@ -159,6 +163,8 @@ class Engine:
 
     def finish(self, ex: Exchange, status: int, content_type: str) -> None:
         """After the response: hand the page view to collection; never raises into the app."""
+        if self.chat.active:
+            self.chat.finished(ex, status, content_type)
         if self.collector is None:
             return
         try:

@@ -45,7 +45,9 @@ class WSGIConsentMiddleware:
         if engine.is_own_path(path):
             return self._endpoint(ex, environ, start_response)
 
-        seen: dict[str, Any] = {"status": 0, "ctype": ""}
+        seen: dict[str, Any] = {"status": 0, "ctype": "", "calling": True, "chat": None}
+        chat = engine.chat if engine.chat.active else None
+        written: list[bytes] = []
 
         def start_wrapper(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             seen["status"] = int(status[:3]) if status[:3].isdigit() else 0
@@ -56,9 +58,18 @@ class WSGIConsentMiddleware:
             for k, v in headers:
                 if k.lower() == "content-type":
                     seen["ctype"] = v
+            if chat is not None and exc_info is None and seen["calling"]:
+                plan = chat.plan(ex, seen["status"], headers, environ.get("csp_nonce"), defer=True)
+                if plan is not None:  # start_response waits until the body is known: consentkit.chat.streams
+                    seen["chat"] = (plan, status, headers)
+                    return written.append
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         result = self.app(environ, start_wrapper)
+        seen["calling"] = False
+        if seen["chat"] is not None:
+            plan, status, headers = seen["chat"]
+            result = plan.wsgi(result, written, status, headers, start_response)
         return _Closing(result, lambda: engine.finish(ex, seen["status"], seen["ctype"]))
 
     def _endpoint(self, ex: Exchange, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:

@@ -83,10 +83,10 @@ class Markup(HTMLParser):
             self._stack[-1].text += data
 
     def find(self, tag: str | None = None, **attrs: str) -> list[Element]:
-        return [
-            e for e in self.elements
-            if (tag is None or e.tag == tag) and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
-        ]
+        def matches(e: Element) -> bool:
+            return all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
+
+        return [e for e in self.elements if (tag is None or e.tag == tag) and matches(e)]
 
     def one(self, tag: str | None = None, **attrs: str) -> Element:
         found = self.find(tag, **attrs)

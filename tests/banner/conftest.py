@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from banner.banner_markup import make_config
 
+from banner.banner_markup import make_config
 from consentkit.config import ConsentConfig
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from banner.banner_markup import Markup, make_config, make_state
 
+from banner.banner_markup import Markup, make_config, make_state
 from consentkit.banner.i18n import shipped_texts
-from consentkit.banner.render import assets_html, banner_html
-from consentkit.config import Category, ConsentConfig
+from consentkit.banner.render import assets_html, banner_html, settings_link_html
+from consentkit.config import DEFAULT_CATEGORIES, ConsentConfig
 
 HOSTILE = "</script><script>alert(1)</script>\"'><img src=x onerror=alert(2)><!--&amp;"
 ALLOWED_TAGS = {
@@ -22,8 +22,8 @@ def hostile_config() -> ConsentConfig:
     texts = {key: HOSTILE + ("{category}" if "{category}" in value else "")
              for key, value in shipped_texts("en").items()}
     categories = [
-        Category(key="necessary", title=HOSTILE, description=HOSTILE, required=True, cookies=(HOSTILE,)),
-        Category(key="analytics", title=HOSTILE, description=HOSTILE, cookies=("_ga", HOSTILE)),
+        c.model_copy(update={"title": HOSTILE, "description": HOSTILE, "cookies": (*c.cookies, HOSTILE)})
+        for c in DEFAULT_CATEGORIES
     ]
     return make_config(
         categories=categories,
@@ -73,7 +73,8 @@ def test_first_layer_buttons_have_equal_prominence() -> None:
     for layer in ("ck-l1", "ck-l2"):
         buttons = [e for e in page.find("button") if e.within(layer)]
         assert len(buttons) == 3
-        assert {(b.tag, b.attrs["class"], b.attrs["type"]) for b in buttons} == {("button", "ck-btn", "submit")}
+        looks = {(b.tag, b.attrs["class"], b.attrs["type"]) for b in buttons}
+        assert looks == {("button", "ck-btn", "submit")}
         assert all(b.parent is buttons[0].parent for b in buttons)
     first = [b.text for b in page.find("button") if b.within("ck-l1")]
     assert first == ["Accept all", "Reject all", "Choose"]
@@ -140,14 +141,15 @@ def test_dialog_aria_and_layers() -> None:
     assert page.by_id("consentkit-banner").attrs["class"] == "ck ck-modal"
 
 
-@pytest.mark.parametrize(("mode", "cls"), [("floating", "ck-fab"), ("link", "ck-open-link"), ("none", None)])
-def test_settings_button_modes(mode: str, cls: str | None) -> None:
+@pytest.mark.parametrize(("mode", "floating"), [("floating", True), ("link", False), ("none", False)])
+def test_settings_button_modes(mode: str, floating: bool) -> None:
     config = make_config(banner={"settings_button": mode})
     page = Markup(banner_html(config, make_state(config, set())))
     opener = page.find("a", href="#ck-l2")
-    assert [a.attrs["class"] for a in opener] == ([cls] if cls else [])
-    if cls:
-        assert opener[0].text == "Privacy settings"
+    assert [a.attrs["class"] for a in opener] == (["ck-fab"] if floating else [])
+    link = Markup(settings_link_html(config, lang="de")).one("a")
+    assert link.attrs["href"] == "#ck-l2" and "data-consentkit-open" in link.attrs
+    assert link.text == "Datenschutz-Einstellungen"
 
 
 def test_gpc_is_explained_and_locks_covered_toggles() -> None:

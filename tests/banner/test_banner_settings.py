@@ -22,8 +22,10 @@ def problems(**banner: Any) -> list[str]:
     return exc.value.problems
 
 
-@pytest.mark.parametrize("value", ["#fff", "#FFFA", "#0a0b0c", "#0a0b0c80", "rgb(0 0 0)", "rgba(0, 10, 20, .5)",
-                                   "hsl(210deg 50% 40%)", "hsla(210, 50%, 40%, 0.3)", "RGB(1 2 3 / 50%)"])
+@pytest.mark.parametrize("value", [
+    "#fff", "#FFFA", "#0a0b0c", "#0a0b0c80", "rgb(0 0 0)", "rgba(0, 10, 20, .5)", "hsl(210deg 50% 40%)",
+    "hsla(210, 50%, 40%, 0.3)", "RGB(1 2 3 / 50%)",
+])
 def test_css_colours_accepted(value: str) -> None:
     assert css_color(value)
 
@@ -47,8 +49,10 @@ def test_safe_urls_accepted(url: str) -> None:
     assert BannerConfig(privacy_url=url, logo_url=url).privacy_url == url
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "vbscript:x",
-                                 "java\tscript:alert(1)", "https:/no-host", "/a b", "\\\\evil", "mailto:a@b"])
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "vbscript:x", "java\tscript:alert(1)",
+    "https:/no-host", "/a b", "\\\\evil", "mailto:a@b",
+])
 @pytest.mark.parametrize("key", ["privacy_url", "logo_url"])
 def test_unsafe_urls_refused(url: str, key: str) -> None:
     found = problems(**{key: url})
@@ -124,7 +128,8 @@ def test_documented_toml_example_loads(tmp_path: Path) -> None:
     example = re.search(r"```toml\n(.*?)```", text, re.S)
     assert example is not None
     path = tmp_path / "consentkit.toml"
-    path.write_text(f'secret_keys = ["{"x" * 32}"]\nstorage_url = "sqlite://:memory:"\n' + example.group(1), "utf-8")
+    head = f'secret_keys = ["{"x" * 32}"]\nstorage_url = "sqlite://:memory:"\n'
+    path.write_text(head + example.group(1), "utf-8")
     config = load_config(path)
     banner = config.banner
     assert banner.layout == "box" and banner.settings_button == "floating"

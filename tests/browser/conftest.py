@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+
 from browser.browser_helpers import Server
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from browser.browser_helpers import open_banner, post_of_choice, server_state
 
 pytestmark = pytest.mark.browser
@@ -18,8 +19,9 @@ IMG = ROOT / "docs" / "img"
 def focused(page: Any) -> str:
     """A short name for the focused element: its id, else its text."""
     return str(page.evaluate(
-        "(() => { const a = document.activeElement;"
-        " return a.id || (a.getAttribute('role') === 'dialog' ? 'dialog:' + a.parentNode.id : a.textContent.trim()); })()"
+        "(() => { const a = document.activeElement; if (a.id) return a.id;"
+        " if (a.getAttribute('role') === 'dialog') return 'dialog:' + a.parentNode.id;"
+        " return a.textContent.trim(); })()"
     ))
 
 
@@ -106,8 +108,8 @@ def test_equal_prominence_in_the_browser(new_page: Any) -> None:
     looks = page.evaluate(
         "Array.from(document.querySelectorAll('#ck-l1 .ck-actions > *')).map(b => {"
         " const r = b.getBoundingClientRect(), s = getComputedStyle(b);"
-        " return [b.tagName, b.className, Math.round(r.width), Math.round(r.height), s.fontWeight, s.fontSize,"
-        " s.backgroundColor, s.color]; })"
+        " return [b.tagName, b.className, Math.round(r.width), Math.round(r.height), s.fontWeight,"
+        " s.fontSize, s.backgroundColor, s.color]; })"
     )
     assert len(looks) == 3
     assert looks[0] == looks[1] == looks[2]
@@ -123,8 +125,7 @@ def run_axe(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violation(new_page: Any, scheme: str) -> None:
-    if not AXE.is_file():
-        pytest.skip(f"axe-core not found at {AXE}; set CONSENTKIT_AXE_JS")
+    assert AXE.is_file(), f"axe-core not found at {AXE}; install it or set CONSENTKIT_AXE_JS"
     page = new_page(bypass_csp=True, color_scheme=scheme)
     open_banner(page)
     page.add_script_tag(content=AXE.read_text("utf-8"))
@@ -137,12 +138,13 @@ def test_axe_finds_no_serious_violation(new_page: Any, scheme: str) -> None:
 
 
 def test_reduced_motion_turns_animation_off(new_page: Any) -> None:
+    animation = "getComputedStyle(document.querySelector('#ck-l1 .ck-panel')).animationName"
     page = new_page(reduced_motion="reduce")
     open_banner(page)
-    assert page.evaluate("getComputedStyle(document.querySelector('#ck-l1 .ck-panel')).animationName") == "none"
+    assert page.evaluate(animation) == "none"
     page = new_page(reduced_motion="no-preference")
     open_banner(page)
-    assert page.evaluate("getComputedStyle(document.querySelector('#ck-l1 .ck-panel')).animationName") == "ck-in"
+    assert page.evaluate(animation) == "ck-in"
 
 
 def test_right_to_left_language(new_page: Any) -> None:

@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
+
 from browser.browser_helpers import Server, cookie_names, open_banner, post_of_choice, server_state
 
 pytestmark = pytest.mark.browser
@@ -128,7 +130,18 @@ def test_later_grant_runs_gated_script_without_reload(new_page: Any) -> None:
     page.wait_for_function("window.analyticsRan === true")
     assert page.evaluate("window.samePage") is True
     assert page.evaluate("window.consentkit.get().effective") == ["analytics", "necessary"]
+    expect(page.locator(".ck-status")).to_have_text("Your choice has been saved.")
     clean(page)
+
+
+def test_refused_change_rejects_and_tells_the_visitor(new_page: Any) -> None:
+    page = new_page()
+    open_banner(page)
+    outcome = page.evaluate("consentkit.set(['no_such_category']).then(() => 'resolved', () => 'rejected')")
+    assert outcome == "rejected"
+    expect(page.locator(".ck-status")).to_have_text("Your choice could not be saved. Please try again.")
+    assert page.locator("#ck-l1").is_visible()
+    assert server_state(page)["choice_made"] is False
 
 
 def test_embed_placeholder_grants_and_loads_in_place(new_page: Any) -> None:

@@ -270,6 +270,35 @@ def test_nonce_from_context_is_used() -> None:
     assert 'nonce="n0nce"' in html and 'nonce="ctx"' in ctx_html
 
 
+@pytest.mark.skipif(django.VERSION < (6, 0), reason="Django's own Content-Security-Policy arrived in 6.0")
+def test_django_csp_nonce_reaches_the_banner(tmp_path: Path) -> None:
+    from django.utils.csp import CSP
+
+    templates = [{**TEMPLATES[0], "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "context_processors": [
+        "django.template.context_processors.request", "django.template.context_processors.csp"]}}]
+    with override_settings(**{**site_settings(tmp_path), "TEMPLATES": templates,
+                              "MIDDLEWARE": ["django.middleware.csp.ContentSecurityPolicyMiddleware", *MIDDLEWARE],
+                              "SECURE_CSP": {"script-src": [CSP.SELF, CSP.NONCE]}}):
+        r = Client().get("/")
+        conf.reset()
+    nonce = r["Content-Security-Policy"].split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'nonce="{nonce}"' in r.content.decode()
+
+
+def test_chat_is_inserted_into_django_pages(tmp_path: Path) -> None:
+    chat = {"provider": "generic", "template": '<div id="my-chat" data-site="{site_id}"></div>', "site_id": "s1"}
+    with override_settings(**site_settings(tmp_path, chat=chat)):
+        client = Client()
+        first = client.get("/")
+        html = first.content.decode()
+        assert 'id="consentkit-chat-ph"' in html and html.index("consentkit-chat-ph") < html.rindex("</body>")
+        choose(client, {"action": "accept_all"})
+        shown = client.get("/").content.decode()
+        assert '<div id="my-chat" data-site="s1"></div>' in shown and "consentkit-chat-ph" not in shown
+        assert "consentkit-chat" not in client.get("/whoami").content.decode()  # JSON is left alone
+        conf.reset()
+
+
 def test_without_middleware_nothing_is_allowed_and_no_banner() -> None:
     src = '{% load consentkit %}[{% consent_banner %}]{% ifconsent "necessary" %}yes{% else %}no{% endifconsent %}'
     with override_settings(TEMPLATES=TEMPLATES, CONSENTKIT={"secret_keys": [SECRET], "storage_url": "sqlite://:memory:"}):
@@ -338,7 +367,7 @@ def test_middleware_after_a_cookie_setter_is_e003(tmp_path: Path) -> None:
 
 def test_django_cookie_in_optional_category_is_w001_and_relative_sqlite_is_w002(tmp_path: Path) -> None:
     cats = [{"key": "necessary", "title": "Necessary", "required": True, "cookies": ["csrftoken"]},
-            {"key": "analytics", "title": "Analytics", "cookies": ["sessionid"]}]
+            {"key": "analytics", "title": "Analytics", "cookies": ["sessionid"]}, {"key": "chat", "title": "Chat"}]
     with override_settings(**site_settings(tmp_path, categories=cats, storage_url="sqlite:///ck.db")):
         found = by_id(run_consentkit_checks())
     assert list(found) == ["consentkit.W001", "consentkit.W002"]
@@ -347,9 +376,10 @@ def test_django_cookie_in_optional_category_is_w001_and_relative_sqlite_is_w002(
 
 
 def test_bad_configuration_fails_when_middleware_loads(tmp_path: Path) -> None:
-    with override_settings(**{**site_settings(tmp_path), "CONSENTKIT": {"secret_keys": [SECRET], "prefix": "nope"}}):
-        with pytest.raises(ImproperlyConfigured, match=r"prefix"):
-            Client().get("/")
+    bad = {"secret_keys": [SECRET], "prefix": "nope"}
+    with override_settings(**{**site_settings(tmp_path), "CONSENTKIT": bad}), \
+            pytest.raises(ImproperlyConfigured, match=r"prefix"):
+        Client().get("/")
 
 
 # -- management command ------------------------------------------------------------------------------
@@ -363,6 +393,25 @@ def test_management_command_check_and_ledger_verify(site: Any) -> None:
     out = StringIO()
     call_command("consentkit", "ledger", "verify", stdout=out)
     assert "OK" in out.getvalue() or "ok" in out.getvalue().lower()
+
+
+def test_management_command_review_commands_use_the_settings(site: Any, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no consentkit.toml here: only settings.CONSENTKIT can answer
+    client = Client(headers={"user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"})
+    consent_id = choose(client, {"action": "accept_all"}).json()["consent_id"]
+    client.get("/")
+    conf.get_engine().writer.flush()
+    out = StringIO()
+    call_command("consentkit", "events", "--format", "jsonl", stdout=out)
+    (event,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert event["path"] == "/" and event["consent_id"] == consent_id
+    out = StringIO()
+    call_command("consentkit", "export", "--subject", consent_id, stdout=out, stderr=StringIO())
+    assert json.loads(out.getvalue())["ledger"]
+    out = StringIO()
+    call_command("consentkit", "purge", "--dry-run", stdout=out)
+    assert isinstance(json.loads(out.getvalue()), dict)
 
 
 def test_management_command_reports_bad_configuration(tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ from consentkit.banner.settings import BannerColors, BannerConfig, CategoryText
 if TYPE_CHECKING:
     from consentkit.banner.assets import asset_reply, asset_url
     from consentkit.banner.i18n import pick_language
-    from consentkit.banner.render import assets_html, banner_html
+    from consentkit.banner.render import assets_html, banner_html, consent_default_html, settings_link_html
 
 _LAZY = {
     "banner_html": "consentkit.banner.render",
     "assets_html": "consentkit.banner.render",
+    "consent_default_html": "consentkit.banner.render",
+    "settings_link_html": "consentkit.banner.render",
     "asset_reply": "consentkit.banner.assets",
     "asset_url": "consentkit.banner.assets",
     "pick_language": "consentkit.banner.i18n",
@@ -34,5 +36,5 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BannerColors", "BannerConfig", "CategoryText", "asset_reply", "asset_url", "assets_html", "banner_html",
-    "pick_language",
+    "consent_default_html", "pick_language", "settings_link_html",
 ]

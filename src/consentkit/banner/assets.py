@@ -1,6 +1,6 @@
 """The banner's static files: read once at import, served with a content hash as version and ETag.
 
-`python -m consentkit.banner.assets` prints the gzipped size of each file (the budget is 8 KB for both).
+`python -m consentkit.banner` prints the gzipped size of each file (the budget is 8 KB for both).
 """
 
 from __future__ import annotations
@@ -77,6 +77,3 @@ def main() -> None:
     total = sum(sizes.values())
     print(f"total: {total} bytes gzipped (budget {GZIP_BUDGET}: {'ok' if total <= GZIP_BUDGET else 'OVER'})")
 
-
-if __name__ == "__main__":
-    main()

@@ -204,13 +204,19 @@ def _second_layer(
     )
 
 
-def _settings_button(config: ConsentConfig, state: ConsentState, texts: dict[str, str]) -> str:
-    mode = config.banner.settings_button
-    if mode == "none":
+def _floating_button(config: ConsentConfig, state: ConsentState, texts: dict[str, str]) -> str:
+    if config.banner.settings_button != "floating":
         return ""
-    cls = "ck-fab" if mode == "floating" else "ck-open-link"
-    hidden = "" if state.choice_made or mode == "link" else " hidden"
-    return f'<a href="#ck-l2" class="{cls}" data-consentkit-open{hidden}>{_e(texts["settings_button"])}</a>'
+    hidden = "" if state.choice_made else " hidden"
+    return f'<a href="#ck-l2" class="ck-fab" data-consentkit-open{hidden}>{_e(texts["settings_button"])}</a>'
+
+
+def settings_link_html(config: ConsentConfig, *, lang: str | None = None, accept_language: str = "") -> str:
+    """A plain "Privacy settings" link to put in the footer (for `settings_button = "link"`)."""
+    if not config.banner.enabled:
+        return ""
+    texts = i18n.texts(config.banner, i18n.pick_language(config.banner, lang, accept_language))
+    return f'<a href="#ck-l2" class="ck-open-link" data-consentkit-open>{_e(texts["settings_button"])}</a>'
 
 
 def banner_html(
@@ -244,8 +250,8 @@ def banner_html(
         f' dir="{i18n.direction(picked)}">',
         _second_layer(config, state, texts, picked, nxt, notice),
         _first_layer(config, state, texts, picked, nxt, notice),
-        _settings_button(config, state, texts),
-        '<p class="ck-sr" role="status" aria-live="polite"></p></div>',
+        _floating_button(config, state, texts),
+        '<p class="ck-status" role="status" aria-live="polite"></p></div>',
     ]
     if pixel:
         src = f"{config.prefix}/pixel.gif?p={quote(urlsplit(nxt).path, safe='/')}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from consentkit.review.queries import PAGE_KINDS, Visit, event_for_export, events, iso, iter_events, visits
 from consentkit.review.retention import FIELD_GROUP_COLUMNS, PurgeReport, RetentionPlan, plan, purge
-from consentkit.review.subject import Tombstone, erase_subject, export_subject, linked_ids, tombstones
+from consentkit.review.subject import Tombstone, erase_subject, export_subject, tombstones
 
 __all__ = [
     "FIELD_GROUP_COLUMNS",
@@ -23,7 +23,6 @@ __all__ = [
     "export_subject",
     "iso",
     "iter_events",
-    "linked_ids",
     "plan",
     "purge",
     "tombstones",

@@ -216,7 +216,7 @@ class ProgressBar:
     def __init__(self, out: TextIO, label: str, width: int = 30) -> None:
         self.out, self.label, self.width = out, label, width
         self._last = 0.0
-        self._drawn = False
+        self._drawn: tuple[int, int] | None = None
         self._state = (0, 0)
 
     def update(self, done: int, total: int) -> None:
@@ -233,10 +233,11 @@ class ProgressBar:
         bar = "#" * filled + "-" * (self.width - filled)
         self.out.write(f"\r{self.label} [{bar}] {frac * 100:3.0f}% {done:,}/{total:,}")
         self.out.flush()
-        self._drawn = True
+        self._drawn = self._state
 
     def close(self) -> None:
-        if self._drawn:
-            self._draw()
+        if self._drawn is not None:
+            if self._drawn != self._state:
+                self._draw()
             self.out.write("\n")
             self.out.flush()

@@ -138,6 +138,7 @@ def events(
     Filters combine with AND. `path` matches exactly, or as a prefix when it ends with ``*``
     (``/blog/*``). `since` (inclusive) and `until` (exclusive) are unix seconds; `ts` in the result
     is unix seconds (float, UTC) too — `iso()` formats it. Fields not collected for an event are None.
+    Rows without a timestamp (consentkit never writes one) are left out.
     """
     return list(iter_events(store, visitor_id=visitor_id, consent_id=consent_id, path=path, since=since,
                             until=until, kind=kind, limit=limit))

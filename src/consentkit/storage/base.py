@@ -35,6 +35,10 @@ class Store(ABC):
     def connection(self, write: bool = True) -> AbstractContextManager[Any]:
         """A DB-API connection in a transaction: committed on success, rolled back on error."""
 
+    def events_connection(self) -> AbstractContextManager[Any]:
+        """The transaction events and counters are written in (SQLite relaxes its durability there)."""
+        return self.connection()
+
     @abstractmethod
     def _lock_ledger(self, cur: Any) -> tuple[int, str]:
         """Serialise ledger appends across threads and processes; returns the chain head."""
@@ -125,8 +129,8 @@ class Store(ABC):
             return
         cols = ", ".join(EVENT_FIELDS)
         sql = self._q(f"INSERT INTO ck_events ({cols}) VALUES ({', '.join('?' * len(EVENT_FIELDS))})")
-        rows = [tuple(e.get(f) for f in EVENT_FIELDS) for e in events]
-        with self.connection() as conn:
+        rows = [tuple(map(e.get, EVENT_FIELDS)) for e in events]
+        with self.events_connection() as conn:
             conn.cursor().executemany(sql, rows)
 
     def add_counts(self, counts: dict[tuple[str, str, str], int]) -> None:
@@ -137,7 +141,7 @@ class Store(ABC):
             "INSERT INTO ck_counts (day, metric, key, count) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (day, metric, key) DO UPDATE SET count = ck_counts.count + excluded.count"
         )
-        with self.connection() as conn:
+        with self.events_connection() as conn:
             conn.cursor().executemany(sql, [(*k, n) for k, n in sorted(counts.items())])
 
     def counts(self, metric_prefix: str = "", since_day: str = "") -> list[tuple[str, str, str, int]]:

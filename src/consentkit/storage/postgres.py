@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -25,7 +26,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from consentkit.ledger import GENESIS, LedgerRecord
 from consentkit.storage.base import Store, StoreError
-from consentkit.storage.schema import EVENT_FIELDS
+from consentkit.storage.schema import EVENT_FIELDS, column_type
 
 # Keys of the transaction-level advisory locks (any fixed 64-bit numbers unique to consentkit).
 SCHEMA_LOCK = 0x636B_0001  # "ck" 1: migrations
@@ -34,9 +35,10 @@ PARTITION_LOCK = 0x636B_0002  # "ck" 2: creating event partitions
 DEFAULT_PARTITION = "ck_events_default"
 _COLS = ", ".join(EVENT_FIELDS)
 _COPY_SQL = f"COPY ck_events ({_COLS}) FROM STDIN"
-_BOOL_IDX = tuple(i for i, f in enumerate(EVENT_FIELDS) if f in {"is_bot", "truncated"})
-_INT_IDX = tuple(i for i, f in enumerate(EVENT_FIELDS) if f in {"status", "asn", "engaged_ms", "scroll"})
-_REAL_IDX = tuple(i for i, f in enumerate(EVENT_FIELDS) if f in {"ts", "duration_ms"})
+_KINDS: dict[str, type] = {"BOOLEAN": bool, "BIGINT": int, "DOUBLE PRECISION": float}
+_CHECKS: tuple[tuple[int, type], ...] = tuple(
+    (i, _KINDS[t]) for i, t in enumerate(column_type(f, "postgres") for f in EVENT_FIELDS) if t in _KINDS
+)
 _TS = EVENT_FIELDS.index("ts")
 
 
@@ -71,23 +73,23 @@ def partition_name(year: int, month: int) -> str:
     return f"ck_events_y{year:04d}m{month:02d}"
 
 
-def _row(event: dict[str, Any]) -> list[Any]:
-    """One event as a COPY row, booleans and numbers coerced to their column's type."""
-    get = event.get
-    row = [get(f) for f in EVENT_FIELDS]
-    for i in _BOOL_IDX:
+def _row(event: dict[str, Any]) -> tuple[Any, ...]:
+    """One event as a COPY row; a boolean or number of another Python type is coerced to its column's."""
+    row = tuple(map(event.get, EVENT_FIELDS))
+    for i, kind in _CHECKS:
         v = row[i]
-        if v is not None and v.__class__ is not bool:
-            row[i] = bool(v)
-    for i in _INT_IDX:
-        v = row[i]
-        if v is not None and v.__class__ is not int:
-            row[i] = int(v)
-    for i in _REAL_IDX:
-        v = row[i]
-        if v is not None and v.__class__ is not float:
-            row[i] = float(v)
+        if v is not None and v.__class__ is not kind:
+            return _coerced(row)
     return row
+
+
+def _coerced(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    out = list(row)
+    for i, kind in _CHECKS:
+        v = out[i]
+        if v is not None and v.__class__ is not kind:
+            out[i] = kind(v)
+    return tuple(out)
 
 
 class PostgresStore(Store):
@@ -122,6 +124,7 @@ class PostgresStore(Store):
             "keepalives_count": 3,
         }
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._pid = 0
         self._inherited: list[ConnectionPool[psycopg.Connection[Any]]] = []
         self._pool_lock = threading.Lock()
@@ -148,6 +151,8 @@ class PostgresStore(Store):
                 # end the parent's sessions, so they are only kept referenced (never finalised).
                 self._inherited.append(self._pool)
                 self._pool = None
+                if self._finalizer is not None:
+                    self._finalizer.detach()
             if self._pool is None:
                 self._pool = ConnectionPool(
                     self.url,
@@ -161,6 +166,8 @@ class PostgresStore(Store):
                     reconnect_timeout=60.0,
                 )
                 self._pid = pid
+                self._finalizer = weakref.finalize(self, _close_abandoned_pool, self._pool, pid)
+                self._finalizer.atexit = False  # at exit the pool's daemon threads simply end
             return self._pool
 
     @contextmanager
@@ -184,6 +191,8 @@ class PostgresStore(Store):
         with self._pool_lock:
             self._closed = True
             pool, self._pool = self._pool, None
+            if self._finalizer is not None:
+                self._finalizer.detach()
         if pool is not None and self._pid == os.getpid():
             pool.close()
 
@@ -292,6 +301,16 @@ class PostgresStore(Store):
             "WHERE i.inhparent = 'ck_events'::regclass ORDER BY c.relname"
         )
         return [str(r[0]) for r in rows]
+
+
+def _close_abandoned_pool(pool: ConnectionPool[Any], pid: int) -> None:
+    """Close the pool of a store that was dropped without `close()`.
+
+    From a thread of its own: the garbage collector may run this on one of the pool's own threads,
+    and closing waits for those. Never in a forked child: the connections are the parent's.
+    """
+    if os.getpid() == pid and not pool.closed:
+        threading.Thread(target=pool.close, name="consentkit-pool-close", daemon=True).start()
 
 
 def _reason(exc: BaseException) -> str:

@@ -19,13 +19,17 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from consentkit import endpoints
 from consentkit.engine import Engine, Exchange
-from consentkit.http import Reply, RequestView, headers_from_environ
+from consentkit.http import Reply, RequestView
 from consentkit_django.conf import get_engine
+
+try:
+    from django.middleware.csp import get_nonce as _django_nonce  # Django 6.0+
+except ImportError:  # Django 5.2
+    _django_nonce = None
 
 log = logging.getLogger("consentkit")
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
-_BOOL_ATTRS = frozenset({"secure", "httponly"})
 
 
 class ConsentMiddleware:
@@ -53,7 +57,7 @@ class ConsentMiddleware:
                 body = got
             return to_response(endpoints.handle(engine, ex, body), head=ex.request.method == "HEAD")
         response = self.get_response(request)
-        return finish(engine, ex, response)  # type: ignore[arg-type]
+        return finish(engine, ex, request, response)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         engine = get_engine()
@@ -68,29 +72,36 @@ class ConsentMiddleware:
                 reply = await sync_to_async(endpoints.handle, thread_sensitive=False)(engine, ex, body)
                 return to_response(reply, head=head)
             return to_response(endpoints.handle(engine, ex, b""), head=head)
-        response = await self.get_response(request)  # type: ignore[misc]
-        return finish(engine, ex, response)
+        response = await self.get_response(request)
+        return finish(engine, ex, request, response)
 
 
+# -- request ---------------------------------------------------------------------------------------------
 def begin(engine: Engine, request: HttpRequest) -> Exchange:
     meta = request.META
-    headers = headers_from_environ(meta)
+    # PEP 3333 / Django's ASGIRequest: HTTP_* keys carry the request headers (latin-1 str values).
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in meta.items() if k[:5] == "HTTP_"}
+    if meta.get("CONTENT_TYPE"):
+        headers["content-type"] = meta["CONTENT_TYPE"]
+    if meta.get("CONTENT_LENGTH"):
+        headers["content-length"] = str(meta["CONTENT_LENGTH"])
+    scheme = request.scheme or "http"  # honours SECURE_PROXY_SSL_HEADER, as the rest of the site does
     if "host" not in headers:  # HTTP/1.0 clients and Django's test client: the server's name (PEP 3333)
-        headers["host"] = _server_host(meta, request.scheme)
+        headers["host"] = _server_host(meta, scheme)
     view = RequestView(
         request.method or "GET",
         request.path_info,
         meta.get("QUERY_STRING", ""),
         headers,
         meta.get("REMOTE_ADDR") or None,
-        request.scheme or "http",  # honours SECURE_PROXY_SSL_HEADER, as the rest of the site does
+        scheme,
     )
     ex = engine.begin(view)
-    request.consent = ex.state  # type: ignore[attr-defined]
+    request.consent = ex.state
     return ex
 
 
-def _server_host(meta: dict[str, Any], scheme: str | None) -> str:
+def _server_host(meta: dict[str, Any], scheme: str) -> str:
     name = str(meta.get("SERVER_NAME", ""))
     port = str(meta.get("SERVER_PORT", ""))
     default = "443" if scheme == "https" else "80"
@@ -103,74 +114,199 @@ def read_body(request: HttpRequest, limit: int) -> bytes | None:
     if declared.isdigit() and int(declared) > limit:
         return None
     data = request.read(limit + 1)
-    return None if len(data) > limit else data
+    return None if len(data) > limit else bytes(data)
 
 
 def too_large(engine: Engine) -> Reply:
     return Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
 
 
-def finish(engine: Engine, ex: Exchange, response: HttpResponseBase) -> HttpResponseBase:
-    """Cookie control and Vary on the app's response, then collection."""
+def request_nonce(request: Any, found: Any = None) -> str | None:
+    """The page's CSP nonce: `found` (e.g. the ``csp_nonce`` template variable), Django's own (6.0+),
+    or ``request.csp_nonce`` (django-csp). Django's is lazy: reading it here is what puts it into the
+    header its middleware writes afterwards."""
+    nonce = found
+    if nonce is None and request is not None:
+        if _django_nonce is not None:
+            nonce = _django_nonce(request)
+        if nonce is None:
+            nonce = getattr(request, "csp_nonce", None)
+    text = str(nonce) if nonce is not None else ""
+    return text or None
+
+
+# -- response --------------------------------------------------------------------------------------------
+def finish(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Cookie control and Vary on the app's response, the chat if the core plans one, then collection."""
+    headers = response.headers
+    current = {name: headers.get(name) for name in _SEEN}
     try:
-        apply_headers(engine, ex, response)
+        apply_headers(engine, ex, response, current)
+        if engine.chat.active:
+            insert_chat(engine, ex, request, response)
     except Exception:
         log.exception("consentkit: response processing failed")
-    engine.finish(ex, response.status_code, response.get("Content-Type", ""))
+    engine.finish(ex, response.status_code, current["content-type"] or "")
     return response
 
 
-def apply_headers(engine: Engine, ex: Exchange, response: HttpResponseBase) -> None:
-    # Django keeps Set-Cookie apart from the other headers: present both to the core as one list,
-    # then write the result back the same way.
+_SEEN = ("content-type", "vary")
+"""The only headers besides Set-Cookie that the core reads or rewrites."""
+
+
+def apply_headers(
+    engine: Engine, ex: Exchange, response: HttpResponseBase, current: dict[str, str | None] | None = None
+) -> None:
+    """The core's cookie control and Vary, on Django's response.
+
+    Django keeps Set-Cookie (``response.cookies``) apart from the other headers, one value per name.
+    The core gets the headers it acts on (`current`: their values, looked up once) plus one
+    Set-Cookie line per cookie; its answer is written back the same way.
+    """
+    headers = response.headers
+    if current is None:
+        current = {name: headers.get(name) for name in _SEEN}
+    given = [(name, value) for name, value in current.items() if value is not None]
     cookies = response.cookies
-    headers = list(response.items())
-    given: dict[str, Morsel[str]] = {}
+    originals: dict[str, Morsel[str]] = {}
     for morsel in cookies.values():
         line = morsel.OutputString()
-        given[line] = morsel
-        headers.append(("set-cookie", line))
-    out = engine.response_headers(ex, headers)
+        originals[line] = morsel
+        given.append(("set-cookie", line))
+    out = engine.response_headers(ex, given)
     keep: dict[str, Morsel[str]] = {}
-    plain: dict[str, str] = {}
+    written: set[str] = set()
     for name, value in out:
-        if name.lower() == "set-cookie":
-            m = given.get(value) or to_morsel(value)
+        lname = name.lower()
+        if lname == "set-cookie":
+            m = originals.get(value) or to_morsel(value)
             if m is not None:
                 keep[m.key] = m
         else:
-            plain[name.lower()] = value
-    for key in [k for k in cookies if cookies[k] is not keep.get(k)]:
-        del cookies[key]
+            written.add(lname)
+            if current.get(lname) != value:
+                headers[name] = value
+    for name, had in current.items():
+        if had is not None and name not in written:
+            del headers[name]
+    if originals:
+        for key in [k for k, m in cookies.items() if keep.get(k) is not m]:
+            del cookies[key]
     for key, m in keep.items():
         if key not in cookies:
-            dict.__setitem__(cookies, key, m)
-    for name in [n for n in response.headers if n.lower() not in plain]:
-        del response.headers[name]
-    for name, value in plain.items():
-        if response.get(name) != value:
-            response[name] = value
+            dict.__setitem__(cookies, key, m)  # a ready Morsel, as SimpleCookie.__setitem__ allows
+
+
+_PLAN_HEADERS = ("content-type", "content-encoding", "content-length", "content-security-policy")
+
+
+def insert_chat(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpResponseBase) -> None:
+    """What the core's middlewares do for the chat, on Django's response (streaming ones pass untouched)."""
+    if response.streaming or not isinstance(response, HttpResponse):
+        return
+    headers = response.headers
+    given = [(name, headers[name]) for name in _PLAN_HEADERS if name in headers]
+    # With a CSP header the core takes the nonce from it; otherwise request.csp_nonce, which a CSP
+    # middleware listed before this one puts into the header it adds afterwards.
+    hint = None if "content-security-policy" in headers else request_nonce(request)
+    plan = engine.chat.plan(ex, response.status_code, given, hint)
+    if plan is None:
+        return
+    body = response.content
+    new = plan.apply(body)
+    if new is not body:
+        response.content = new
+        if "content-length" in headers:
+            headers["Content-Length"] = str(len(new))
+
+
+# -- Set-Cookie lines of the core as Django Morsels ----------------------------------------------------
+_FLAG_ATTRS = frozenset({"secure", "httponly"})
+_VALUE_ATTRS = frozenset({"path", "domain", "samesite", "expires", "max-age"})
+
+
+class CoreCookie(Morsel[str]):
+    """A Morsel for a Set-Cookie line the core wrote: its attributes are all there to read, and it is
+    sent exactly as written (no re-rendering per request) unless it is changed afterwards."""
+
+    _line: str | None = None
+
+    def OutputString(self, attrs: Any = None) -> str:
+        line = self._line
+        return line if line is not None and attrs is None else super().OutputString(attrs)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._line = None
+        super().__setitem__(key, value)
+
+    def set(self, key: str, val: str, coded_val: str) -> None:
+        self._line = None
+        super().set(key, val, coded_val)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._line = None
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: str, val: Any = None) -> Any:
+        self._line = None
+        return super().setdefault(key, val)
+
+
+_BLANK: dict[str, str] = dict(Morsel())  # every attribute a Morsel knows, unset
+_parsed: dict[str, CoreCookie] = {}
+_PARSED_MAX = 2048
 
 
 def to_morsel(line: str) -> Morsel[str] | None:
-    """A Set-Cookie value as written by the core → a Morsel Django can send (None if unusable)."""
-    first, *attrs = line.split(";")
+    """A Set-Cookie value as written by the core → a new Morsel Django can send (None if unusable).
+
+    A visitor's session cookie line is the same on each of their requests: parsed ones are kept
+    (bounded) and copied, which is several times cheaper than parsing.
+    """
+    proto = _parsed.get(line)
+    if proto is None:
+        proto = _parse_morsel(line)
+        if proto is None:
+            return None
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.clear()
+        _parsed[line] = proto
+    m = CoreCookie.__new__(CoreCookie)
+    dict.update(m, proto)
+    m.__dict__.update(proto.__dict__)
+    return m
+
+
+def _parse_morsel(line: str) -> CoreCookie | None:
+    first, *parts = line.split(";")
     name, _, value = first.partition("=")
-    m: Morsel[str] = Morsel()
+    name, value = name.strip(), value.strip()
+    attrs: dict[str, Any] = {}
+    known = True
+    for part in parts:
+        key, _, val = part.strip().partition("=")
+        key = key.lower()
+        if key in _FLAG_ATTRS:
+            attrs[key] = True
+        elif key in _VALUE_ATTRS:
+            attrs[key] = int(val) if key == "max-age" and val.isdigit() else val
+        elif key:
+            known = False  # an attribute this Python's Morsel may not know: let Morsel check it
+            break
+    m = CoreCookie.__new__(CoreCookie)  # the fast way to Morsel(): same state, no per-key checks
+    dict.update(m, _BLANK)
     try:
-        m.set(name.strip(), value.strip(), value.strip())
-        for attr in attrs:
-            key, _, val = attr.strip().partition("=")
-            key = key.lower()
-            if key in _BOOL_ATTRS:
-                m[key] = True
-            elif key == "max-age" and val.isdigit():
-                m[key] = int(val)
-            elif key:
-                m[key] = val
+        m.set(name, value, value)
+        if known:
+            dict.update(m, attrs)  # only names from _VALUE_ATTRS / _FLAG_ATTRS, all known to Morsel
+        else:
+            for part in parts:
+                key, _, val = part.strip().partition("=")
+                m[key] = True if key.lower() in _FLAG_ATTRS else val
     except CookieError:
         log.warning("consentkit: cannot express Set-Cookie for %r in Django; left out", name[:64])
         return None
+    m._line = line.strip() if known else None
     return m
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -31,9 +32,12 @@ def install(
     directory. ``CONSENTKIT_*`` environment variables win. A bad configuration raises
     ``consentkit.ConfigError`` here, one line per problem naming the key.
     """
+    if isinstance(getattr(app.state, STATE_KEY, None), Engine):
+        raise RuntimeError("consentkit is already installed on this app")
     engine = Engine(load_config(config))
     app.add_middleware(ConsentMiddleware, engine=engine)
     setattr(app.state, STATE_KEY, engine)
+    atexit.register(engine.close)
     if openapi:
         add_routes(app, engine.config)
     return engine

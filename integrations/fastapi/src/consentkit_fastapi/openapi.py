@@ -68,17 +68,17 @@ class GpcOut(BaseModel):
 
 def _choice_model(config: ConsentConfig) -> type[BaseModel]:
     optional = tuple(c.key for c in config.categories if not c.required) or ("none",)
-    category = Literal[optional]  # type: ignore[valid-type]
+    category: Any = Literal[optional]
     fields: dict[str, Any] = {
         "action": (Literal["accept_all", "reject_all", "choose"] | None,
                    Field(None, description="accept_all, reject_all, or choose (with `grant`).")),
-        "grant": (list[category] | None,  # type: ignore[valid-type]
+        "grant": (list[category] | None,
                   Field(None, description="The optional categories granted; the rest are denied.")),
         "next": (str | None, Field(None, description="Same-site path to return to (form posts).")),
         "source": (Literal["banner", "api"] | None, Field(None)),
         "lang": (str | None, Field(None, max_length=35, description="The language the banner was shown in.")),
     }
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         "ConsentChoiceIn", __config__=ConfigDict(extra="forbid"), **fields
     )
     model.__doc__ = 'A choice: `{"grant": [...]}` or `{"action": "accept_all" | "reject_all"}`.'
@@ -143,7 +143,7 @@ def add_routes(app: FastAPI, config: ConsentConfig) -> None:
         app.add_api_route(
             f"{prefix}/pixel.gif", pixel, methods=["GET"], response_class=Response, tags=[TAG],
             operation_id="consentkit_pixel", summary="Counting pixel for pages without JavaScript",
-            responses={200: {"content": {"image/gif": {}}, "description": "A 1×1 GIF."}},
+            responses={200: {"content": {"image/gif": {}}, "description": "A 1 by 1 pixel GIF."}},
         )
     if config.gpc_denies:
         async def gpc() -> Response:

@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
+import consentkit.config as config_module
 from consentkit import cli
 from consentkit.banner.render import assets_html, banner_html
 from consentkit.config import ConsentConfig, load_config
@@ -52,6 +53,8 @@ class ConsentKit:
         app.wsgi_app = WSGIConsentMiddleware(app.wsgi_app, engine=engine)  # type: ignore[method-assign]
         app.extensions[EXTENSION] = engine
         app.before_request(_copy_consent)
+        if engine.chat.active:
+            app.after_request(_share_nonce)
         app.jinja_env.globals.update(
             consent_banner=consent_banner, consent_assets=consent_assets, consent=_consent_proxy
         )
@@ -86,6 +89,14 @@ def get_engine(app: Flask | None = None) -> Engine:
 
 def _copy_consent() -> None:
     g.consent = request.environ.get("consentkit")
+
+
+def _share_nonce(response: Any) -> Any:
+    """The page's CSP nonce where the core's middleware looks for it (for the chat it inserts)."""
+    nonce = _nonce()
+    if nonce and "csp_nonce" not in request.environ:
+        request.environ["csp_nonce"] = nonce
+    return response
 
 
 def current_consent() -> ConsentState:
@@ -141,7 +152,10 @@ def consentkit_command(args: tuple[str, ...]) -> None:
 
 
 def run_cli(argv: Sequence[str], config: ConsentConfig) -> int:
-    """``consentkit ARGV`` where commands that would read a config file get `config` instead."""
+    """``consentkit ARGV``, where every command that would look for a config file gets `config`.
+
+    A path or ``--config`` given on the command line still wins.
+    """
     if "config" in inspect.signature(cli.main).parameters:
         return int(cli.main(list(argv), config=config))  # type: ignore[call-arg]
     with _app_config(config):
@@ -150,13 +164,18 @@ def run_cli(argv: Sequence[str], config: ConsentConfig) -> int:
 
 @contextmanager
 def _app_config(config: ConsentConfig) -> Iterator[None]:
-    original = cli._config
+    """While the command runs, `load_config()` without a source (the file lookup) returns `config`."""
+    original = config_module.load_config
 
-    def app_config(path: str | None) -> ConsentConfig:
-        return load_config(path) if path else config
+    def load_app_config(source: Any = None, **kwargs: Any) -> ConsentConfig:
+        if source is None and not kwargs:
+            return config
+        return original(source, **kwargs)
 
-    cli._config = app_config
+    config_module.load_config = load_app_config
+    cli.load_config = load_app_config  # type: ignore[attr-defined]  # the name cli.py imported
     try:
         yield
     finally:
-        cli._config = original
+        config_module.load_config = original
+        cli.load_config = original  # type: ignore[attr-defined]

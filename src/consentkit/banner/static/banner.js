@@ -17,7 +17,13 @@
   function emit(name, detail) { d.dispatchEvent(new CustomEvent('consentkit:' + name, { detail: detail })); }
   function panel(layer) { return layer.querySelector('[role=dialog]'); }
   function modal(layer) { return layer && layer.classList.contains('ck-modal'); }
-  function say(text) { status.textContent = ''; setTimeout(function () { status.textContent = text; }, 50); }
+  var said = [];
+  function say(text) {
+    said.forEach(clearTimeout);
+    status.textContent = '';
+    said = [setTimeout(function () { status.textContent = text; }, 50),
+      setTimeout(function () { status.textContent = ''; }, 6000)];
+  }
   function shown(el) { return el.getClientRects().length > 0; }
   function fabs(show) {
     [].forEach.call(d.querySelectorAll('.ck-fab'), function (b) { b.hidden = !show; });
@@ -189,9 +195,11 @@
   // Wiring.
   root.classList.add('ck-js');
   for (var k in C.colors) de.style.setProperty('--ck-' + k, C.colors[k]);
+  var clicked = null;  // the submit button, for browsers without SubmitEvent.submitter
+  root.addEventListener('click', function (e) { clicked = e.target.closest && e.target.closest('button'); }, true);
   root.addEventListener('submit', function (e) {
     e.preventDefault();
-    var f = e.target, b = e.submitter;
+    var f = e.target, b = e.submitter || clicked;
     if (f.id === 'ck-go') { openSettings(); return; }
     if (busy) return;
     var a = b && b.value;

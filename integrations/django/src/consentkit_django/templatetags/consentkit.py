@@ -17,7 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from consentkit.banner.render import assets_html, banner_html
 from consentkit.consent import ConsentState
-from consentkit_django.conf import get_engine
+from consentkit_django.conf import get_config
+from consentkit_django.middleware import request_nonce
 
 register = template.Library()
 log = logging.getLogger("consentkit")
@@ -33,15 +34,14 @@ def _state(context: Context) -> ConsentState | None:
 
 
 def _nonce(context: Context) -> str | None:
-    """The page's CSP nonce: Django's ``csp`` context processor, or ``request.csp_nonce``."""
-    nonce = context.get("csp_nonce") or getattr(_request(context), "csp_nonce", None)
-    return str(nonce) if nonce else None
+    """The page's CSP nonce: Django's ``csp`` context processor or its middleware (6.0+), or django-csp."""
+    return request_nonce(_request(context), context.get("csp_nonce"))
 
 
 @register.simple_tag(takes_context=True)
 def consent_assets(context: Context) -> SafeString:
     """The banner's stylesheet and deferred script; put it in ``<head>``."""
-    return mark_safe(assets_html(get_engine().config, nonce=_nonce(context)))
+    return mark_safe(assets_html(get_config(), nonce=_nonce(context)))
 
 
 @register.simple_tag(takes_context=True)
@@ -57,7 +57,7 @@ def consent_banner(context: Context, lang: str | None = None, pixel: bool = Fals
         )
         return mark_safe("")
     html = banner_html(
-        get_engine().config,
+        get_config(),
         state,
         lang=lang or getattr(request, "LANGUAGE_CODE", None),  # set by LocaleMiddleware
         accept_language=request.headers.get("accept-language", ""),

@@ -30,6 +30,9 @@ class _Stream:
     def flush(self) -> None:
         self.out.flush()
 
+    def isatty(self) -> bool:
+        return bool(getattr(self.out, "isatty", lambda: False)())
+
 
 class Command(BaseCommand):
     help = "consentkit's command line (check, ledger verify, events, export, erase, purge) with settings.CONSENTKIT"
@@ -46,7 +49,7 @@ class Command(BaseCommand):
             raise CommandError(f"settings.{SETTING}: {exc}") from None
         from contextlib import redirect_stderr, redirect_stdout
 
-        with redirect_stdout(_Stream(self.stdout)), redirect_stderr(_Stream(self.stderr)):  # type: ignore[type-var]
+        with redirect_stdout(_Stream(self.stdout)), redirect_stderr(_Stream(self.stderr)):
             code = cli.run(argv, config)
         if code:
             raise CommandError(f"consentkit {' '.join(argv[:2])} failed (exit status {code})", returncode=code)

@@ -1,0 +1,135 @@
+"""Python chat rules ("hooks"): the registry behind `@engine.chat.rule`, and running one safely."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple, TypeAlias, TypeVar, overload
+
+from consentkit.chat.context import ALL_FIELDS, VisitorContext
+
+log = logging.getLogger("consentkit")
+Says = Literal["show", "hide"]
+DataValue: TypeAlias = str | int | float | bool | None
+MAX_DATA_ITEMS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """A hook's "show the chat", optionally with data for the widget (merged into the pre-chat data)."""
+
+    data: Mapping[str, DataValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Hide:
+    """A hook's "hide the chat", with the reason reported in the decision."""
+
+    reason: str = ""
+
+
+HookResult: TypeAlias = bool | Show | Hide
+ChatHook: TypeAlias = Callable[[VisitorContext], HookResult]
+"""A Python rule: gets the read-only `VisitorContext`, returns True / False, `Show(data)` or `Hide(reason)`."""
+H = TypeVar("H", bound=ChatHook)
+
+
+class Reason(NamedTuple):
+    """One rule's say in a decision: which rule, "show" or "hide", and why."""
+
+    rule: str
+    says: Says
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "says": self.says, "detail": self.detail}
+
+
+class ChatRules:
+    """The registry of hooks; reachable as `engine.chat.rules`, its decorator as `engine.chat.rule`."""
+
+    def __init__(self) -> None:
+        self._hooks: list[tuple[str, ChatHook]] = []
+        self.needs: frozenset[str] = frozenset()
+        """The context fields the hooks read: the union of their `needs` (all fields if one did not say)."""
+
+    @overload
+    def rule(self, fn: H, /) -> H: ...
+    @overload
+    def rule(
+        self, fn: None = None, /, *, name: str | None = None, needs: Iterable[str] | None = None
+    ) -> Callable[[H], H]: ...
+
+    def rule(
+        self, fn: H | None = None, /, *, name: str | None = None, needs: Iterable[str] | None = None
+    ) -> H | Callable[[H], H]:
+        """Register a hook: `@engine.chat.rule`, or `@engine.chat.rule(name="vip", needs={"country"})`.
+
+        `needs` names the context fields the hook reads; only those are computed for it (the others
+        are None). Without it, every field allowed for the request is computed.
+        """
+        wanted = ALL_FIELDS if needs is None else frozenset(needs)
+        unknown = wanted - ALL_FIELDS
+        if unknown:
+            raise ValueError(f"unknown context field(s) {sorted(unknown)}; known: {sorted(ALL_FIELDS)}")
+
+        def register(f: H) -> H:
+            label = name or str(getattr(f, "__name__", "hook"))
+            self._hooks.append((label, f))
+            self.needs = self.needs | wanted
+            return f
+
+        return register(fn) if fn is not None else register
+
+    def clear(self) -> None:
+        self._hooks.clear()
+        self.needs = frozenset()
+
+    def __iter__(self) -> Iterator[tuple[str, ChatHook]]:
+        return iter(list(self._hooks))
+
+    def __len__(self) -> int:
+        return len(self._hooks)
+
+
+def run_hook(name: str, hook: ChatHook, ctx: VisitorContext) -> tuple[Reason, dict[str, DataValue], bool]:
+    rule = f"hook:{name}"
+    try:
+        result = hook(ctx)
+    except Exception:
+        log.exception("consentkit: chat rule %s raised; the chat is hidden", name)
+        return Reason(rule, "hide", "raised an exception (logged)"), {}, True
+    if result is True:
+        return Reason(rule, "show", "returned True"), {}, False
+    if result is False:
+        return Reason(rule, "hide", "returned False"), {}, False
+    if isinstance(result, Show):
+        return Reason(rule, "show", "Show()"), _clean(name, result.data), False
+    if isinstance(result, Hide):
+        return Reason(rule, "hide", str(result.reason)[:200] or "Hide()"), {}, False
+    log.error("consentkit: chat rule %s returned %r, not bool, Show or Hide; the chat is hidden", name, type(result))
+    return Reason(rule, "hide", f"returned {type(result).__name__}, not bool, Show or Hide"), {}, True
+
+
+def _clean(name: str, data: Mapping[str, DataValue]) -> dict[str, DataValue]:
+    """Widget data: short string keys and scalar values only; anything else is dropped and logged."""
+    out: dict[str, DataValue] = {}
+    try:
+        items = list(data.items())[: MAX_DATA_ITEMS + 1]
+    except Exception:
+        log.exception("consentkit: chat rule %s returned Show(data) that is not a mapping", name)
+        return out
+    for key, value in items[:MAX_DATA_ITEMS]:
+        ok_value = (
+            value is None or isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value))
+            or (isinstance(value, str) and len(value) <= 1000)
+        )
+        if isinstance(key, str) and 0 < len(key) <= 64 and ok_value:
+            out[key] = value
+        else:
+            log.warning("consentkit: chat rule %s: dropped widget data item %.40r", name, key)
+    if len(items) > MAX_DATA_ITEMS:
+        log.warning("consentkit: chat rule %s: more than %d widget data items; the rest dropped", name, MAX_DATA_ITEMS)
+    return out

@@ -1,0 +1,66 @@
+"""The chat's own URLs under the prefix: the single-page-app decision, chat.js and the click count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from consentkit.chat.assets import script_reply
+from consentkit.chat.render import spa_params
+from consentkit.chat.rules import Reason
+from consentkit.clock import today
+from consentkit.collect.ip import client_ip
+from consentkit.endpoints import same_site
+from consentkit.http import Reply
+
+if TYPE_CHECKING:
+    from consentkit.chat.deploy import ChatDeployer
+    from consentkit.engine import Exchange
+
+_VARY = [("vary", "Cookie, Sec-GPC, DNT")]
+
+
+def route(chat: ChatDeployer, ex: Exchange, sub: str, method: str) -> Reply:
+    """GET {prefix}/chat, GET {prefix}/chat.js, POST {prefix}/chat/click (HEAD counts as GET)."""
+    req = ex.request
+    want = "POST" if sub == "/chat/click" else "GET"
+    if method != want:
+        reply = Reply.error(405, f"method not allowed; use {want}")
+        reply.headers.append(("allow", want))
+        return reply
+    if sub == "/chat.js":
+        version = next((v for k, v in req.query() if k == "v"), None)
+        return script_reply(version, req.header("if-none-match") or None)
+    if sub == "/chat/click":
+        return click(chat, ex)
+    return decision(chat, ex)
+
+
+def decision(chat: ChatDeployer, ex: Exchange) -> Reply:
+    """`{decision, reasons, provider, params}` for a single-page app; `?path=` is its current route."""
+    if not chat.active:
+        body: dict[str, Any] = {"decision": "hide", "provider": None, "params": {},
+                                "reasons": [Reason("config", "hide", "chat is not configured").as_dict()]}
+        return Reply.json(body, headers=list(_VARY))
+    path = next((v for k, v in ex.request.query() if k == "path"), "/").split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/") or path.startswith("//") or len(path) > 1024:
+        path = "/"
+    made = chat.decide(ex, current_page=False, path=path)
+    body = made.as_dict()
+    body["provider"] = chat.config.provider
+    body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex.state))
+    return Reply.json(body, headers=list(_VARY))
+
+
+def click(chat: ChatDeployer, ex: Exchange) -> Reply:
+    """chat.js reports a click on the placeholder: counted (rate-limited per visitor), always 204."""
+    req = ex.request
+    cfg = chat.engine.config
+    if not same_site(req, cfg.allowed_origins):
+        return Reply.error(403, "cross-site requests are refused")
+    reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
+    if not chat.active:
+        return reply
+    key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
+    if chat.rate.allow(key):
+        chat.engine.writer.count(today(), "chat", "placeholder_clicked")
+    return reply

@@ -1,0 +1,154 @@
+"""Chat rules: the declarative ones from the configuration, then Python hooks, combined into one verdict.
+
+Order of evaluation: `exclude_paths` and `never_for_bots` first (they hide whatever `combine`
+says), then `include_paths`, `hours`, `min_page_views`, `min_seconds_on_site`, `returning_only`,
+`countries`, `languages`, `devices`, then the hooks in the order they were registered. Only
+configured rules take part. With `combine = "all"` evaluation stops at the first rule that says
+hide; with "any" at the first that says show; a hook that raises hides the chat (and is logged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+from typing import NamedTuple, TypeAlias
+
+from consentkit.chat.context import Facts
+from consentkit.chat.hooks import ChatHook, ChatRules, DataValue, Hide, HookResult, Reason, Says, Show, run_hook
+from consentkit.chat.settings import BusinessHours, ChatRulesConfig
+from consentkit.collect.paths import GlobSet
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+__all__ = ["ChatHook", "ChatRules", "DataValue", "Hide", "HookResult", "Reason", "RuleSet", "Says", "Show", "Verdict"]
+
+
+class Verdict(NamedTuple):
+    show: bool
+    reasons: tuple[Reason, ...]
+    data: dict[str, DataValue]
+
+
+Check: TypeAlias = Callable[[Facts], Reason]
+
+
+class RuleSet:
+    def __init__(self, cfg: ChatRulesConfig, hooks: ChatRules) -> None:
+        self.hooks = hooks
+        self.any = cfg.combine == "any"
+        self.unknown: Says = cfg.when_unknown
+        self.exclude = GlobSet(cfg.exclude_paths) if cfg.exclude_paths else None
+        self.bots = cfg.never_for_bots
+        checks: list[tuple[str, frozenset[str], Check]] = []
+        if cfg.include_paths:
+            checks.append(("include_paths", frozenset(), _included(GlobSet(cfg.include_paths))))
+        if cfg.hours is not None:
+            hours = cfg.hours
+            zone = zoneinfo.ZoneInfo(hours.timezone)
+            checks.append(("hours", frozenset(), lambda c: _hours(hours, zone, c.now)))
+        if cfg.min_page_views:
+            n = cfg.min_page_views
+            checks.append(("min_page_views", frozenset({"page_views"}), lambda c: self._at_least(
+                "min_page_views", c.get("page_views"), n, "page views")))
+        if cfg.min_seconds_on_site:
+            s = cfg.min_seconds_on_site
+            checks.append(("min_seconds_on_site", frozenset({"seconds_on_site"}), lambda c: self._at_least(
+                "min_seconds_on_site", c.get("seconds_on_site"), s, "seconds on site")))
+        if cfg.returning_only:
+            checks.append(("returning_only", frozenset({"returning"}), lambda c: self._says(
+                "returning_only", c.get("returning"), "returning visitor" if c.get("returning") else "first visit")))
+        for key, attr, allowed in (
+            ("countries", "country", cfg.countries), ("languages", "language", cfg.languages),
+            ("devices", "device", cfg.devices),
+        ):
+            if allowed:
+                checks.append((key, frozenset({attr}), _member(self, key, attr, frozenset(allowed))))
+        self.checks = checks
+        needs: set[str] = {"is_bot"} if self.bots else set()
+        for _, need, _ in checks:
+            needs |= need
+        self.needs = frozenset(needs)
+        # Without hooks or clock-dependent rules, a verdict depends on the path and the fields only.
+        self.pure = cfg.hours is None and not cfg.min_seconds_on_site
+        self.by_path = bool(cfg.include_paths)
+
+    def _says(self, rule: str, ok: bool | None, detail: str) -> Reason:
+        if ok is None:
+            return Reason(rule, self.unknown, f"{detail}: not known (its category is not in effect)")
+        return Reason(rule, "show" if ok else "hide", detail)
+
+    def _at_least(self, rule: str, value: int | None, need: int, what: str) -> Reason:
+        if value is None:
+            return self._says(rule, None, what)
+        return self._says(rule, value >= need, f"{value} {what}, need {need}")
+
+    def path_veto(self, path: str) -> Reason | None:
+        if self.exclude is not None and self.exclude.match(path):
+            return Reason("exclude_paths", "hide", f"{path[:100]} matches exclude_paths")
+        return None
+
+    def evaluate(self, facts: Facts) -> Verdict:
+        if self.bots and facts.get("is_bot"):
+            return Verdict(False, (Reason("never_for_bots", "hide", "a known bot"),), {})
+        reasons: list[Reason] = []
+        data: dict[str, DataValue] = {}
+        settled: bool | None = None
+        for _, _, check in self.checks:
+            r = check(facts)
+            reasons.append(r)
+            if (r.says == "show") == self.any:
+                settled = self.any
+                break
+        if settled is None:
+            for name, hook in self.hooks:
+                r, got, failed = run_hook(name, hook, facts.context())
+                reasons.append(r)
+                if failed:
+                    return Verdict(False, tuple(reasons), {})
+                if r.says == "show":
+                    data.update(got)
+                if (r.says == "show") == self.any:
+                    settled = self.any
+                    break
+        if not reasons:
+            return Verdict(True, (Reason("rules", "show", "no rules configured"),), {})
+        show = (not self.any) if settled is None else settled
+        return Verdict(show, tuple(reasons), data if show else {})
+
+
+def _included(globs: GlobSet) -> Check:
+    def check(c: Facts) -> Reason:
+        ok = globs.match(c.path)
+        where = "in" if ok else "not in"
+        return Reason("include_paths", "show" if ok else "hide", f"{c.path[:100]} {where} include_paths")
+
+    return check
+
+
+def _member(rs: RuleSet, key: str, attr: str, allowed: frozenset[str]) -> Check:
+    def check(c: Facts) -> Reason:
+        value = c.get(attr)
+        return rs._says(key, None if value is None else value in allowed, f"{attr} {value}")
+
+    return check
+
+
+def _hours(hours: BusinessHours, zone: zoneinfo.ZoneInfo, now: float) -> Reason:
+    local = dt.datetime.fromtimestamp(now, zone)
+    t = local.time().replace(tzinfo=None)
+    day = local.date()
+    if hours.open < hours.close:
+        ok = hours.open <= t < hours.close
+    elif t >= hours.open:
+        ok = True
+    else:  # after midnight: the hours belong to the day they opened
+        ok = t < hours.close
+        day = day - dt.timedelta(days=1)
+    stamp = f"{local:%a %Y-%m-%d %H:%M} {hours.timezone}"
+    if ok and day in hours.holidays:
+        return Reason("hours", "hide", f"{stamp}: holiday")
+    if ok and _DAYS[day.weekday()] not in hours.days:
+        return Reason("hours", "hide", f"{stamp}: closed that day")
+    return Reason("hours", "show" if ok else "hide", f"{stamp}: {'open' if ok else 'outside business hours'}")
+
+

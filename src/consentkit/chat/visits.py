@@ -1,0 +1,60 @@
+"""Visit data for the chat rules: page views and time on site, per session id, in memory.
+
+Fed only with page views of requests whose session id is in effect (its category granted and no
+DNT/GPC signal), so nothing is remembered about a visitor who did not allow it. Bounded: the least
+recently seen visits are forgotten first. Per process: with several app servers, a visit's counts
+are those of the server that saw its pages unless the load balancer keeps sessions sticky.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from consentkit.lru import LRU
+
+MAX_PAGES = 10
+MAX_PATH = 200
+
+
+class Visit:
+    __slots__ = ("first", "last", "pages", "returning", "views")
+
+    def __init__(self, now: float, returning: bool | None) -> None:
+        self.first = now
+        self.last = now
+        self.views = 0
+        self.returning = returning
+        self.pages: list[str] = []
+
+
+class Visits:
+    def __init__(self, size: int, idle_s: float) -> None:
+        self._lru: LRU[str, Visit] = LRU(size)
+        self.idle_s = idle_s
+
+    def get(self, session_id: str, now: float | None = None) -> Visit | None:
+        visit = self._lru.get(session_id)
+        if visit is None:
+            return None
+        now = time.time() if now is None else now
+        return visit if now - visit.last <= self.idle_s else None
+
+    def record(self, session_id: str, path: str, returning: Callable[[], bool | None], now: float | None = None
+               ) -> Visit:
+        """Count one page view of the visit; a new (or idle) visit starts with `returning()`."""
+        now = time.time() if now is None else now
+        visit = self._lru.get(session_id)
+        if visit is None or now - visit.last > self.idle_s:
+            visit = Visit(now, returning())
+            self._lru.put(session_id, visit)
+        visit.views += 1
+        visit.last = now
+        pages = visit.pages
+        pages.append(path[:MAX_PATH])
+        if len(pages) > MAX_PAGES:
+            del pages[0]
+        return visit
+
+    def __len__(self) -> int:
+        return len(self._lru)

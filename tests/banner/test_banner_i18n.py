@@ -1,0 +1,109 @@
+"""Shipped locales and picking the visitor's language."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consentkit.banner import i18n
+from consentkit.banner.settings import BannerConfig
+from consentkit.config import ConsentConfig
+
+LOCALES = Path(i18n.__file__).parent / "locales"
+REQUIRED = {"en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "ar"}
+BANNER = BannerConfig()
+
+
+def test_at_least_the_promised_languages_ship() -> None:
+    assert set(i18n.shipped_languages()) >= REQUIRED
+    assert set(i18n.shipped_languages()) == {p.stem for p in LOCALES.glob("*.json")}
+
+
+@pytest.mark.parametrize("path", sorted(LOCALES.glob("*.json")), ids=lambda p: p.stem)
+def test_every_locale_has_exactly_the_english_keys(path: Path) -> None:
+    en = json.loads((LOCALES / "en.json").read_text("utf-8"))
+    data = json.loads(path.read_text("utf-8"))
+    assert set(data) == set(en)
+    for key, text in data.items():
+        assert isinstance(text, str) and text.strip(), key
+        assert i18n.placeholders(text) == i18n.placeholders(en[key]), key
+        assert "<" not in text and ">" not in text, key
+
+
+def test_translations_differ_from_english() -> None:
+    en = i18n.shipped_texts("en")
+    for lang in set(i18n.shipped_languages()) - {"en"}:
+        assert i18n.shipped_texts(lang)["accept_all"] != en["accept_all"], lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "header", "expected"),
+    [
+        ("de", "fr", "de"),  # the page's language wins
+        ("de-AT", "", "de"),  # region falls back to the language
+        ("pt_BR", "", "pt"),
+        ("xx", "fr-CA,fr;q=0.8", "fr"),  # no texts for the page language: Accept-Language
+        (None, "da;q=0.5, nl;q=0.9, *;q=1", "nl"),  # by q, '*' ignored
+        (None, "de;q=0, es", "es"),  # q=0 means "not this one"
+        (None, "de;q=0", "en"),
+        (None, "sv;q=abc, it", "it"),  # a malformed q drops that range
+        (None, "", "en"),
+        ("", "ar-EG", "ar"),
+    ],
+)
+def test_pick_language(lang: str | None, header: str, expected: str) -> None:
+    assert i18n.pick_language(BANNER, lang, header) == expected
+
+
+def test_configured_languages_and_regions() -> None:
+    texts = {"ja": {"title": "プライバシー"}, "pt-BR": {"accept_all": "Aceitar todos"}}
+    banner = BannerConfig(default_language="fr", texts=texts)
+    assert i18n.pick_language(banner, None, "ja-JP") == "ja"
+    assert i18n.pick_language(banner, "pt-BR") == "pt-br"
+    assert i18n.pick_language(banner, "pt-PT") == "pt"
+    assert i18n.pick_language(banner, None, "zh") == "fr"
+    br = i18n.texts(banner, "pt-br")
+    assert br["accept_all"] == "Aceitar todos" and br["reject_all"] == i18n.shipped_texts("pt")["reject_all"]
+    ja = i18n.texts(banner, "ja")
+    assert ja["title"] == "プライバシー" and ja["save"] == i18n.shipped_texts("en")["save"]
+
+
+def test_direction() -> None:
+    assert [i18n.direction(x) for x in ("ar", "he-IL", "FA", "ur", "en", "de")] == ["rtl"] * 4 + ["ltr"] * 2
+
+
+def test_texts_for_fingerprints_category_texts() -> None:
+    config = ConsentConfig(
+        secret_keys=["x" * 32], storage_url="sqlite://:memory:",
+        banner={"category_texts": {"de": {"analytics": {"title": "Statistik", "description": "Zählt"}}}},
+    )
+    de = i18n.texts_for(config, "de-DE")
+    assert de["lang"] == "de" and de["category.analytics.title"] == "Statistik"
+    assert de["category.marketing.title"] == "Marketing" and de["accept_all"] == "Alle akzeptieren"
+    assert i18n.texts_for(config, None)["category.analytics.title"] == "Analytics"
+
+
+@given(st.text(max_size=300), st.one_of(st.none(), st.text(max_size=40)))
+def test_pick_language_never_fails_and_stays_available(header: str, lang: str | None) -> None:
+    picked = i18n.pick_language(BANNER, lang, header)
+    assert picked in i18n.available_languages(BANNER)
+
+
+LANGS = sorted(REQUIRED)
+
+
+@given(st.lists(st.tuples(st.sampled_from(LANGS), st.integers(1, 1000)), min_size=1, max_size=8,
+                unique_by=lambda t: t[1]))
+def test_highest_q_wins(ranges: list[tuple[str, int]]) -> None:
+    header = ", ".join(f"{lang}-XX;q={q / 1000:.3f}" for lang, q in ranges)
+    best = max(ranges, key=lambda t: t[1])[0]
+    assert i18n.pick_language(BANNER, None, header) == best
+
+
+@given(st.sampled_from(LANGS), st.lists(st.sampled_from(LANGS), max_size=5))
+def test_equal_q_keeps_header_order(first: str, rest: list[str]) -> None:
+    assert i18n.pick_language(BANNER, None, ",".join([first, *rest])) == first

@@ -1,0 +1,162 @@
+"""Cost of the chat: a page where the rules say hide, against the same page without chat; injection.
+
+Run: .venv/bin/python tests/benchmarks/chat.py [n]
+Medians of several rounds of CPU time in this thread (`time.thread_time()`: other processes on a
+shared machine do not inflate it), per request or per call, side by side with the targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from consentkit import ConsentConfig, ConsentMiddleware
+from consentkit.chat import VisitorContext
+from consentkit.chat.inject import inject_html
+from consentkit.consent import Choice, new_id
+from consentkit.engine import Engine
+from consentkit.http import RequestView
+
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
+PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"
+LIVECHAT = {"provider": "livechat", "site_id": "12345678"}
+
+
+def app() -> Starlette:
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    return Starlette(routes=[Route("/", home)])
+
+
+def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "query_string": b"", "headers": headers,
+            "client": ("81.2.69.142", 5000), "scheme": "https", "http_version": "1.1", "root_path": "",
+            "server": ("bench", 443)}
+
+
+async def _run(mw: Any, s: dict[str, Any], n: int) -> float:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    t0 = time.thread_time()
+    for _ in range(n):
+        await mw(dict(s), receive, send)
+    return (time.thread_time() - t0) / n * 1e6
+
+
+def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int) -> dict[str, float]:
+    """Median µs per request of each middleware; rounds interleaved so that drift hits all alike."""
+    loop = asyncio.new_event_loop()
+    for mw in cases.values():
+        loop.run_until_complete(_run(mw, s, min(n, 500)))  # warm caches
+    results: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, mw in cases.items():
+            results[name].append(loop.run_until_complete(_run(mw, s, n)))
+    loop.close()
+    return {name: statistics.median(r) for name, r in results.items()}
+
+
+def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds: int) -> dict[str, float]:
+    """The same, without any framework: begin → response headers → chat plan → finish."""
+    response = [("content-length", "300"), ("content-type", "text/html; charset=utf-8")]
+
+    def one(engine: Engine) -> None:
+        ex = engine.begin(RequestView("GET", "/", "", headers, "81.2.69.142", "https"))
+        out = engine.response_headers(ex, response)
+        engine.chat.plan(ex, 200, out, None)
+        engine.finish(ex, 200, "text/html; charset=utf-8")
+
+    results: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(rounds):
+        for name, engine in engines.items():
+            one(engine)
+            t0 = time.thread_time()
+            for _ in range(n):
+                one(engine)
+            results[name].append((time.thread_time() - t0) / n * 1e6)
+    return {name: statistics.median(r) for name, r in results.items()}
+
+
+def per_call_us(fn: Callable[[], object], n: int, rounds: int) -> float:
+    fn()
+    results = []
+    for _ in range(rounds):
+        t0 = time.thread_time()
+        for _ in range(n):
+            fn()
+        results.append((time.thread_time() - t0) / n * 1e6)
+    return statistics.median(results)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    rounds = 9
+    tmp = Path(tempfile.mkdtemp(prefix="ck-chat-bench-"))
+    base = {"secret_keys": ["b" * 40], "collection": {"enabled": False}}
+
+    def middleware(name: str, **extra: Any) -> ConsentMiddleware:
+        return ConsentMiddleware(app(), config=ConsentConfig(**base, storage_url=f"sqlite:///{tmp / name}", **extra))
+
+    def french_only(ctx: VisitorContext) -> bool:
+        return ctx.language == "fr"
+
+    cases = {
+        "no chat configured": middleware("plain.db"),
+        "page excluded (exclude_paths)": middleware("excl.db", chat={**LIVECHAT, "rules": {"exclude_paths": ["/"]}}),
+        "a declarative rule says hide (languages)": middleware("rule.db",
+                                                               chat={**LIVECHAT, "rules": {"languages": ["fr"]}}),
+        "a hook says hide (needs={\"language\"})": middleware("hook.db", chat=LIVECHAT),
+        "chat shown / placeholder inserted": middleware("shown.db", chat=LIVECHAT),
+    }
+    cases["a hook says hide (needs={\"language\"})"].engine.chat.rule(needs={"language"})(french_only)
+    engine = cases["no chat configured"].engine
+    choice = Choice(new_id(), engine.config.optional, engine.config.policy_version, time.time())
+    cookie = f"ck_consent={engine.codec.encode(choice)}; ck_vid={new_id()}; ck_sid={new_id()}"
+    visitors = {
+        "consented visitor": {"host": "example.com", "user-agent": UA, "accept-language": "en-GB,en;q=0.9",
+                              "cookie": cookie},
+        "visitor without a choice": {"host": "example.com", "user-agent": UA, "accept-language": "en"},
+    }
+    print(f"{'µs per request (CPU time of this thread, median)':<62} {'µs':>7} {'extra':>7} {'target':>10}")
+    for who, headers in visitors.items():
+        s = scope([(k.encode(), v.encode()) for k, v in headers.items()])
+        for label, results in (
+            ("ASGI, Starlette app", side_by_side(cases, s, n, rounds)),
+            ("core only", core_us({k: mw.engine for k, mw in cases.items()}, headers, n * 4, rounds)),
+        ):
+            plain = results["no chat configured"]
+            print(f"-- {who}, {label}")
+            for name, t in results.items():
+                extra = t - plain
+                target = "" if name == "no chat configured" or name.startswith("chat shown") else (
+                    "≤5 " + ("ok" if extra <= 5 else "MISSED"))
+                print(f"   {name:<59} {t:7.1f} {extra:7.1f} {target:>10}")
+
+    big = ("<!doctype html><html><head><title>t</title></head><body>"
+           + "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\n" * 1700 + "</body></html>").encode()
+    snippet = '<script type="application/json" id="consentkit-chat">{}</script><script src="/c.js" async></script>'
+    t_inject = per_call_us(lambda: inject_html(big, snippet, "utf-8"), max(n // 10, 200), rounds)
+    mark = "≤50 " + ("ok" if t_inject <= 50 else "MISSED")
+    print(f"-- injection\n   {f'inject_html into a {len(big) // 1024} KB page':<59} {t_inject:7.1f} {'':>7} {mark:>10}")
+    for mw in cases.values():
+        mw.engine.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""The chat in a real browser: consentkit under uvicorn, a local fake provider, headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HERE = Path(__file__).parent
+RECORDER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    folder = tmp_path_factory.mktemp("chat-browser")
+    log_path = folder / "uvicorn.log"
+    port = _free_port()
+    env = dict(os.environ, CK_CHAT_DB=str(folder / "ck.db"), PYTHONPATH=str(HERE.parents[1] / "src"))
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "chat_site:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning", "--lifespan", "on"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{url}/_consent/state", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("chat site did not start:\n" + log_path.read_text())
+                time.sleep(0.2)
+            yield url, log_path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(server: tuple[str, Path]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, server: tuple[str, Path]) -> Iterator[Callable[[], Any]]:
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        ctx = browser.new_context(base_url=server[0])
+        ctx.add_init_script(RECORDER)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.js_errors = errors
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def cookie_names(page: Any) -> set[str]:
+    return {c["name"] for c in page.context.cookies()}
+
+
+def test_placeholder_grants_chat_and_loads_the_widget_without_reload(new_page: Callable[[], Any]) -> None:
+    page = new_page()
+    page.goto("/")
+    placeholder = page.locator("#consentkit-chat-ph")
+    placeholder.wait_for(state="visible")
+    assert "Chat with us — this loads the chat service" in placeholder.inner_text()
+    assert page.locator("#fake-chat-button").count() == 0 and "twk_fake" not in cookie_names(page)
+    page.evaluate("window.__sameDocument = true")
+    with page.expect_response(lambda r: r.url.endswith("/_consent/chat/click")) as click, page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/_consent")
+    ) as grant:
+        page.get_by_role("button", name="Allow and open chat").click()
+    assert click.value.status == 204 and grant.value.status == 200
+    button = page.locator("#fake-chat-button")
+    button.wait_for(state="visible")
+    assert button.get_attribute("data-site") == "acme"
+    assert page.evaluate("window.__sameDocument") is True  # no reload
+    assert page.evaluate("window.fakeChatLoads") == 1 and placeholder.count() == 0
+    assert "chat" in page.request.get("/_consent/state").json()["effective"]
+    assert page.evaluate("window.__csp") == [] and page.js_errors == []
+
+    page.goto("/other")  # consent given: the widget comes straight away, with the visit's pages
+    page.locator("#fake-chat-button").wait_for(state="visible")
+    assert page.locator("#consentkit-chat-ph").count() == 0
+    assert page.evaluate("window.__csp") == [] and page.js_errors == []
+
+
+def test_rules_keep_the_chat_off_and_a_failing_hook_never_breaks_the_page(
+    new_page: Callable[[], Any], server: tuple[str, Path]
+) -> None:
+    page = new_page()
+    assert page.goto("/no-chat").status == 200
+    assert page.locator("#consentkit-chat").count() == 0 and page.locator("#consentkit-chat-ph").count() == 0
+    response = page.goto("/boom")
+    assert response.status == 200 and page.locator("h1").inner_text() == "Shop"
+    assert page.locator("#consentkit-chat-ph").count() == 0 and page.locator("#fake-chat-button").count() == 0
+    page.goto("/")
+    page.locator("#consentkit-chat-ph").wait_for(state="visible")
+    assert page.js_errors == []
+    deadline = time.monotonic() + 5
+    while "chat rule explode_on_boom raised" not in server[1].read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "RuntimeError: this rule is broken on purpose" in server[1].read_text()
+
+
+def test_chat_only_with_consent_even_after_the_category_is_withdrawn(new_page: Callable[[], Any]) -> None:
+    page = new_page()
+    page.goto("/")
+    page.get_by_role("button", name="Allow and open chat").click()
+    page.locator("#fake-chat-button").wait_for(state="visible")
+    withdrawn = page.request.post("/_consent", data={"grant": []}, headers={"origin": page.url.rsplit("/", 1)[0]})
+    assert withdrawn.status == 200 and "chat" not in withdrawn.json()["effective"]
+    page.goto("/")
+    page.locator("#consentkit-chat-ph").wait_for(state="visible")
+    assert page.locator("#fake-chat-button").count() == 0
+    assert "twk_fake" not in cookie_names(page)  # the provider's cookie was expired by cookie control
+
+
+PRESET_SCRIPTS = {
+    "livechat": "https://cdn.livechatinc.com/tracking.js",
+    "tawkto": "https://embed.tawk.to/5f1e2d3c4b5a69788796a5b4/1abc",
+    "crisp": "https://client.crisp.chat/l.js",
+    "chatwoot": "https://chat.example.com/packs/js/sdk.js",
+    "zendesk": "https://static.zdassets.com/ekr/snippet.js?key=4cee5b4f-da79-4cae-891a-4efa9d5fa1de",
+}
+STUB = """window.__providerLoaded = (window.__providerLoaded || 0) + 1;
+window.chatwootSDK = { run: function (o) { window.__chatwootRun = o; } };"""
+
+
+@pytest.mark.parametrize("provider", sorted(PRESET_SCRIPTS))
+def test_each_preset_loads_its_script_with_the_nonce_and_the_prechat_data(
+    new_page: Callable[[], Any], provider: str
+) -> None:
+    page = new_page()
+    requested: list[str] = []
+
+    def fake(route: Any) -> None:  # no network: the provider's script is a local stub
+        requested.append(route.request.url)
+        route.fulfill(status=200, content_type="text/javascript", body=STUB)
+
+    page.route("https://**/*", fake)
+    page.goto(f"/preset/{provider}")
+    page.wait_for_function("window.__providerLoaded === 1")
+    assert requested == [PRESET_SCRIPTS[provider]]
+    assert page.evaluate("window.__csp") == [] and page.js_errors == []
+    found = page.evaluate("""() => ({
+        lc: window.__lc || null, crisp: window.$crisp || null, crispId: window.CRISP_WEBSITE_ID || null,
+        tawk: !!window.Tawk_API, run: window.__chatwootRun || null,
+        ze: (document.getElementById('ze-snippet') || {}).src || null })""")
+    if provider == "livechat":
+        assert found["lc"]["license"] == 12345678
+        assert {"name": "language", "value": "de"} in found["lc"]["params"]
+        assert {"name": "plan", "value": "gold"} in found["lc"]["params"]
+    elif provider == "crisp":
+        assert found["crispId"] == "e987cede-c42d-4c32-8cf3-1a4a074abd73"
+        pairs = [["language", "de"], ["pages", "/a, /b"], ["plan", "gold"]]
+        assert found["crisp"] == [["set", "session:data", [pairs]]]
+    elif provider == "tawkto":
+        assert found["tawk"]
+    elif provider == "chatwoot":
+        assert found["run"] == {"websiteToken": "Fdm5ypwCWKm8fAEpf9w2Rqsm", "baseUrl": "https://chat.example.com"}
+    else:
+        assert found["ze"] == PRESET_SCRIPTS["zendesk"]
