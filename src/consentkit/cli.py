@@ -12,9 +12,19 @@ from consentkit.config import ConsentConfig, load_config
 from consentkit.errors import ConfigError
 from consentkit.storage import Store, StoreError, open_store
 
+_site_config: ConsentConfig | None = None
+"""The configuration an embedding framework handed to `main` (used when no path is given)."""
+
 
 def _config(path: str | None) -> ConsentConfig:
-    return load_config(path) if path else load_config()
+    if path:
+        return load_config(path)
+    return _site_config if _site_config is not None else load_config()
+
+
+def config_from_args(args: argparse.Namespace) -> ConsentConfig:
+    """The config a command works with: `--config PATH`, else the site's, else the file/env lookup."""
+    return _config(getattr(args, "config", None) or getattr(args, "path", None))
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -78,9 +88,12 @@ def _store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--storage-url", help="overrides the config's storage_url")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, config: ConsentConfig | None = None) -> int:
+    """Run the command; frameworks pass their site's `config`, used unless a path is given."""
+    global _site_config
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous, _site_config = _site_config, config
     try:
         return int(args.func(args))
     except ConfigError as exc:
@@ -92,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, PermissionError) as exc:
         print(f"consentkit: {exc}", file=sys.stderr)
         return 1
+    finally:
+        _site_config = previous
 
 
 if __name__ == "__main__":

@@ -37,11 +37,17 @@ class Strict(BaseModel):
 
 class Category(Strict):
     key: CategoryKey
+    """Short identifier used in the API, the cookie and the ledger (a-z, 0-9, _)."""
     title: str = Field(min_length=1, max_length=120)
+    """Shown to visitors in the banner."""
     description: str = Field(default="", max_length=2000)
+    """What the category is for, shown in the banner's second layer."""
     required: bool = False
+    """Always in effect (strictly necessary); shown locked on."""
     lawful_basis: LawfulBasis = "consent"
+    """GDPR art. 6 basis: consent, legitimate_interest, contract or legal_obligation."""
     retention_days: int = Field(default=395, ge=1, le=3650)
+    """How long collected fields of this category are kept; `consentkit purge` enforces it."""
     cookies: tuple[str, ...] = ()
     """Cookie names or glob patterns (``_ga*``) this category owns."""
 
@@ -87,16 +93,25 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
 
 class CookieSettings(Strict):
     choice_name: str = Field(default="ck_consent", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    """Name of the signed cookie holding the visitor's choice."""
     visitor_name: str = Field(default="ck_vid", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    """Name of the persistent visitor-id cookie (set only while `ids_category` is in effect)."""
     session_name: str = Field(default="ck_sid", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    """Name of the rolling session-id cookie."""
     domain: str | None = None
+    """Cookie Domain attribute; unset means the exact host."""
     path: str = "/"
+    """Cookie Path attribute."""
     secure: bool | Literal["auto"] = "auto"
     """"auto": Secure on https requests only."""
     samesite: Literal["lax", "strict", "none"] = "lax"
+    """Cookie SameSite attribute."""
     choice_days: int = Field(default=182, ge=1)
+    """How long a choice is remembered (at most 13 months)."""
     visitor_days: int = Field(default=395, ge=1)
+    """Lifetime of the visitor-id cookie (at most 13 months; not extended on later visits)."""
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    """A visit ends after this long without a request."""
 
     @field_validator("choice_days", "visitor_days")
     @classmethod
@@ -114,6 +129,7 @@ class SignalRules(Strict):
     explicit_optin_overrides: bool = False
     """Let an opt-in given while the signal was present stand (CCPA lets a visitor confirm it)."""
     gpc_last_update: dt.date = dt.date(2026, 1, 1)
+    """`lastUpdate` reported by /.well-known/gpc.json."""
 
 
 class ConsentConfig(BaseSettings):
@@ -127,22 +143,33 @@ class ConsentConfig(BaseSettings):
     secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(min_length=1)
     """The first key signs, all verify: add a new key in front to rotate."""
     policy_version: str = Field(default="1", pattern=r"^[A-Za-z0-9._\-]{1,32}$")
+    """Bump it when the policy changes: every earlier choice then counts as no choice."""
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    """The consent categories, in banner order."""
     default_granted: tuple[str, ...] = ()
     """Categories in effect for a visitor who has not chosen (besides the required ones)."""
     cookies: CookieSettings = CookieSettings()
+    """consentkit's own cookies."""
     signals: SignalRules = SignalRules()
+    """How Do-Not-Track and Global Privacy Control are honoured."""
     prefix: str = Field(default="/_consent", pattern=r"^/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~\-]$")
+    """URL prefix of consentkit's own endpoints."""
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    """Networks whose X-Forwarded-For / Forwarded headers are believed."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins (scheme://host[:port]) allowed to post choices, besides the site itself."""
     undeclared_cookies: Literal["allow", "block", "report"] = "report"
+    """What happens to a Set-Cookie no category declares: let through, remove, or let through and count."""
     ids_category: str = "analytics"
     """The category that owns the visitor-id and session-id cookies."""
     storage_url: str = "sqlite:///consentkit.db"
+    """sqlite:///PATH (embedded default) or postgresql://... for several app servers."""
     max_body_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    """Larger bodies sent to consentkit's endpoints are refused with 413."""
     collection: CollectionConfig = CollectionConfig()
+    """What is recorded about visitors, and how."""
     banner: BannerConfig = BannerConfig()
+    """The consent banner: texts, languages, layout, look."""
     chat: ChatConfig = ChatConfig()
 
     @field_validator("secret_keys", mode="before")
@@ -245,7 +272,8 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     refs("signals.gpc_denies", cfg.signals.gpc_denies)
     refs("ids_category", (cfg.ids_category,))
     refs("collection.fields", tuple(cfg.collection.fields.values()))
-    refs("chat.category", (cfg.chat.category,))
+    if cfg.chat.enabled and cfg.chat.provider is not None:  # a site without chat needs no chat category
+        refs("chat.category", (cfg.chat.category,))
     for name in (cfg.cookies.choice_name, cfg.cookies.visitor_name, cfg.cookies.session_name):
         owners = [c.key for c in cfg.categories if any(fnmatch.fnmatchcase(name, p) for p in c.cookies)]
         if owners:

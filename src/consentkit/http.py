@@ -73,6 +73,11 @@ def headers_from_environ(environ: Mapping[str, Any]) -> dict[str, str]:
         out["content-type"] = str(environ["CONTENT_TYPE"])
     if environ.get("CONTENT_LENGTH"):
         out["content-length"] = str(environ["CONTENT_LENGTH"])
+    if "host" not in out and environ.get("SERVER_NAME"):
+        # HTTP/1.0 clients and some test clients send no Host; PEP 3333 says to rebuild it so.
+        port = str(environ.get("SERVER_PORT", ""))
+        default = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+        out["host"] = str(environ["SERVER_NAME"]) + ("" if port in ("", default) else f":{port}")
     return out
 
 

@@ -78,7 +78,7 @@ Url = Annotated[str, Field(max_length=2048), AfterValidator(safe_url)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class CategoryText(Strict):

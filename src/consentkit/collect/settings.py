@@ -40,17 +40,25 @@ class CollectionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     enabled: bool = True
+    """Record page views at all (the consent machinery works either way)."""
     fields: dict[FieldGroup, str] = Field(default_factory=_default_fields)
     """Field group → the category that owns it. A group missing here is never collected."""
     aggregate: bool = True
     """Count anonymous page views per day and path for visitors without a per-visitor event."""
     ip_mode: Literal["full", "truncated", "hash", "none"] = "truncated"
+    """How the IP is stored: as is, network part only, keyed hash with a daily random salt, or not."""
     ipv4_prefix: int = Field(default=24, ge=0, le=32)
+    """Bits of an IPv4 address kept in "truncated" mode."""
     ipv6_prefix: int = Field(default=48, ge=0, le=128)
+    """Bits of an IPv6 address kept in "truncated" mode."""
     geoip_city_db: Path | None = None
+    """GeoIP2/GeoLite2 City database: country, region, city. No database, no geo fields."""
     geoip_country_db: Path | None = None
+    """GeoIP2/GeoLite2 Country database (country only)."""
     geoip_asn_db: Path | None = None
+    """GeoLite2 ASN database: asn and its organisation."""
     geoip_isp_db: Path | None = None
+    """GeoIP2 ISP database: asn and isp."""
     keep_query: tuple[str, ...] = ()
     """Query-string keys kept in the stored path (all others dropped)."""
     static_globs: tuple[str, ...] = (
@@ -58,15 +66,24 @@ class CollectionConfig(BaseModel):
         "*.jpeg", "*.gif", "*.svg", "*.webp", "*.ico", "*.woff", "*.woff2", "*.ttf",
     )
     exclude_paths: tuple[str, ...] = ()
+    """Path globs that are never page views."""
     html_only: bool = True
     """Only HTML responses count as page views."""
     bots: Literal["flag", "drop"] = "flag"
+    """Known bots: store with is_bot set, or do not store."""
     queue_size: int = Field(default=10_000, ge=10, le=10_000_000)
+    """Events waiting for the background writer; beyond it the newest are dropped and counted."""
     batch_size: int = Field(default=500, ge=1, le=100_000)
+    """Events per insert transaction."""
     flush_interval_ms: int = Field(default=1000, ge=10, le=600_000)
+    """The writer stores what is queued at least this often."""
     full_queue: Literal["drop", "block"] = "drop"
+    """On a full queue: drop the newest event, or wait up to `block_ms` first."""
     block_ms: int = Field(default=5, ge=0, le=1000)
+    """Longest wait for room in the queue when `full_queue = "block"`."""
     ua_cache_size: int = Field(default=4096, ge=0, le=1_000_000)
+    """Parsed user agents kept in memory."""
     geo_cache_size: int = Field(default=8192, ge=0, le=1_000_000)
+    """Geo lookups (and other per-visitor enrichment) kept in memory."""
     beacon_per_minute: int = Field(default=60, ge=1, le=10_000)
     """Rate limit for beacon and pixel hits per visitor (or per IP without one)."""

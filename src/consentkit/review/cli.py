@@ -194,9 +194,9 @@ def cmd_erase(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_purge(args: argparse.Namespace, store: Store) -> int:
-    from consentkit.config import load_config
+    from consentkit.cli import config_from_args
 
-    cfg = load_config(args.config) if getattr(args, "config", None) else load_config()
+    cfg = config_from_args(args)
     categories = {c.key: c.retention_days for c in cfg.categories}
     fields = {str(k): v for k, v in cfg.collection.fields.items()}
     bar = ProgressBar(sys.stderr, "dry run" if args.dry_run else "purging") if sys.stderr.isatty() else None

@@ -46,6 +46,8 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._start_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one writer at a time: the thread, or a final flush
+        self._atexit = False
         self.written = 0
         self.dropped = 0
         self.failures = 0
@@ -92,7 +94,9 @@ class Writer:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="consentkit-writer", daemon=True)
             self._thread.start()
-            atexit.register(self.stop)
+            if not self._atexit:
+                atexit.register(self.stop)
+                self._atexit = True
 
     def stop(self, timeout: float = 10.0) -> None:
         """Flush everything queued and stop the thread."""
@@ -104,17 +108,16 @@ class Writer:
         self.flush()
 
     def flush(self) -> None:
-        while self._events:
-            self._write_batch()
-        self._write_counts()
+        with self._write_lock:
+            while self._events:
+                self._write_batch()
+            self._write_counts()
 
     # -- consumer side ----------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(self.interval_s)
             self._wake.clear()
-            while len(self._events) >= self.batch_size:
-                self._write_batch()
             self.flush()
 
     def _write_batch(self) -> None:

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import atexit
-import inspect
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,6 @@ from flask.cli import with_appcontext
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
-import consentkit.config as config_module
 from consentkit import cli
 from consentkit.banner.render import assets_html, banner_html
 from consentkit.config import ConsentConfig, load_config
@@ -156,26 +153,4 @@ def run_cli(argv: Sequence[str], config: ConsentConfig) -> int:
 
     A path or ``--config`` given on the command line still wins.
     """
-    if "config" in inspect.signature(cli.main).parameters:
-        return int(cli.main(list(argv), config=config))  # type: ignore[call-arg]
-    with _app_config(config):
-        return int(cli.main(list(argv)))
-
-
-@contextmanager
-def _app_config(config: ConsentConfig) -> Iterator[None]:
-    """While the command runs, `load_config()` without a source (the file lookup) returns `config`."""
-    original = config_module.load_config
-
-    def load_app_config(source: Any = None, **kwargs: Any) -> ConsentConfig:
-        if source is None and not kwargs:
-            return config
-        return original(source, **kwargs)
-
-    config_module.load_config = load_app_config
-    cli.load_config = load_app_config  # type: ignore[attr-defined]  # the name cli.py imported
-    try:
-        yield
-    finally:
-        config_module.load_config = original
-        cli.load_config = original  # type: ignore[attr-defined]
+    return cli.main(list(argv), config=config)
