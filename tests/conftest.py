@@ -97,6 +97,12 @@ class WSGISite:
         return Body()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real-browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for as long as the browser lives, which other tests' `asyncio.run` cannot share."""
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
+
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from consentkit_fastapi import Consent, consent_context, install
@@ -23,6 +23,10 @@ engine = install(app, {
     "secret_keys": [os.environ.get("CONSENTKIT_SECRET_KEYS") or secrets.token_urlsafe(32)],
     "storage_url": f"sqlite:///{HERE / 'consentkit.db'}",
     "banner": {"privacy_url": "/privacy"},
+    # Live chat with a stand-in widget (examples/shared/chat-widget.js): the button shows once
+    # "chat" is allowed, a consent placeholder before that; never on the privacy page.
+    "chat": {"provider": "generic", "site_id": "leaf-kettle", "rules": {"exclude_paths": ["/privacy"]},
+             "template": '<script src="/chat-widget.js" nonce="{nonce}" async></script>'},
 })
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[consent_context])
 
@@ -54,6 +58,11 @@ def theme(dark: bool = False) -> RedirectResponse:
     response = RedirectResponse("/privacy", status_code=303)
     response.set_cookie("theme", "dark" if dark else "light", max_age=86400 * 30)
     return response
+
+
+@app.get("/chat-widget.js", include_in_schema=False)
+def chat_widget() -> Response:
+    return Response((HERE.parent / "shared" / "chat-widget.js").read_bytes(), media_type="text/javascript")
 
 
 @app.get("/embed", response_class=HTMLResponse, include_in_schema=False)

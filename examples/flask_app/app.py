@@ -24,6 +24,10 @@ def create_app() -> Flask:
         "secret_keys": [os.environ.get("CONSENTKIT_SECRET_KEYS") or secrets.token_urlsafe(32)],
         "storage_url": f"sqlite:///{HERE / 'consentkit.db'}",
         "banner": {"privacy_url": "/privacy"},
+        # Live chat with a stand-in widget (examples/shared/chat-widget.js): the button shows once
+        # "chat" is allowed, a consent placeholder before that; never on the privacy page.
+        "chat": {"provider": "generic", "site_id": "leaf-kettle", "rules": {"exclude_paths": ["/privacy"]},
+                 "template": '<script src="/chat-widget.js" nonce="{nonce}" async></script>'},
     }
     ConsentKit(app)
 
@@ -51,6 +55,11 @@ def create_app() -> Flask:
         response = redirect("/privacy")
         response.set_cookie("theme", "dark" if request.args.get("dark") else "light", max_age=86400 * 30)
         return response
+
+    @app.get("/chat-widget.js")
+    def chat_widget() -> Response:
+        widget = (HERE.parent / "shared" / "chat-widget.js").read_bytes()
+        return Response(widget, mimetype="text/javascript")
 
     @app.get("/embed")
     def embed() -> str:

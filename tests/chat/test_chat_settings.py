@@ -57,9 +57,16 @@ def test_widget_id_and_base_url_are_checked(tmp_path: Path) -> None:
     assert ChatConfig(base_url="https://chat.example.com/").base_url == "https://chat.example.com"
 
 
-def test_chat_category_must_exist(tmp_path: Path) -> None:
-    (found,) = problems(tmp_path, category="support")
+def test_chat_category_must_exist_when_chat_is_on(tmp_path: Path) -> None:
+    (found,) = problems(tmp_path, category="support", provider="crisp",
+                        site_id="e987cede-c42d-4c32-8cf3-1a4a074abd73")
     assert found.startswith("chat.category: unknown category 'support'")
+
+
+def test_a_site_without_chat_needs_no_chat_category(tmp_path: Path) -> None:
+    cfg = load_config(secret_keys=["k" * 32], categories=[{"key": "necessary", "title": "N", "required": True},
+                                                 {"key": "analytics", "title": "A"}])
+    assert not cfg.chat.active and cfg.category_keys == ("necessary", "analytics")
 
 
 def test_business_hours_zone_is_checked(tmp_path: Path) -> None:

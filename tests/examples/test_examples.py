@@ -48,10 +48,16 @@ def check_pages(get: Any, post: Any) -> None:
     privacy = get("/privacy").text
     assert "You have not chosen yet" in privacy and "Analytics: <span class=\"off\">off</span>" in privacy
     assert "How we pick our teas" in get("/embed").text
+    # the chat: a consent placeholder until "chat" is allowed, never the provider's script before
+    assert "Allow and open chat" in html and '"mode":"placeholder"' in html
+    assert "Allow and open chat" not in privacy  # excluded by the chat rules
+    assert "demo-chat" in get("/chat-widget.js").text
     assert get("/teas").status_code == 200
     assert post("/_consent", {"action": "accept_all"}).status_code == 200
     assert "Analytics: <span class=\"on\">on</span>" in get("/privacy").text
-    assert "Thanks for helping us improve the shop." in get("/").text
+    after = get("/").text
+    assert "Thanks for helping us improve the shop." in after
+    assert "/chat-widget.js" in after and '"mode":"placeholder"' not in after  # the chat itself
 
 
 def test_flask_example(env: Path) -> None:

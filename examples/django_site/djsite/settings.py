@@ -41,4 +41,8 @@ CONSENTKIT = {
     "secret_keys": [CONSENTKIT_SECRET],  # CONSENTKIT_* environment variables win over this dict
     "storage_url": f"sqlite:///{BASE_DIR / 'consentkit.db'}",
     "banner": {"privacy_url": "/privacy"},
+    # Live chat with a stand-in widget (examples/shared/chat-widget.js): the button shows once
+    # "chat" is allowed, a consent placeholder before that; never on the privacy page.
+    "chat": {"provider": "generic", "site_id": "leaf-kettle", "rules": {"exclude_paths": ["/privacy"]},
+             "template": '<script src="/chat-widget.js" nonce="{nonce}" async></script>'},
 }

@@ -8,4 +8,5 @@ urlpatterns = [
     path("privacy", views.privacy),
     path("theme", views.theme),
     path("embed", views.embed),
+    path("chat-widget.js", views.chat_widget),
 ]

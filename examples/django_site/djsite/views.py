@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
@@ -34,6 +36,12 @@ def theme(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect("/privacy")
     response.set_cookie("theme", "dark" if request.GET.get("dark") else "light", max_age=86400 * 30)
     return response
+
+
+def chat_widget(request: HttpRequest) -> HttpResponse:
+    """The stand-in chat provider script the chat config points at."""
+    widget = Path(__file__).resolve().parents[2] / "shared" / "chat-widget.js"
+    return HttpResponse(widget.read_bytes(), content_type="text/javascript")
 
 
 def embed(request: HttpRequest) -> HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -41,7 +42,7 @@ class SQLiteStore(Store):
             conn = sqlite3.connect(
                 self._target, uri=self._uri, timeout=10.0, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             if events:
                 # Events and counters (written by the background writer) need no fsync per commit: in
                 # WAL mode NORMAL can lose the last batches in a power cut, never corrupt the database.
@@ -105,3 +106,16 @@ class SQLiteStore(Store):
             self._all.clear()
             self._events_conn = None
         self._local = threading.local()
+
+
+def _set_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch to WAL; the switch ignores the busy timeout, so processes starting together retry."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
