@@ -101,8 +101,10 @@ def run(framework: str = "starlette", port: int = 8000, storage_url: str | None 
     print(f"  consent state:   {base}/_consent/state")
     print(f"  GPC support:     {base}/.well-known/gpc.json")
     print(f"  storage:         {storage_url}")
-    print(f"  review:          consentkit events --storage-url {storage_url}")
-    print(f"                   consentkit ledger verify --storage-url {storage_url}")
+    cmd = _command()
+    print(f"  collection log:  {cmd} events --format table --storage-url {storage_url}")
+    print(f"  consent ledger:  {cmd} ledger verify --storage-url {storage_url}")
+    print(f"  one visitor:     {cmd} export --subject <visitor or consent id> --storage-url {storage_url}")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         return serve(host, port)
@@ -201,3 +203,12 @@ def _wsgi(app: Any, close: Callable[[], None]) -> Serve:
         return 0
 
     return serve
+
+
+def _command() -> str:
+    """How to call this same `consentkit` again (the full path when it is not on PATH)."""
+    import shutil
+
+    invoked = sys.argv[0] if sys.argv and sys.argv[0].endswith("consentkit") else "consentkit"
+    return "consentkit" if shutil.which("consentkit") == invoked else invoked
+
