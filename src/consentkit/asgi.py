@@ -20,6 +20,7 @@ from consentkit.http import Reply, RequestView, headers_from_asgi
 Scope = dict[str, Any]
 Message = dict[str, Any]
 log = logging.getLogger("consentkit")
+_RELEVANT = frozenset({b"set-cookie", b"vary", b"etag"})
 
 
 class ConsentMiddleware:
@@ -62,11 +63,18 @@ class ConsentMiddleware:
             nonlocal status, content_type, out
             if message["type"] == "http.response.start":
                 status = message["status"]
-                raw = message.get("headers", [])
-                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+                # Only the headers consentkit reads or rewrites are decoded; the rest stay as bytes.
+                untouched: list[tuple[bytes, bytes]] = []
+                headers = []
+                for k, v in message.get("headers", ()):
+                    lk = k.lower()
+                    if lk in _RELEVANT or lk.startswith(b"content-"):
+                        headers.append((lk.decode("latin-1"), v.decode("latin-1")))
+                    else:
+                        untouched.append((k, v))
                 try:
                     headers = engine.response_headers(ex, headers)
-                    message["headers"] = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+                    message["headers"] = untouched + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
                 except Exception:
                     log.exception("consentkit: response processing failed")
                 for k, v in headers:

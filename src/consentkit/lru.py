@@ -1,8 +1,7 @@
-"""A small bounded LRU map for the per-request hot path."""
+"""A small bounded cache for the per-request hot path."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from contextlib import suppress
 from typing import Generic, TypeVar
 
@@ -11,33 +10,28 @@ V = TypeVar("V")
 
 
 class LRU(Generic[K, V]):
-    """Bounded; least recently used entries go first. Thread-safe enough for caching: a race
-    at worst recomputes a value, it never corrupts the map (OrderedDict ops hold the GIL)."""
+    """Bounded map; when full, the oldest entry goes first.
 
-    __slots__ = ("_data", "maxsize")
+    A hit is a plain dict lookup: reordering on every hit (true LRU) costs more on the request path
+    than the rare extra miss saves, since entries that stay hot are simply added again after
+    eviction. Safe under threads: a race at worst recomputes a value, it never corrupts the map.
+    """
+
+    __slots__ = ("_data", "get", "maxsize")
 
     def __init__(self, maxsize: int) -> None:
-        self._data: OrderedDict[K, V] = OrderedDict()
+        self._data: dict[K, V] = {}
         self.maxsize = maxsize
-
-    def get(self, key: K) -> V | None:
-        try:
-            value = self._data[key]
-        except KeyError:
-            return None
-        with suppress(KeyError):  # evicted by another thread meanwhile
-            self._data.move_to_end(key)
-        return value
+        self.get = self._data.get
 
     def put(self, key: K, value: V) -> None:
         if self.maxsize <= 0:
             return
-        self._data[key] = value
-        while len(self._data) > self.maxsize:
-            try:
-                self._data.popitem(last=False)
-            except KeyError:
-                break
+        data = self._data
+        while len(data) >= self.maxsize:
+            with suppress(KeyError, StopIteration, RuntimeError):
+                del data[next(iter(data))]
+        data[key] = value
 
     def __len__(self) -> int:
         return len(self._data)

@@ -34,7 +34,7 @@ def test_demo_serves_and_stops_cleanly_on_sigint(framework: str, tmp_path: Path,
         assert srv.proc.wait(20) == 0, srv.output()
     out = srv.output()
     assert f"on {srv.base}/" in out and f"{srv.base}/_consent/state" in out
-    assert f"consentkit events --storage-url {url}" in out and f"consentkit ledger verify --storage-url {url}" in out
+    assert f"events --format table --storage-url {url}" in out and f"ledger verify --storage-url {url}" in out
     assert "Traceback" not in out
     store = open_store(url)
     try:
