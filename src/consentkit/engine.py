@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 from consentkit.chat.deploy import ChatDeployer
 from consentkit.clock import today
 from consentkit.config import ConsentConfig, load_config
-from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
+from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
 from consentkit.http import RequestView
+from consentkit.lru import LRU
 from consentkit.policy import Effective, Rules, decide_cached
-from consentkit.signals import read_signals
+from consentkit.signals import Signals, read_signals
 from consentkit.storage import Store, open_store
 from consentkit.storage.writer import Writer
 
@@ -71,6 +72,8 @@ class Engine:
         self._sid_cookie = cfg.cookies.session_name
         self._session_age = cfg.cookies.session_idle_minutes * 60
         self._visitor_age = cfg.cookies.visitor_days * 86400
+        self._policy_version = cfg.policy_version
+        self._begun: LRU[tuple[str, Signals], tuple[float, Choice | None, Effective, str | None, bool]] = LRU(8192)
         self.collector: Collector | None = None
         if col.enabled:
             from consentkit.collect.pipeline import Collector
@@ -80,23 +83,46 @@ class Engine:
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
-        signals = read_signals(request.headers)
-        cookies = request.cookies
-        choice = self.codec.decode(cookies.get(self._choice_cookie, ""))
-        eff = decide_cached(
-            choice.granted if choice else None, signals, self.rules, choice.signals if choice else None
-        )
-        state = ConsentState(eff, signals, choice, self.config.policy_version)
+        headers = request.headers
+        signals = read_signals(headers)
+        now = time.time()
+        # A returning visitor sends the same Cookie header on every request: what it decides is
+        # remembered (bounded) until the choice in it expires.
+        key = (headers.get("cookie", ""), signals)
+        hit = self._begun.get(key)
+        if hit is None or hit[0] < now:
+            hit = self._decide(request, signals, now)
+            if hit[4]:
+                self._begun.put(key, hit)
+        _, choice, eff, vid, _ = hit
+        state = ConsentState(eff, signals, choice, self._policy_version)
         ex = Exchange(request, state, time.perf_counter())
-        if self.config.ids_category in eff.categories:
-            vid = cookies.get(self._vid_cookie, "")
-            if not is_id(vid):
-                vid, ex.new_visitor = new_id(), True
-            sid = cookies.get(self._sid_cookie, "")
-            ex.visitor_id, ex.session_id = vid, sid if is_id(sid) else new_id()
+        if vid is not None:
+            sid = request.cookies.get(self._sid_cookie, "")
+            ex.session_id = sid if is_id(sid) else new_id()
+            if vid:
+                ex.visitor_id = vid
+            else:
+                ex.visitor_id, ex.new_visitor = new_id(), True
         if self.chat.active:
             self.chat.attach(ex)
         return ex
+
+    def _decide(
+        self, request: RequestView, signals: Signals, now: float
+    ) -> tuple[float, Choice | None, Effective, str | None, bool]:
+        """(valid until, choice, effective, visitor id ("" = make one; None = no ids), cacheable)."""
+        cookies = request.cookies
+        choice = self.codec.decode(cookies.get(self._choice_cookie, ""), now)
+        eff = decide_cached(
+            choice.granted if choice else None, signals, self.rules, choice.signals if choice else None
+        )
+        until = choice.decided_at + self.codec.max_age_s if choice else now + 3600
+        vid: str | None = None
+        if self.config.ids_category in eff.categories:
+            vid = cookies.get(self._vid_cookie, "")
+            vid = vid if is_id(vid) else ""
+        return until, choice, eff, vid, len(request.headers.get("cookie", "")) <= 1024
 
     def is_own_path(self, path: str) -> bool:
         return (path.startswith(self.prefix) and (
