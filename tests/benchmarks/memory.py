@@ -69,6 +69,7 @@ def main() -> None:
     for i, mb in samples:
         print(f"  after {i:>9,} requests: RSS {mb:7.1f} MB")
     growth = samples[-1][1] - samples[1][1]
+    print(f"writer failures {w.failures}")
     print(f"RSS growth after warm-up: {growth:+.1f} MB (target: within 10 MB); queue {w.pending:,} of "
           f"{w.queue_size:,}; written {w.written:,}; dropped and counted {w.dropped:,}")
     engine.close()
