@@ -157,13 +157,15 @@ class GeoLookup:
         return self._cached(ip, want_location, want_network)
 
     def _lookup(self, ip: str, want_location: bool, want_network: bool) -> GeoInfo:
-        ip = ip.strip()
-        if ":" in ip:
-            try:
-                addr = ipaddress.IPv6Address(ip.partition("%")[0])
-            except ValueError:
-                return EMPTY_GEO
-            ip = str(addr.ipv4_mapped) if addr.ipv4_mapped is not None else str(addr)
+        try:
+            addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(ip.strip().partition("%")[0])
+        except ValueError:
+            return EMPTY_GEO
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            addr = addr.ipv4_mapped
+        if not addr.is_global:  # private, reserved, Teredo...: a location would be meaningless
+            return EMPTY_GEO
+        ip = str(addr)
         country = region = city = None
         if want_location:
             country, region, city = self._location(ip)
