@@ -20,7 +20,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from servers import free_port
 
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SERVER_USER = "postgres"
@@ -58,11 +59,6 @@ def find_bin_dir() -> Path:
 def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(p) for p in name.split(".") if p.isdigit()) or (0,)
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_server_user() -> tuple[list[str], int | None, int | None]:

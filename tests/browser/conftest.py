@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 
 from browser.browser_helpers import Server
+from servers import running
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,47 +31,17 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed; the browser tests need Debian's chromium")
     db = tmp_path_factory.mktemp("browser") / "ck.db"
-    port = _free_port()
-    env = dict(os.environ, CK_TEST_DB=str(db), PYTHONPATH=str(ROOT / "src"))
-    log = (db.parent / "uvicorn.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "demo_site:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--lifespan", "on"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/_consent/state", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("demo site did not start:\n" + (db.parent / "uvicorn.log").read_text())
-            time.sleep(0.2)
-        yield Server(url, db)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    argv = [sys.executable, "-m", "uvicorn", "demo_site:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
+            "--port", "{port}", "--log-level", "warning", "--lifespan", "on"]
+    env = {"CK_TEST_DB": str(db), "PYTHONPATH": str(ROOT / "src")}
+    with running(argv, cwd=db.parent, env=env, ready="/_consent/state") as srv:
+        yield Server(srv.base, db)
 
 
 @pytest.fixture(scope="session")

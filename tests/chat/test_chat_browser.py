@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
 import pytest
+
+from servers import running
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -28,46 +26,17 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     folder = tmp_path_factory.mktemp("chat-browser")
-    log_path = folder / "uvicorn.log"
-    port = _free_port()
-    env = dict(os.environ, CK_CHAT_DB=str(folder / "ck.db"), PYTHONPATH=str(HERE.parents[1] / "src"))
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "chat_site:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--lifespan", "on"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{url}/_consent/state", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("chat site did not start:\n" + log_path.read_text())
-                time.sleep(0.2)
-            yield url, log_path
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    argv = [sys.executable, "-m", "uvicorn", "chat_site:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
+            "--port", "{port}", "--log-level", "warning", "--lifespan", "on"]
+    env = {"CK_CHAT_DB": str(folder / "ck.db"), "PYTHONPATH": str(HERE.parents[1] / "src")}
+    with running(argv, cwd=folder, env=env, ready="/_consent/state") as srv:
+        yield srv.base, srv.log
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pytest
 
 from consentkit.demo import run
 from consentkit.storage import open_store
+from servers import BIN
 
-BIN = Path(sys.executable).parent
 UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
 
 

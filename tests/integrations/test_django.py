@@ -22,6 +22,8 @@ import httpx2 as httpx
 import pytest
 from django.conf import settings
 
+from site_checks import check_consent_round_trip, has_banner
+
 if not settings.configured:
     settings.configure(
         SECRET_KEY="consentkit-tests-" + "d" * 40,
@@ -48,8 +50,8 @@ from django.urls import path
 from consentkit.ledger import verify
 from consentkit_django import conf
 from consentkit_django.middleware import ConsentMiddleware
+from servers import BIN
 
-BIN = Path(sys.executable).parent
 SECRET = "k" * 40
 ORIGIN = {"origin": "http://testserver"}
 PAGE = """{% load consentkit %}<!doctype html><html><head>{% consent_assets %}</head><body>
@@ -125,10 +127,6 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
         yield settings.CONSENTKIT
         conf.reset()
 
-
-def has_banner(html: str) -> bool:
-    """The server-rendered banner: its consent form posts to the prefix."""
-    return 'method="post" action="/_consent"' in html
 
 
 def choose(client: Client, body: dict[str, Any]) -> Any:
@@ -501,13 +499,5 @@ def test_real_server(kind: str, tmp_path: Path, server: Any) -> None:
         argv = [str(BIN / "uvicorn"), "--port", "{port}", "--log-level", "warning", "ckproject.asgi:application"]
     with server(argv, cwd=tmp_path, env={"CK_STORAGE": f"sqlite:///{db}"}) as srv, \
             httpx.Client(base_url=srv.base) as client:
-        first = client.get("/")
-        assert first.status_code == 200 and has_banner(first.text)
-        assert "_ga" not in first.headers.get("set-cookie", "") and "<p>measured</p>" not in first.text
-        chosen = client.post("/_consent", json={"action": "accept_all"}, headers={"origin": srv.base})
-        assert chosen.status_code == 200, chosen.text
-        assert "ck_consent" in client.cookies
-        again = client.get("/")
-        assert "<p>measured</p>" in again.text and "_ga" in client.cookies
-        assert "analytics" in client.get("/whoami").json()["effective"]
+        check_consent_round_trip(client, srv.base)
         assert client.get("/_consent/state").json()["choice_made"] is True

@@ -21,8 +21,9 @@ from consentkit import ConfigError
 from consentkit.ledger import verify
 from consentkit_fastapi import Consent, ConsentMiddleware, consent_banner, consent_context, get_engine, install
 from consentkit_fastapi.openapi import ConsentStateOut
+from servers import BIN
+from site_checks import check_consent_round_trip, has_banner
 
-BIN = Path(sys.executable).parent
 SECRET = "k" * 40
 ORIGIN = {"origin": "http://testserver"}
 
@@ -53,9 +54,6 @@ def routes(app: FastAPI) -> FastAPI:
 
     return app
 
-
-def has_banner(html: str) -> bool:
-    return 'method="post" action="/_consent"' in html
 
 
 def cookie_names(response: Any) -> set[str]:
@@ -228,12 +226,5 @@ def test_real_server_uvicorn(tmp_path: Path, server: Any) -> None:
     argv = [str(BIN / "uvicorn"), "--port", "{port}", "--log-level", "warning", "ckfastapiapp:app"]
     with server(argv, cwd=tmp_path, env={"CK_STORAGE": f"sqlite:///{tmp_path / 'e2e.db'}"}) as srv, \
             httpx.Client(base_url=srv.base) as client:
-        first = client.get("/")
-        assert first.status_code == 200 and has_banner(first.text) and "<p>measured</p>" not in first.text
-        assert "_ga" not in client.cookies
-        chosen = client.post("/_consent", json={"action": "accept_all"}, headers={"origin": srv.base})
-        assert chosen.status_code == 200, chosen.text
-        again = client.get("/")
-        assert "<p>measured</p>" in again.text and "_ga" in client.cookies
-        assert "analytics" in client.get("/whoami").json()["effective"]
+        check_consent_round_trip(client, srv.base)
         assert client.get("/openapi.json").json()["paths"]["/_consent/state"]

@@ -16,8 +16,9 @@ from flask import Flask, g, jsonify, make_response, render_template_string, requ
 from consentkit import ConfigError
 from consentkit.ledger import verify
 from consentkit_flask import ConsentKit, get_engine
+from servers import BIN
+from site_checks import check_consent_round_trip, has_banner
 
-BIN = Path(sys.executable).parent
 SECRET = "k" * 40
 ORIGIN = {"Origin": "http://localhost"}
 PAGE = """<!doctype html><html><head>{{ consent_assets() }}</head><body>{{ consent_banner() }}
@@ -60,9 +61,6 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     yield app
     get_engine(app).close()
 
-
-def has_banner(html: str) -> bool:
-    return 'method="post" action="/_consent"' in html
 
 
 def cookie_names(response: Any) -> set[str]:
@@ -233,11 +231,4 @@ def test_real_server_gunicorn(tmp_path: Path, server: Any) -> None:
     argv = [str(BIN / "gunicorn"), "-w", "1", "-b", "127.0.0.1:{port}", "ckflaskapp:app"]
     with server(argv, cwd=tmp_path, env={"CK_STORAGE": f"sqlite:///{tmp_path / 'e2e.db'}"}) as srv, \
             httpx.Client(base_url=srv.base) as client:
-        first = client.get("/")
-        assert first.status_code == 200 and has_banner(first.text) and "<p>measured</p>" not in first.text
-        assert "_ga" not in client.cookies
-        chosen = client.post("/_consent", json={"action": "accept_all"}, headers={"origin": srv.base})
-        assert chosen.status_code == 200, chosen.text
-        again = client.get("/")
-        assert "<p>measured</p>" in again.text and "_ga" in client.cookies
-        assert "analytics" in client.get("/whoami").json()["effective"]
+        check_consent_round_trip(client, srv.base)
