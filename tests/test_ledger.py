@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -65,31 +64,3 @@ def test_erasing_personal_fields_keeps_the_chain_verifiable(store_url: str) -> N
         store.append_ledger(draft(i))
     store.execute("UPDATE ck_ledger SET ip = NULL, ua_hash = NULL WHERE seq = 2")
     assert verify(store.ledger()).ok
-
-
-def test_concurrent_appends_from_threads_keep_one_chain(store_url: str) -> None:
-    store = open_store(store_url)
-    errors: list[BaseException] = []
-
-    def work(base: int) -> None:
-        try:
-            for i in range(20):
-                store.append_ledger(draft(base + i))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(n * 100,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    verdict = verify(store.ledger())
-    assert verdict.ok and verdict.checked == 80
-
-
-def test_migrations_are_versioned_and_idempotent(store_url: str) -> None:
-    store = open_store(store_url)
-    version = store.migrate()
-    assert store.migrate() == version
-    assert store.query("SELECT COUNT(*) FROM ck_schema") == [(version,)]
