@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from consentkit.chat.deploy import ChatDeployer
 from consentkit.clock import today
+from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
@@ -74,6 +75,8 @@ class Engine:
         self._visitor_age = cfg.cookies.visitor_days * 86400
         self._policy_version = cfg.policy_version
         self._begun: LRU[tuple[str, Signals], tuple[float, Choice | None, Effective, str | None, bool]] = LRU(8192)
+        self.groups = GroupsInEffect(cfg.collection.fields, cfg.signals.explicit_optin_overrides)
+        """The field groups a request allows: shared by collection and chat."""
         self.collector: Collector | None = None
         if col.enabled:
             from consentkit.collect.pipeline import Collector

@@ -108,23 +108,12 @@ class ContextBuilder:
         cfg = engine.config
         self.engine = engine
         self.visits = visits
-        self.owner = dict(cfg.collection.fields)
-        self.overrides = cfg.signals.explicit_optin_overrides
         self.sid_cookie = cfg.cookies.session_name
         self.trusted = cfg.trusted_proxies
-        self._groups: dict[frozenset[str], frozenset[str]] = {}
 
     def groups(self, state: ConsentState) -> frozenset[str]:
         """Field groups whose category is in effect; none under DNT/GPC (as for collection)."""
-        if state.signals.any and not (self.overrides and state.choice_made):
-            return frozenset()
-        eff = state._effective.categories
-        hit = self._groups.get(eff)
-        if hit is None:
-            hit = frozenset(g for g, cat in self.owner.items() if cat in eff)
-            if len(self._groups) < 256:
-                self._groups[eff] = hit
-        return hit
+        return self.engine.groups(state)
 
     def returning(self, ex: Exchange) -> bool | None:
         """Whether the visitor cookie predates this visit: known when this request starts the visit."""

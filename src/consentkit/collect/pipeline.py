@@ -32,7 +32,6 @@ class Collector:
         col = cfg.collection
         self.engine = engine
         self.writer = engine.writer
-        self.groups = dict(col.fields)
         self.trusted = cfg.trusted_proxies
         self.ip_mode = col.ip_mode
         self.v4_prefix, self.v6_prefix = col.ipv4_prefix, col.ipv6_prefix
@@ -56,7 +55,6 @@ class Collector:
                 self.geo = GeoLookup(**dbs, cache_size=col.geo_cache_size)
             except GeoDatabaseError as exc:
                 raise ConfigError([f"collection.geoip_*: {exc}"]) from None
-        self._allowed_cache: dict[frozenset[str], frozenset[str]] = {}
         self._basis_cache: dict[frozenset[str], str] = {}
         self.enrich = Enricher(self, col.geo_cache_size)
 
@@ -73,16 +71,7 @@ class Collector:
 
     def allowed_groups(self, ex: Exchange) -> frozenset[str]:
         """Field groups whose category is in effect; empty when no per-visitor event may be stored."""
-        state = ex.state
-        if state.signals.any and not (self.engine.rules.explicit_optin_overrides and state.choice_made):
-            return frozenset()  # DNT / GPC: only the anonymous aggregate
-        eff = state._effective.categories
-        hit = self._allowed_cache.get(eff)
-        if hit is None:
-            hit = frozenset(g for g, cat in self.groups.items() if cat in eff)
-            if len(self._allowed_cache) < 256:
-                self._allowed_cache[eff] = hit
-        return hit
+        return self.engine.groups(ex.state)
 
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:

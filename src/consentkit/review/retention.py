@@ -22,25 +22,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from consentkit.collect.settings import GROUP_COLUMNS
 from consentkit.review.queries import iso
 from consentkit.storage.base import Store
 
 DAY = 86400.0
 
-FIELD_GROUP_COLUMNS: dict[str, tuple[str, ...]] = {
-    "ip": ("ip",),
-    "geo": ("country", "region", "city"),
-    "isp": ("asn", "isp"),
-    "browser": ("browser", "browser_version"),
-    "os": ("os", "os_version"),
-    "device": ("device", "device_brand", "device_model", "is_bot"),
-    "language": ("language",),
-    "referrer": ("referrer_host", "referrer_path", "referrer_class"),
-    "utm": ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "click_id"),
-    "visitor_id": ("visitor_id",),
-    "session_id": ("session_id",),
-}
-"""The event columns of each field group (`collection.fields` keys)."""
+FIELD_GROUP_COLUMNS = GROUP_COLUMNS  # the event columns of each field group, as collection fills them
 
 
 @dataclass(frozen=True, slots=True)
