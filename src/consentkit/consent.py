@@ -11,7 +11,7 @@ from typing import Any
 
 from itsdangerous import BadData, TimestampSigner
 
-from consentkit.lru import LRU
+from consentkit.boundedcache import BoundedCache
 from consentkit.policy import Effective
 from consentkit.signals import NO_SIGNALS, Signals
 
@@ -58,7 +58,7 @@ class ChoiceCodec:
         self.policy_version = policy_version
         self.max_age_s = max_age_s
         self.known = known
-        self._cache: LRU[str, Choice] = LRU(cache_size)
+        self._cache: BoundedCache[str, Choice] = BoundedCache(cache_size)
 
     def encode(self, choice: Choice) -> str:
         sig = ("d" if choice.signals.dnt else "") + ("g" if choice.signals.gpc else "")

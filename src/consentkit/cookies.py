@@ -6,8 +6,8 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
+from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
-from consentkit.lru import LRU
 
 ALWAYS = "\x00consentkit"
 """Owner of consentkit's own choice cookie: always allowed, it records the choice itself."""
@@ -29,7 +29,7 @@ class CookieOwners:
         self._exact[c.visitor_name] = config.ids_category
         self._exact[c.session_name] = config.ids_category
         self._globs = tuple(globs)
-        self._cache: LRU[str, str] = LRU(cache_size)
+        self._cache: BoundedCache[str, str] = BoundedCache(cache_size)
 
     def owner(self, name: str) -> str | None:
         hit = self._exact.get(name)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.consent import Choice, ConsentState, new_id
-from consentkit.http import Reply, RequestView
+from consentkit.http import VARY, Reply, RequestView
 from consentkit.ledger import LedgerDraft, shown_hash
 from consentkit.policy import decide
 
@@ -87,7 +87,7 @@ def state_body(engine: Engine, state: ConsentState) -> dict[str, Any]:
 
 
 def state_reply(engine: Engine, state: ConsentState) -> Reply:
-    return Reply.json(state_body(engine, state), headers=[("vary", "Cookie, Sec-GPC, DNT")])
+    return Reply.json(state_body(engine, state), headers=[("vary", VARY)])
 
 
 def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:

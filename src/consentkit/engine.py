@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from consentkit.boundedcache import BoundedCache
 from consentkit.chat.deploy import ChatDeployer
 from consentkit.clock import today
 from consentkit.collect.groups import GroupsInEffect
@@ -19,8 +20,7 @@ from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
-from consentkit.http import RequestView
-from consentkit.lru import LRU
+from consentkit.http import VARY, RequestView
 from consentkit.policy import Effective, Rules, decide_cached
 from consentkit.signals import Signals, read_signals
 from consentkit.storage import Store, open_store
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
 
 log = logging.getLogger("consentkit")
-VARY = ("cookie", "sec-gpc", "dnt")
+Begun = tuple[float, "Choice | None", Effective, "str | None", bool]
+"""What a Cookie header decides: valid until, choice, categories in effect, visitor id, cacheable."""
 
 
 @dataclass(slots=True)
@@ -74,7 +75,7 @@ class Engine:
         self._session_age = cfg.cookies.session_idle_minutes * 60
         self._visitor_age = cfg.cookies.visitor_days * 86400
         self._policy_version = cfg.policy_version
-        self._begun: LRU[tuple[str, Signals], tuple[float, Choice | None, Effective, str | None, bool]] = LRU(8192)
+        self._begun: BoundedCache[tuple[str, Signals], Begun] = BoundedCache(8192)
         self.groups = GroupsInEffect(cfg.collection.fields, cfg.signals.explicit_optin_overrides)
         """The field groups a request allows: shared by collection and chat."""
         self.collector: Collector | None = None
@@ -113,7 +114,7 @@ class Engine:
 
     def _decide(
         self, request: RequestView, signals: Signals, now: float
-    ) -> tuple[float, Choice | None, Effective, str | None, bool]:
+    ) -> Begun:
         """(valid until, choice, effective, visitor id ("" = make one; None = no ids), cacheable)."""
         cookies = request.cookies
         choice = self.codec.decode(cookies.get(self._choice_cookie, ""), now)
@@ -171,10 +172,10 @@ class Engine:
                 name, value = out[vary_at]
                 have = {v.strip().lower() for v in value.split(",")}
                 if "*" not in have:
-                    missing = [v for v in ("Cookie", "Sec-GPC", "DNT") if v.lower() not in have]
+                    missing = [v for v in VARY.split(", ") if v.lower() not in have]
                     out[vary_at] = (name, ", ".join([value, *missing]) if missing else value)
             else:
-                out.append(("vary", "Cookie, Sec-GPC, DNT"))
+                out.append(("vary", VARY))
         return out
 
     def _keep_set_cookie(self, cname: str, eff: frozenset[str]) -> bool:

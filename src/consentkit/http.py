@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl
 from consentkit.cookieparse import parse_cookie_header
 
 MAX_QUERY = 4096
+VARY = "Cookie, Sec-GPC, DNT"
+"""The request headers a consent-dependent response varies with (for shared caches)."""
 
 
 @dataclass(slots=True)

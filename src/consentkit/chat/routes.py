@@ -10,13 +10,13 @@ from consentkit.chat.rules import Reason
 from consentkit.clock import today
 from consentkit.collect.ip import client_ip
 from consentkit.endpoints import same_site
-from consentkit.http import Reply
+from consentkit.http import VARY, Reply
 
 if TYPE_CHECKING:
     from consentkit.chat.deploy import ChatDeployer
     from consentkit.engine import Exchange
 
-_VARY = [("vary", "Cookie, Sec-GPC, DNT")]
+_VARY = [("vary", VARY)]
 
 
 def route(chat: ChatDeployer, ex: Exchange, sub: str, method: str) -> Reply:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from consentkit.lru import LRU
+from consentkit.boundedcache import BoundedCache
 
 MAX_PAGES = 10
 MAX_PATH = 200
@@ -30,7 +30,7 @@ class Visit:
 
 class Visits:
     def __init__(self, size: int, idle_s: float) -> None:
-        self._lru: LRU[str, Visit] = LRU(size)
+        self._lru: BoundedCache[str, Visit] = BoundedCache(size)
         self.idle_s = idle_s
 
     def get(self, session_id: str, now: float | None = None) -> Visit | None:

@@ -12,11 +12,11 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from consentkit.boundedcache import BoundedCache
 from consentkit.collect.ip import client_ip, mask_ip
 from consentkit.collect.language import primary_language
 from consentkit.collect.referrer import Campaign, parse_campaign, parse_referrer
 from consentkit.collect.useragent import parse_user_agent
-from consentkit.lru import LRU
 
 if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
@@ -37,8 +37,8 @@ class Enricher:
 
     def __init__(self, col: Collector, size: int = 8192) -> None:
         self.col = col
-        self._net: LRU[tuple[Any, ...], dict[str, Any]] = LRU(size)
-        self._ref: LRU[tuple[str, str, Campaign | None], dict[str, Any]] = LRU(size)
+        self._net: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(size)
+        self._ref: BoundedCache[tuple[str, str, Campaign | None], dict[str, Any]] = BoundedCache(size)
 
     def visitor(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
         """Fields from the user agent, language and address: the same on every request of a visitor."""

@@ -17,13 +17,13 @@ from consentkit.collect.paths import GlobSet, is_prefetch
 from consentkit.collect.ratelimit import RateLimiter
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.errors import ConfigError
-from consentkit.http import Reply
+from consentkit.http import VARY, Reply
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine, Exchange
 
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
-_NO_STORE = [("cache-control", "no-store, max-age=0"), ("vary", "Cookie, Sec-GPC, DNT")]
+_NO_STORE = [("cache-control", "no-store, max-age=0"), ("vary", VARY)]
 
 
 class Collector:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from consentkit.lru import LRU
+from consentkit.boundedcache import BoundedCache
 
 
 class RateLimiter:
@@ -12,7 +12,7 @@ class RateLimiter:
 
     def __init__(self, per_minute: int, size: int = 50_000) -> None:
         self.per_minute = per_minute
-        self._hits: LRU[str, list[int]] = LRU(size)
+        self._hits: BoundedCache[str, list[int]] = BoundedCache(size)
 
     def allow(self, key: str) -> bool:
         window = int(time.time()) // 60

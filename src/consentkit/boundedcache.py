@@ -9,7 +9,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class LRU(Generic[K, V]):
+class BoundedCache(Generic[K, V]):
     """Bounded map; when full, the oldest entry goes first.
 
     A hit is a plain dict lookup: reordering on every hit (true LRU) costs more on the request path
