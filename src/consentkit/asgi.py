@@ -20,7 +20,6 @@ from consentkit.http import Reply, RequestView, headers_from_asgi
 Scope = dict[str, Any]
 Message = dict[str, Any]
 log = logging.getLogger("consentkit")
-_RELEVANT = frozenset({b"set-cookie", b"vary", b"etag"})
 
 
 class ConsentMiddleware:
@@ -63,25 +62,26 @@ class ConsentMiddleware:
             nonlocal status, content_type, out
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # Only the headers consentkit reads or rewrites are decoded; the rest stay as bytes.
-                untouched: list[tuple[bytes, bytes]] = []
-                headers = []
-                for k, v in message.get("headers", ()):
-                    lk = k.lower()
-                    if lk in _RELEVANT or lk.startswith(b"content-"):
-                        headers.append((lk.decode("latin-1"), v.decode("latin-1")))
+                # Only the headers consentkit rewrites are decoded; the rest stay as they are.
+                kept: list[tuple[bytes, bytes]] = []
+                rewritten: list[tuple[str, str]] = []
+                for pair in message.get("headers", ()):
+                    lk = pair[0].lower()
+                    if lk == b"set-cookie" or lk == b"vary":
+                        rewritten.append((lk.decode("latin-1"), pair[1].decode("latin-1")))
                     else:
-                        untouched.append((k, v))
+                        kept.append(pair)
+                        if lk == b"content-type":
+                            content_type = pair[1].decode("latin-1")
                 try:
-                    headers = engine.response_headers(ex, headers)
-                    message["headers"] = untouched + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+                    added = engine.response_headers(ex, rewritten, html=content_type.startswith("text/html"))
+                    message["headers"] = kept + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in added]
                 except Exception:
                     log.exception("consentkit: response processing failed")
-                for k, v in headers:
-                    if k.lower() == "content-type":
-                        content_type = v
                 if chat is not None:
-                    plan = chat.plan(ex, status, headers, scope.get("csp_nonce"))
+                    content = [(k.lower().decode("latin-1"), v.decode("latin-1"))
+                               for k, v in kept if k[:8].lower() == b"content-"]
+                    plan = chat.plan(ex, status, content, scope.get("csp_nonce"))
                     if plan is not None:
                         out = plan.asgi(send)
             await out(message)

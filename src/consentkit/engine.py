@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.deploy import ChatDeployer
@@ -30,8 +30,34 @@ if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
 
 log = logging.getLogger("consentkit")
-Begun = tuple[float, "Choice | None", Effective, "str | None", bool]
-"""What a Cookie header decides: valid until, choice, categories in effect, visitor id, cacheable."""
+
+
+class Begun:
+    """What one Cookie header decides (with the request's DNT/GPC signals).
+
+    A returning visitor sends the same Cookie header on every request, so this is remembered,
+    bounded, until the choice in it expires; the Set-Cookie headers it implies are rendered once.
+    """
+
+    __slots__ = ("choice", "effective", "expire", "rendered", "sid", "template", "until", "vid")
+
+    def __init__(
+        self, until: float, choice: Choice | None, effective: Effective, vid: str | None, sid: str,
+        expire: tuple[str, ...],
+    ) -> None:
+        self.until = until
+        self.choice = choice
+        self.effective = effective
+        self.vid = vid
+        """The visitor id from the cookie; "" when one must be made; None when ids are not in effect."""
+        self.sid = sid
+        """The session id from the cookie, or "" when there is none (or it is malformed)."""
+        self.expire = expire
+        """Cookies the request carries whose category is not in effect: they are expired."""
+        self.rendered: dict[bool, list[tuple[str, str]]] = {}
+        """Per https flag: the expiring Set-Cookie headers, then the session cookie's when it is known."""
+        self.template: tuple[tuple[object, ...], dict[str, Any]] | None = None
+        """Collection's constant event fields for this visitor, with what they were derived from."""
 
 
 @dataclass(slots=True)
@@ -45,6 +71,8 @@ class Exchange:
     session_id: str | None = None
     new_visitor: bool = False
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
+    begun: Begun | None = None
+    """The cached decision this request was served from (None for a hand-made exchange)."""
 
 
 class Engine:
@@ -90,20 +118,18 @@ class Engine:
         headers = request.headers
         signals = read_signals(headers)
         now = time.time()
-        # A returning visitor sends the same Cookie header on every request: what it decides is
-        # remembered (bounded) until the choice in it expires.
-        key = (headers.get("cookie", ""), signals)
+        cookie = headers.get("cookie", "")
+        key = (cookie, signals)
         hit = self._begun.get(key)
-        if hit is None or hit[0] < now:
+        if hit is None or hit.until < now:
             hit = self._decide(request, signals, now)
-            if hit[4]:
+            if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
                 self._begun.put(key, hit)
-        _, choice, eff, vid, _ = hit
-        state = ConsentState(eff, signals, choice, self._policy_version)
-        ex = Exchange(request, state, time.perf_counter())
+        state = ConsentState(hit.effective, signals, hit.choice, self._policy_version)
+        ex = Exchange(request, state, time.perf_counter(), begun=hit)
+        vid = hit.vid
         if vid is not None:
-            sid = request.cookies.get(self._sid_cookie, "")
-            ex.session_id = sid if is_id(sid) else new_id()
+            ex.session_id = hit.sid or new_id()
             if vid:
                 ex.visitor_id = vid
             else:
@@ -112,10 +138,7 @@ class Engine:
             self.chat.attach(ex)
         return ex
 
-    def _decide(
-        self, request: RequestView, signals: Signals, now: float
-    ) -> Begun:
-        """(valid until, choice, effective, visitor id ("" = make one; None = no ids), cacheable)."""
+    def _decide(self, request: RequestView, signals: Signals, now: float) -> Begun:
         cookies = request.cookies
         choice = self.codec.decode(cookies.get(self._choice_cookie, ""), now)
         eff = decide_cached(
@@ -123,10 +146,21 @@ class Engine:
         )
         until = choice.decided_at + self.codec.max_age_s if choice else now + 3600
         vid: str | None = None
+        sid = ""
         if self.config.ids_category in eff.categories:
             vid = cookies.get(self._vid_cookie, "")
             vid = vid if is_id(vid) else ""
-        return until, choice, eff, vid, len(request.headers.get("cookie", "")) <= 1024
+            sid = cookies.get(self._sid_cookie, "")
+            sid = sid if is_id(sid) else ""
+        return Begun(until, choice, eff, vid, sid, self._expired(cookies, eff.categories))
+
+    def _expired(self, cookies: dict[str, str], eff: frozenset[str]) -> tuple[str, ...]:
+        out = []
+        for cname in cookies:
+            owner = self.owners.owner(cname)
+            if owner is not None and owner != ALWAYS and owner not in eff:
+                out.append(cname)
+        return tuple(out)
 
     def is_own_path(self, path: str) -> bool:
         return (path.startswith(self.prefix) and (
@@ -135,13 +169,17 @@ class Engine:
 
     # -- response side ----------------------------------------------------------------------------
     def response_headers(
-        self, ex: Exchange, headers: list[tuple[str, str]], effective: Effective | None = None
+        self, ex: Exchange, headers: list[tuple[str, str]], effective: Effective | None = None, *, html: bool = False
     ) -> list[tuple[str, str]]:
-        """The app's headers with cookie control applied, id cookies and Vary added."""
+        """The app's headers with cookie control applied, id cookies and Vary added.
+
+        `headers` may be just the app's Set-Cookie and Vary headers, with `html` saying whether the
+        response is an HTML page: the result then replaces those.
+        """
         eff = (effective or ex.state._effective).categories
         https = ex.request.secure
         out: list[tuple[str, str]] = []
-        touched = ex.state.read
+        touched = ex.state.read or html
         vary_at = -1
         for name, value in headers:
             lname = name.lower()
@@ -154,17 +192,8 @@ class Engine:
             elif lname == "content-type" and value.startswith("text/html"):
                 touched = True
             out.append((name, value))
-        for cname in ex.request.cookies:
-            owner = self.owners.owner(cname)
-            if owner is not None and owner != ALWAYS and owner not in eff:
-                out.append(("set-cookie", self.flags.expire(cname, https)))
-                touched = True
+        out.extend(self._cookie_headers(ex, eff, https))
         if ex.session_id is not None and self.config.ids_category in eff:
-            out.append(("set-cookie", self.flags.render(self._sid_cookie, ex.session_id, self._session_age, https)))
-            if ex.new_visitor:
-                out.append(
-                    ("set-cookie", self.flags.render(self._vid_cookie, ex.visitor_id or "", self._visitor_age, https))
-                )
             touched = True
         out.extend(ex.extra_headers)
         if touched:
@@ -176,6 +205,29 @@ class Engine:
                     out[vary_at] = (name, ", ".join([value, *missing]) if missing else value)
             else:
                 out.append(("vary", VARY))
+        return out
+
+    def _cookie_headers(self, ex: Exchange, eff: frozenset[str], https: bool) -> list[tuple[str, str]]:
+        """Set-Cookie headers consentkit adds: expiries, then the id cookies (rendered once per visitor)."""
+        hit = ex.begun
+        if hit is None or hit.effective.categories is not eff:  # a new choice, or a hand-made exchange
+            hit = Begun(0.0, None, Effective(eff, frozenset(), frozenset()), None, "",
+                        self._expired(ex.request.cookies, eff))
+        cached = hit.rendered.get(https)
+        if cached is None:
+            cached = [("set-cookie", self.flags.expire(c, https)) for c in hit.expire]
+            if hit.sid and self.config.ids_category in eff:
+                cached.append(("set-cookie", self.flags.render(self._sid_cookie, hit.sid, self._session_age, https)))
+            hit.rendered[https] = cached
+        sid = ex.session_id
+        if self.config.ids_category not in eff or (sid == hit.sid and not ex.new_visitor):
+            return cached
+        out = list(cached)
+        if sid is not None and sid != hit.sid:
+            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
+        if ex.new_visitor:
+            vid = ex.visitor_id or ""
+            out.append(("set-cookie", self.flags.render(self._vid_cookie, vid, self._visitor_age, https)))
         return out
 
     def _keep_set_cookie(self, cname: str, eff: frozenset[str]) -> bool:

@@ -40,19 +40,34 @@ class Enricher:
         self._net: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(size)
         self._ref: BoundedCache[tuple[str, str, Campaign | None], dict[str, Any]] = BoundedCache(size)
 
-    def visitor(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
-        """Fields from the user agent, language and address: the same on every request of a visitor."""
-        h = ex.request.headers
+    def constant(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
+        """The fields that stay the same across a visitor's requests: the basis, and what comes from
+        the user agent, language and address. Read-only: callers copy it."""
+        req = ex.request
+        h = req.headers
         salt = self.col.salt() if "ip" in allowed else None
         key = (
-            allowed, h.get("user-agent"), h.get("accept-language"), ex.request.client, h.get("x-forwarded-for"),
-            h.get("forwarded"), salt,
+            allowed, h.get("user-agent"), h.get("accept-language"), req.client, h.get("x-forwarded-for"),
+            h.get("forwarded"), salt, h.get("host"),
         )
-        hit = self._net.get(key)
-        if hit is None:
-            hit = self._visitor(ex, allowed, salt)
-            self._net.put(key, hit)
-        return hit
+        begun = ex.begun
+        if begun is not None and begun.template is not None and begun.template[0] == key:
+            return begun.template[1]
+        profile = self._net.get(key)
+        if profile is None:
+            profile = self._visitor(ex, allowed, salt)
+            self._net.put(key, profile)
+        state = ex.state
+        fields = {
+            "host": req.host[:255].lower() or None,
+            "consent_id": state.consent_id,
+            "policy_version": state.policy_version,
+            "basis": self.col.basis(state._effective.categories),
+            **profile,
+        }
+        if begun is not None:  # the Cookie header's decision, so the same consent and basis
+            begun.template = (key, fields)
+        return fields
 
     def _visitor(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
         headers = ex.request.headers
@@ -104,44 +119,35 @@ class Enricher:
 
 
 def build_event(
-    col: Collector, ex: Exchange, allowed: frozenset[str], kind: str, referrer: str | None = None, **base: Any
+    col: Collector, ex: Exchange, allowed: frozenset[str], kind: str, base: dict[str, Any],
+    referrer: str | None = None,
 ) -> dict[str, Any]:
     """`allowed`: the field groups in effect. `base`: path, status etc. already decided by the caller."""
     req = ex.request
-    state = ex.state
-    ev: dict[str, Any] = {
-        "ts": time.time(),
-        "kind": kind,
-        "method": req.method[:16],
-        "host": req.host[:255].lower() or None,
-        "consent_id": state.consent_id,
-        "policy_version": state.policy_version,
-        "basis": col.basis(state._effective.categories),
-        **base,
-    }
-    truncated = bool(base.get("truncated"))
-    headers = req.headers
-    wants_query = req.query_string and ("utm" in allowed or "referrer" in allowed)
-    campaign = parse_campaign(req.query()) if wants_query else None
-    if campaign is not None and not campaign.any:
-        campaign = None
-    if "utm" in allowed and campaign is not None:
-        ev.update(
-            utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
-            utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
-        )
+    ev = col.enrich.constant(ex, allowed).copy()
+    truncated = ev.get("truncated", False) or base.get("truncated", False)
+    ev.update(base)
+    ev["ts"] = time.time()
+    ev["kind"] = kind
+    ev["method"] = req.method[:16]
+    campaign = None
+    if req.query_string and ("utm" in allowed or "referrer" in allowed):
+        campaign = parse_campaign(req.query())
+        if not campaign.any:
+            campaign = None
+        elif "utm" in allowed:
+            ev.update(
+                utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
+                utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
+            )
     if "referrer" in allowed:
-        raw = referrer if referrer is not None else headers.get("referer", "")
+        raw = referrer if referrer is not None else req.headers.get("referer", "")
         if raw or campaign is not None:
             ref = col.enrich.referrer(raw, req.host, campaign)
             ev.update(ref)
-            truncated |= "truncated" in ref
+            truncated = truncated or "truncated" in ref
         else:
             ev["referrer_class"] = "direct"
-    profile = col.enrich.visitor(ex, allowed)
-    if profile:
-        truncated |= profile.get("truncated", False)
-        ev.update(profile)
     if "visitor_id" in allowed:
         ev["visitor_id"] = ex.visitor_id
     if "session_id" in allowed:

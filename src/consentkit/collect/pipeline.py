@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
 from consentkit.clock import today
-from consentkit.collect.event import Enricher, build_event, clicks_json, stored_path
+from consentkit.collect.event import MAX_PATH, Enricher, build_event, clicks_json, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt, client_ip
 from consentkit.collect.paths import GlobSet, is_prefetch
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from consentkit.engine import Engine, Exchange
 
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+_PAGE_METHODS = frozenset({"GET", "POST"})
 _NO_STORE = [("cache-control", "no-store, max-age=0"), ("vary", VARY)]
 
 
@@ -36,8 +37,7 @@ class Collector:
         self.ip_mode = col.ip_mode
         self.v4_prefix, self.v6_prefix = col.ipv4_prefix, col.ipv6_prefix
         self.keep_query = frozenset(col.keep_query)
-        self.static = GlobSet(col.static_globs)
-        self.excluded = GlobSet(col.exclude_paths)
+        self.not_pages = GlobSet([*col.static_globs, *col.exclude_paths])
         self.html_only = col.html_only
         self.drop_bots = col.bots == "drop"
         self.aggregate = col.aggregate
@@ -76,16 +76,16 @@ class Collector:
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
         req = ex.request
-        if req.method not in ("GET", "POST") or is_prefetch(req.headers):
+        if req.method not in _PAGE_METHODS or (self.html_only and not content_type.startswith("text/html")):
             return
-        if self.html_only and not content_type.startswith("text/html"):
+        if is_prefetch(req.headers):
             return
         path = req.path
-        if self.static.match(path) or self.excluded.match(path):
+        if self.not_pages.match(path):
             return
         if self.aggregate:
             self.writer.count(today(), "pageviews", path[:256])
-        allowed = self.allowed_groups(ex)
+        allowed = self.engine.groups(ex.state)
         if not allowed:
             return
         if self.drop_bots:
@@ -93,12 +93,13 @@ class Collector:
 
             if is_known_bot(req.headers.get("user-agent", "")):
                 return
-        stored, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
+        if self.keep_query or len(path) > MAX_PATH:
+            path, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
+        else:
+            truncated = False
         duration = round((time.perf_counter() - ex.started) * 1000, 3)
-        self.writer.submit(
-            build_event(self, ex, allowed, "pageview", path=stored, status=status, duration_ms=duration,
-                        truncated=truncated)
-        )
+        base = {"path": path, "status": status, "duration_ms": duration, "truncated": truncated}
+        self.writer.submit(build_event(self, ex, allowed, "pageview", base))
 
     # -- browser-side measurement -----------------------------------------------------------------
     def _limited(self, ex: Exchange) -> bool:
@@ -119,12 +120,11 @@ class Collector:
         if fields is None:
             return reply
         path, engaged, scroll, clicks = fields
-        self.writer.submit(
-            build_event(
-                self, ex, allowed, "beacon", referrer="", path=path, engaged_ms=engaged, scroll=scroll,
-                clicks=clicks_json(clicks), status=None, duration_ms=None, truncated=False,
-            )
-        )
+        base = {
+            "path": path, "engaged_ms": engaged, "scroll": scroll, "clicks": clicks_json(clicks), "status": None,
+            "duration_ms": None, "truncated": False,
+        }
+        self.writer.submit(build_event(self, ex, allowed, "beacon", base, referrer=""))
         return reply
 
     def pixel(self, ex: Exchange) -> Reply:
@@ -140,8 +140,8 @@ class Collector:
         if not page.startswith("/"):
             page = "/" + page
         stored, truncated = stored_path(page, [], frozenset())
-        ev = build_event(self, ex, allowed, "pixel", referrer=query.get("r"), path=stored, status=None,
-                         duration_ms=None, truncated=truncated)
+        base = {"path": stored, "status": None, "duration_ms": None, "truncated": truncated}
+        ev = build_event(self, ex, allowed, "pixel", base, referrer=query.get("r"))
         if ex.new_visitor:  # the pixel sets no cookie, so an id it just made up would mean nothing
             ev["visitor_id"] = ev["session_id"] = None
         self.writer.submit(ev)

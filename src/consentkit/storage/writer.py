@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Any
 
@@ -39,43 +40,55 @@ class Writer:
         self.interval_s = interval_s
         self.block_s = block_ms / 1000 if full_queue == "block" else 0.0
         self._events: deque[dict[str, Any]] = deque()
-        self._counts: dict[tuple[str, str, str], int] = {}
-        self._counts_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._counts: deque[tuple[str, str, str, int]] = deque()  # summed by the writer, not the request
         self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._start_lock = threading.Lock()
-        self._write_lock = threading.Lock()  # one writer at a time: the thread, or a final flush
+        self._new_locks()
         self._atexit = False
         self.written = 0
         self.dropped = 0
+        self.dropped_counts = 0
         self.failures = 0
         self._last_warning = 0.0
+        _WRITERS.add(self)
+
+    def _new_locks(self) -> None:
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._start_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one writer at a time: the thread, or a final flush
+
+    def _forked(self) -> None:
+        """In a forked child: the parent's queue is the parent's to write, and its thread is gone."""
+        self._events = deque()
+        self._counts = deque()
+        self._thread = None
+        self._new_locks()  # a lock another thread held at fork time would never be released here
 
     # -- producer side (hot path) -----------------------------------------------------------------
     def submit(self, event: dict[str, Any]) -> bool:
-        if self._pid != os.getpid():
+        if self._thread is None:
             self.start()
-        if len(self._events) >= self.queue_size:
+        events = self._events
+        if len(events) >= self.queue_size:
             deadline = time.monotonic() + self.block_s
-            while len(self._events) >= self.queue_size and time.monotonic() < deadline:
+            while len(events) >= self.queue_size and time.monotonic() < deadline:
                 self._wake.set()
                 time.sleep(0.0005)
-            if len(self._events) >= self.queue_size:
+            if len(events) >= self.queue_size:
                 self.dropped += 1
                 return False
-        self._events.append(event)
-        if len(self._events) >= self.batch_size:
+        events.append(event)
+        if len(events) == self.batch_size:
             self._wake.set()
         return True
 
     def count(self, day: str, metric: str, key: str, n: int = 1) -> None:
-        if self._pid != os.getpid():
+        if self._thread is None:
             self.start()
-        k = (day, metric, key)
-        with self._counts_lock:
-            self._counts[k] = self._counts.get(k, 0) + n
+        if len(self._counts) < self.queue_size:
+            self._counts.append((day, metric, key, n))
+        else:
+            self.dropped_counts += 1
 
     @property
     def pending(self) -> int:
@@ -83,14 +96,10 @@ class Writer:
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start (or, after a fork, restart) the thread; called lazily by the first submit."""
+        """Start the thread; called lazily by the first submit (again in a forked child)."""
         with self._start_lock:
-            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            if self._thread is not None and self._thread.is_alive():
                 return
-            if self._pid != os.getpid():
-                self._events.clear()  # a forked child must not write its parent's queue twice
-                self._counts = {}
-            self._pid = os.getpid()
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="consentkit-writer", daemon=True)
             self._thread.start()
@@ -139,8 +148,15 @@ class Writer:
             self._warn(f"dropped {len(batch)} events: store failed: {exc}")
 
     def _write_counts(self) -> None:
-        with self._counts_lock:
-            counts, self._counts = self._counts, {}
+        counts: dict[tuple[str, str, str], int] = {}
+        pop = self._counts.popleft
+        try:
+            while True:
+                day, metric, key, n = pop()
+                k = (day, metric, key)
+                counts[k] = counts.get(k, 0) + n
+        except IndexError:
+            pass
         if not counts:
             return
         try:
@@ -154,3 +170,14 @@ class Writer:
         if now - self._last_warning > 10:  # one warning per 10 s, not one per batch
             self._last_warning = now
             log.warning("consentkit: %s", message)
+
+
+_WRITERS: weakref.WeakSet[Writer] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for writer in list(_WRITERS):
+        writer._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork)
