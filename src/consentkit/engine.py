@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from consentkit.boundedcache import BoundedCache
@@ -39,7 +39,7 @@ class Begun:
     bounded, until the choice in it expires; the Set-Cookie headers it implies are rendered once.
     """
 
-    __slots__ = ("choice", "effective", "expire", "rendered", "sid", "template", "until", "vid")
+    __slots__ = ("choice", "effective", "expire", "groups", "rendered", "sid", "template", "until", "vid")
 
     def __init__(
         self, until: float, choice: Choice | None, effective: Effective, vid: str | None, sid: str,
@@ -56,6 +56,8 @@ class Begun:
         """Cookies the request carries whose category is not in effect: they are expired."""
         self.rendered: dict[bool, list[tuple[str, str]]] = {}
         """Per https flag: the expiring Set-Cookie headers, then the session cookie's when it is known."""
+        self.groups: frozenset[str] | None = None
+        """The field groups collection may fill (computed on first use)."""
         self.template: tuple[tuple[object, ...], dict[str, Any]] | None = None
         """Collection's constant event fields for this visitor, with what they were derived from."""
 
@@ -70,7 +72,6 @@ class Exchange:
     visitor_id: str | None = None
     session_id: str | None = None
     new_visitor: bool = False
-    extra_headers: list[tuple[str, str]] = field(default_factory=list)
     begun: Begun | None = None
     """The cached decision this request was served from (None for a hand-made exchange)."""
 
@@ -195,7 +196,6 @@ class Engine:
         out.extend(self._cookie_headers(ex, eff, https))
         if ex.session_id is not None and self.config.ids_category in eff:
             touched = True
-        out.extend(ex.extra_headers)
         if touched:
             if vary_at >= 0:
                 name, value = out[vary_at]

@@ -71,21 +71,27 @@ class Collector:
 
     def allowed_groups(self, ex: Exchange) -> frozenset[str]:
         """Field groups whose category is in effect; empty when no per-visitor event may be stored."""
-        return self.engine.groups(ex.state)
+        begun = ex.begun
+        if begun is None:
+            return self.engine.groups(ex.state)
+        if begun.groups is None:  # the same for every request served from this decision
+            begun.groups = self.engine.groups(ex.state)
+        return begun.groups
 
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
         req = ex.request
         if req.method not in _PAGE_METHODS or (self.html_only and not content_type.startswith("text/html")):
             return
-        if is_prefetch(req.headers):
+        h = req.headers
+        if ("sec-purpose" in h or "purpose" in h or "x-moz" in h) and is_prefetch(h):
             return
         path = req.path
         if self.not_pages.match(path):
             return
         if self.aggregate:
             self.writer.count(today(), "pageviews", path[:256])
-        allowed = self.engine.groups(ex.state)
+        allowed = self.allowed_groups(ex)
         if not allowed:
             return
         if self.drop_bots:
