@@ -74,7 +74,7 @@ class ConsentMiddleware:
                         if lk == b"content-type":
                             content_type = pair[1].decode("latin-1")
                 try:
-                    added = engine.response_headers(ex, rewritten, html=content_type.startswith("text/html"))
+                    added = engine.response_headers(ex, rewritten, html=content_type[:9] == "text/html")
                     message["headers"] = kept + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in added]
                 except Exception:
                     log.exception("consentkit: response processing failed")

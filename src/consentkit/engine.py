@@ -164,9 +164,8 @@ class Engine:
         return tuple(out)
 
     def is_own_path(self, path: str) -> bool:
-        return (path.startswith(self.prefix) and (
-            len(path) == len(self.prefix) or path[len(self.prefix)] == "/"
-        )) or path == "/.well-known/gpc.json"
+        n = len(self.prefix)  # slices, not startswith: this runs on every request
+        return (path[:n] == self.prefix and (len(path) == n or path[n] == "/")) or path == "/.well-known/gpc.json"
 
     # -- response side ----------------------------------------------------------------------------
     def response_headers(

@@ -83,7 +83,7 @@ def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 def headers_from_environ(environ: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
+        if key[:5] == "HTTP_":
             out[key[5:].replace("_", "-").lower()] = str(value)
     if environ.get("CONTENT_TYPE"):
         out["content-type"] = str(environ["CONTENT_TYPE"])

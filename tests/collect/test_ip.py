@@ -295,3 +295,36 @@ def test_daily_salt_reads_the_store_only_when_due() -> None:
         clock.now += HOUR / 10
         salt.current()
     assert store.loads == loads
+
+
+# -- is_global: the bisect over ipaddress's own networks agrees with ipaddress ----------------------
+def _edges() -> list[int | tuple[int, int]]:
+    out: list[int | tuple[int, int]] = []
+    for version, cls in ((4, ipaddress.IPv4Address), (6, ipaddress.IPv6Address)):
+        consts = cls._constants  # type: ignore[attr-defined]
+        nets = [*consts._private_networks, getattr(consts, "_public_network", None)]
+        for net in filter(None, nets):
+            for n in (int(net.network_address), int(net.broadcast_address)):
+                out += [(version, n + d) for d in (-1, 0, 1) if 0 <= n + d < 2 ** (32 if version == 4 else 128)]
+    return out
+
+
+@given(st.one_of(st.integers(0, 2**32 - 1).map(lambda n: (4, n)), st.integers(0, 2**128 - 1).map(lambda n: (6, n)),
+                 st.sampled_from(_edges())))
+@settings(max_examples=500)
+def test_is_global_agrees_with_ipaddress(case: tuple[int, int]) -> None:
+    from consentkit.collect.publicip import is_global
+
+    version, n = case
+    addr = ipaddress.IPv4Address(n) if version == 4 else ipaddress.IPv6Address(n)
+    if version == 6 and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped  # callers unwrap these first
+    assert is_global(addr) == addr.is_global
+
+
+def test_is_global_examples() -> None:
+    from consentkit.collect.publicip import is_global
+
+    assert is_global(ipaddress.ip_address("81.2.69.142")) and is_global(ipaddress.ip_address("2a02:8070::1"))
+    for private in ("10.1.2.3", "100.64.0.1", "192.168.0.1", "127.0.0.1", "::1", "fd00::1", "2001:db8::1"):
+        assert not is_global(ipaddress.ip_address(private)), private

@@ -61,7 +61,7 @@ class ChatDeployer:
     # -- per request ------------------------------------------------------------------------------
     def attach(self, ex: Exchange) -> None:
         """Called by `Engine.begin`: lets `chat_html(engine, state)` find the request later."""
-        if not self.active or ex.request.path.startswith(self.prefix):
+        if not self.active or ex.request.path[:len(self.prefix)] == self.prefix:
             return
         live = self._live
         if len(live) >= LIVE_MAX:  # requests that never finished (the app raised): forget the oldest
@@ -197,7 +197,7 @@ class ChatDeployer:
         sid = ex.session_id
         if sid is None or ex.request.method != "GET" or not 200 <= status < 400:
             return
-        if not content_type.startswith("text/html") or "session_id" not in self.builder.groups(ex.state):
+        if content_type[:9] != "text/html" or "session_id" not in self.builder.groups(ex.state):
             return
         if is_prefetch(ex.request.headers):
             return

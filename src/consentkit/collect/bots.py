@@ -141,9 +141,13 @@ def _trie_pattern(names: tuple[str, ...]) -> str:
     return alternation(trie)
 
 
-_BOT_RE = re.compile("|".join([_trie_pattern(BOT_NAMES), *BOT_REGEXES]))
+# Two searches, not one: joined into a single alternation, the names' trie loses the prefix scan
+# `re` gives it alone, and a new user agent costs twice as much.
+_NAMES_RE = re.compile(_trie_pattern(BOT_NAMES))
+_REGEXES_RE = re.compile("|".join(BOT_REGEXES))
 
 
 def is_known_bot(ua: str) -> bool:
-    """Whether the user agent matches one of BOT_PATTERNS, ignoring case."""
-    return _BOT_RE.search(ua.lower()) is not None
+    """Whether the user agent holds one of BOT_NAMES or matches one of BOT_REGEXES, ignoring case."""
+    low = ua.lower()
+    return _NAMES_RE.search(low) is not None or _REGEXES_RE.search(low) is not None

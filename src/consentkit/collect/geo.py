@@ -7,7 +7,6 @@ because a database cannot answer.
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import logging
 from dataclasses import dataclass
@@ -16,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import maxminddb
+
+from consentkit.collect.ip import address_text, parse_ip
+from consentkit.collect.publicip import is_global
 
 logger = logging.getLogger("consentkit.geo")
 
@@ -157,15 +159,10 @@ class GeoLookup:
         return self._cached(ip, want_location, want_network)
 
     def _lookup(self, ip: str, want_location: bool, want_network: bool) -> GeoInfo:
-        try:
-            addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(ip.strip().partition("%")[0])
-        except ValueError:
+        addr = parse_ip(ip.strip())  # IPv4-mapped IPv6 comes back as IPv4
+        if addr is None or not is_global(addr):  # private, reserved...: a location would be meaningless
             return EMPTY_GEO
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        if not addr.is_global:  # private, reserved, Teredo...: a location would be meaningless
-            return EMPTY_GEO
-        ip = str(addr)
+        ip = address_text(addr)
         country = region = city = None
         if want_location:
             country, region, city = self._location(ip)

@@ -36,7 +36,7 @@ _QUOTED_PAIR = re.compile(r"\\(.)")
 
 
 @lru_cache(maxsize=4096)
-def _parse_ip(text: str) -> IPAddress | None:
+def parse_ip(text: str) -> IPAddress | None:
     """Cached: proxies and returning visitors send the same few addresses over and over."""
     if ":" in text:
         text = text.partition("%")[0]
@@ -50,7 +50,7 @@ def _parse_ip(text: str) -> IPAddress | None:
 
 
 @lru_cache(maxsize=4096)
-def _text(addr: IPAddress) -> str:
+def address_text(addr: IPAddress) -> str:
     """The compressed canonical form; formatting an IPv6 address is as slow as parsing one."""
     return str(addr)
 
@@ -62,10 +62,10 @@ def _parse_node(node: str) -> IPAddress | None:
         return None
     if node[0] == "[":
         host, closed, _ = node[1:].partition("]")
-        return _parse_ip(host) if closed else None
+        return parse_ip(host) if closed else None
     if node.count(":") == 1:
         node = node.partition(":")[0]
-    return _parse_ip(node)
+    return parse_ip(node)
 
 
 def _tail(value: str) -> str:
@@ -133,7 +133,7 @@ def client_ip(peer: str | None, headers: Mapping[str, str], trusted: Sequence[IP
     if current is None:
         return None
     if not _is_trusted(current, trusted):
-        return _text(current)
+        return address_text(current)
     for node in _hops(headers):
         addr = _parse_node(node) if node is not None else None
         if addr is None:
@@ -141,7 +141,7 @@ def client_ip(peer: str | None, headers: Mapping[str, str], trusted: Sequence[IP
         current = addr
         if not _is_trusted(addr, trusted):
             break
-    return _text(current)
+    return address_text(current)
 
 
 def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, salt: bytes | None = None) -> str | None:
@@ -152,9 +152,9 @@ def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, s
     """
     if mode == "none":
         return None
-    addr = _parse_ip(ip.strip()) if len(ip) <= MAX_NODE else None
+    addr = parse_ip(ip.strip()) if len(ip) <= MAX_NODE else None
     if mode == "full":
-        return None if addr is None else _text(addr)
+        return None if addr is None else address_text(addr)
     if mode == "truncated":
         if addr is None:
             return None
@@ -166,7 +166,7 @@ def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, s
     if mode == "hash":
         if salt is None:
             raise ValueError("mask_ip(mode='hash') needs a salt")
-        digest = hmac.new(salt, _text(addr).encode("ascii"), hashlib.sha256) if addr is not None else None
+        digest = hmac.new(salt, address_text(addr).encode("ascii"), hashlib.sha256) if addr is not None else None
         return None if digest is None else digest.hexdigest()[:HASH_HEX_CHARS]
     raise ValueError(f"unknown IP mask mode {mode!r}")
 
