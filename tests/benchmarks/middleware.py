@@ -60,12 +60,18 @@ async def run(app: Any, make_scope: Any, n: int, body: bytes = b"") -> float:
     return (time.thread_time() - t0) / n * 1e6
 
 
-def median_us(app: Any, make_scope: Any, n: int, rounds: int, body: bytes = b"") -> float:
+def interleaved(cases: list[tuple[Any, Any, int, bytes]], rounds: int) -> list[float]:
+    """Median µs/request of each case; every round runs every case in turn, so a busy moment of a
+    shared machine falls on all of them alike rather than on whichever case ran then."""
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(run(app, make_scope, min(n, 500), body))  # warm caches
-    results = [loop.run_until_complete(run(app, make_scope, n, body)) for _ in range(rounds)]
+    for app, make_scope, n, body in cases:
+        loop.run_until_complete(run(app, make_scope, min(n, 500), body))  # warm caches
+    samples: list[list[float]] = [[] for _ in cases]
+    for _ in range(rounds):
+        for i, (app, make_scope, n, body) in enumerate(cases):
+            samples[i].append(loop.run_until_complete(run(app, make_scope, n, body)))
     loop.close()
-    return statistics.median(results)
+    return [statistics.median(s) for s in samples]
 
 
 def main() -> None:
@@ -111,21 +117,26 @@ def main() -> None:
     post = scope([(b"host", b"example.com"), (b"origin", b"https://example.com"),
                   (b"content-type", b"application/json"), *common[1:]], method="POST", path="/_consent")
 
-    rows: list[tuple[str, float, float | None]] = []
-    t_bare = median_us(bare, fixed(returning), n, rounds)
-    rows.append(("bare Starlette app", t_bare, None))
-    t_sess = median_us(sessions, fixed(scope(session_cookie)), n, rounds)
-    rows.append(("Starlette SessionMiddleware (scale)", t_sess, None))
-    t_nc = median_us(ck_nocollect, fixed(returning), n, rounds)
-    rows.append(("consentkit, returning visitor, no collection", t_nc, 20.0))
-    t_ret = median_us(ck, fixed(returning), n, rounds)
-    rows.append(("consentkit, returning visitor, full collection+geo", t_ret, 25.0))
-    t_new = median_us(ck, fixed(newcomer), n, rounds)
-    rows.append(("consentkit, new visitor (no cookie)", t_new, None))
-    t_brand = median_us(ck, brand_new, max(n // 5, 500), rounds)
-    rows.append(("consentkit, unseen UA + IP, full collection+geo", t_brand, 150.0))
-    t_post = median_us(ck, fixed(post), max(n // 10, 200), 3, body=b'{"action":"accept_all"}')
-    rows.append(("consentkit, consent POST (durable ledger write)", t_post, None))
+    names_targets: list[tuple[str, float | None]] = [
+        ("bare Starlette app", None),
+        ("Starlette SessionMiddleware (scale)", None),
+        ("consentkit, returning visitor, no collection", 20.0),
+        ("consentkit, returning visitor, full collection+geo", 25.0),
+        ("consentkit, new visitor (no cookie)", None),
+        ("consentkit, unseen UA + IP, full collection+geo", 150.0),
+    ]
+    times = interleaved([
+        (bare, fixed(returning), n, b""),
+        (sessions, fixed(scope(session_cookie)), n, b""),
+        (ck_nocollect, fixed(returning), n, b""),
+        (ck, fixed(returning), n, b""),
+        (ck, fixed(newcomer), n, b""),
+        (ck, brand_new, max(n // 5, 500), b""),
+    ], rounds)
+    times += interleaved([(ck, fixed(post), max(n // 10, 200), b'{"action":"accept_all"}')], 3)
+    names_targets.append(("consentkit, consent POST (durable ledger write)", None))
+    rows = [(name, t, target) for (name, target), t in zip(names_targets, times, strict=True)]
+    t_bare, t_sess, t_ret = times[0], times[1], times[3]
 
     print(f"{'case':<52} {'µs/req':>9} {'overhead':>9} {'target':>8}")
     for name, t, target in rows:

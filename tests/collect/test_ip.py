@@ -15,6 +15,7 @@ from consentkit.collect.ip import (
     MemorySaltStore,
     client_ip,
     mask_ip,
+    parse_ip,
 )
 
 TRUSTED = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8")]
@@ -328,3 +329,26 @@ def test_is_global_examples() -> None:
     assert is_global(ipaddress.ip_address("81.2.69.142")) and is_global(ipaddress.ip_address("2a02:8070::1"))
     for private in ("10.1.2.3", "100.64.0.1", "192.168.0.1", "127.0.0.1", "::1", "fd00::1", "2001:db8::1"):
         assert not is_global(ipaddress.ip_address(private)), private
+
+
+def _stdlib(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        addr = ipaddress.ip_address(text.partition("%")[0] if ":" in text else text)
+    except ValueError:
+        return None
+    return addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped else addr
+
+
+_ADDRESS_TEXT = st.one_of(
+    st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))),
+    st.integers(0, 2**128 - 1).map(lambda n: str(ipaddress.IPv6Address(n))),
+    st.integers(0, 2**128 - 1).map(lambda n: ipaddress.IPv6Address(n).exploded),
+    st.integers(0, 2**32 - 1).map(lambda n: f"::ffff:{ipaddress.IPv4Address(n)}"),
+    st.text(alphabet="0123456789abcdefABCDEF:.%x ", max_size=45),
+)
+
+
+@given(_ADDRESS_TEXT)
+@settings(max_examples=1000)
+def test_the_fast_parser_agrees_with_ipaddress(text: str) -> None:
+    assert parse_ip(text) == _stdlib(text)

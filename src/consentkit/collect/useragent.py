@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import cast
 
-from ua_parser import OS, Device, Domain, Parser, UserAgent, load_lazy_builtins
+from ua_parser import OS, Device, UserAgent, load_lazy_builtins
 from ua_parser.regex import Resolver
 
 from .bots import is_known_bot
@@ -78,8 +79,13 @@ class UserAgentInfo:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Parser:
-    return Parser(Resolver(load_lazy_builtins()))
+def _parser() -> Resolver:
+    """ua-parser's native resolver. Its three extractors are called directly: `Parser` around them
+    adds flag tests and result objects worth a fifth of a parse."""
+    return Resolver(load_lazy_builtins())
+
+
+_NO_BROWSER, _NO_OS, _NO_DEVICE = UserAgent(), OS(), Device()
 
 
 def _version(major: str | None, minor: str | None) -> str | None:
@@ -147,12 +153,15 @@ def _device_class(ua: str, browser: UserAgent, os: OS, device: Device) -> str:
 
 
 def _resolve(ua: str) -> tuple[UserAgent, OS, Device]:
+    """The three matches; they carry the same fields as ua-parser's result types."""
+    r = _parser()
     try:
-        result = _parser()(ua, Domain.ALL)
+        found = r.ua.extract(ua), r.os.extract(ua), r.de.extract(ua)
     except UnicodeEncodeError:
         # lone surrogates cannot reach the native resolver; real headers never carry them
-        result = _parser()(ua.encode("utf-8", "replace").decode("utf-8"), Domain.ALL)
-    return result.user_agent or UserAgent(), result.os or OS(), result.device or Device()
+        clean = ua.encode("utf-8", "replace").decode("utf-8")
+        found = r.ua.extract(clean), r.os.extract(clean), r.de.extract(clean)
+    return cast(UserAgent, found[0] or _NO_BROWSER), cast(OS, found[1] or _NO_OS), cast(Device, found[2] or _NO_DEVICE)
 
 
 def _parse(ua: str) -> UserAgentInfo:
