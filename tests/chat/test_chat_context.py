@@ -95,3 +95,20 @@ def test_visits_are_bounded_and_forget_idle_ones() -> None:
     visit = visits.get("c", 1000.0)
     assert visit is not None and len(visit.pages) == 10 and visit.pages[-1] == "/14" and visit.views == 16
     assert visit.returning is None  # set when the visit began, not by later page views
+
+
+def test_visits_are_tracked_only_while_something_reads_them(tmp_path: Path) -> None:
+    eng = Engine(make_config(tmp_path, chat={**LIVECHAT, "prechat_fields": ["language"]}, collection=GEO))
+    try:
+        ex = request(eng, {"analytics"})
+        eng.finish(ex, 200, "text/html")
+        assert len(eng.chat.visits) == 0  # no rule, hook or pre-chat field reads visit data
+
+        @eng.chat.rule(needs={"page_views"})
+        def third_page(ctx: Any) -> bool | None:
+            return None if ctx.page_views is None else ctx.page_views >= 3
+
+        eng.finish(request(eng, {"analytics"}), 200, "text/html")
+        assert len(eng.chat.visits) == 1
+    finally:
+        eng.close()

@@ -41,6 +41,8 @@ FIELD_GROUPS: dict[str, str] = {
 ALL_FIELDS = frozenset(FIELD_GROUPS)
 _UA_FIELDS = frozenset({"device", "is_bot", "browser"})
 _VISIT_FIELDS = frozenset({"page_views", "seconds_on_site", "pages"})
+FROM_VISITS = _VISIT_FIELDS | {"returning"}
+"""Fields that come from the visits this process tracked: pages are tracked only while one is used."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from consentkit.chat.context import FROM_VISITS
 from consentkit.chat.decision import ChatDecision, Outcome
 from consentkit.chat.inject import pick_nonce
 from consentkit.chat.render import snippet
@@ -53,6 +54,8 @@ class ChatDeployer:
         self.cap = cfg.max_html_bytes
         self.visits = Visits(cfg.session_cache_size, engine.config.cookies.session_idle_minutes * 60)
         self.builder = ContextBuilder(engine, self.visits)
+        self._needs_seen: frozenset[str] | None = None
+        self._tracking = True
         self.optional = engine.config.optional
         self.decider = Decider(cfg, self.builder, self.rules, self.optional,
                                engine.config.signals.explicit_optin_overrides)
@@ -186,12 +189,21 @@ class ChatDeployer:
         if not self.active:
             return
         self._live.pop(id(ex.state), None)
-        if ex.session_id is None:
+        if ex.session_id is None or not self._tracks_visits():
             return
         try:
             self._visit(ex, status, content_type)
         except Exception:
             log.exception("consentkit: chat visit tracking failed for one request")
+
+    def _tracks_visits(self) -> bool:
+        """Whether a rule, hook or pre-chat field reads visit data: pages are recorded only then."""
+        hooks = self.rules.needs
+        if hooks is not self._needs_seen:  # a hook was registered since
+            d = self.decider
+            self._tracking = bool((d.ruleset.needs | hooks | d.prechat_needs) & FROM_VISITS)
+            self._needs_seen = hooks
+        return self._tracking
 
     def _visit(self, ex: Exchange, status: int, content_type: str) -> None:
         sid = ex.session_id
