@@ -58,8 +58,8 @@ class Begun:
         """Per https flag: the expiring Set-Cookie headers, then the session cookie's when it is known."""
         self.groups: frozenset[str] | None = None
         """The field groups collection may fill (computed on first use)."""
-        self.template: tuple[tuple[object, ...], dict[str, Any]] | None = None
-        """Collection's constant event fields for this visitor, with what they were derived from."""
+        self.template: tuple[str, dict[str, Any]] | None = None
+        """Collection's basis fields of this visitor's events, with the Host they were made for."""
 
 
 @dataclass(slots=True)
@@ -104,7 +104,7 @@ class Engine:
         self._session_age = cfg.cookies.session_idle_minutes * 60
         self._visitor_age = cfg.cookies.visitor_days * 86400
         self._policy_version = cfg.policy_version
-        self._begun: BoundedCache[tuple[str, Signals], Begun] = BoundedCache(8192)
+        self._begun: BoundedCache[tuple[str, Signals], Begun] = BoundedCache(4096)
         self.groups = GroupsInEffect(cfg.collection.fields, cfg.signals.explicit_optin_overrides)
         """The field groups a request allows: shared by collection and chat."""
         self.collector: Collector | None = None

@@ -40,34 +40,35 @@ class Enricher:
         self._net: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(size)
         self._ref: BoundedCache[tuple[str, str, Campaign | None], dict[str, Any]] = BoundedCache(size)
 
-    def constant(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
-        """The fields that stay the same across a visitor's requests: the basis, and what comes from
-        the user agent, language and address. Read-only: callers copy it."""
+    def constant(self, ex: Exchange, allowed: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The fields that stay the same across a visitor's requests: the basis (first dict, kept with
+        the Cookie header's decision), and what comes from the user agent, language and address
+        (second, shared by visitors alike). Read-only."""
         req = ex.request
         h = req.headers
+        host = h.get("host", "")
         salt = self.col.salt() if "ip" in allowed else None
         key = (
             allowed, h.get("user-agent"), h.get("accept-language"), req.client, h.get("x-forwarded-for"),
-            h.get("forwarded"), salt, h.get("host"),
+            h.get("forwarded"), salt,
         )
-        begun = ex.begun
-        if begun is not None and begun.template is not None and begun.template[0] == key:
-            return begun.template[1]
         profile = self._net.get(key)
         if profile is None:
             profile = self._visitor(ex, allowed, salt)
             self._net.put(key, profile)
+        begun = ex.begun
+        if begun is not None and begun.template is not None and begun.template[0] == host:
+            return begun.template[1], profile
         state = ex.state
-        fields = {
-            "host": req.host[:255].lower() or None,
+        basis = {
+            "host": host[:255].lower() or None,
             "consent_id": state.consent_id,
             "policy_version": state.policy_version,
             "basis": self.col.basis(state._effective.categories),
-            **profile,
         }
         if begun is not None:  # the Cookie header's decision, so the same consent and basis
-            begun.template = (key, fields)
-        return fields
+            begun.template = (host, basis)
+        return basis, profile
 
     def _visitor(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
         headers = ex.request.headers
@@ -124,8 +125,10 @@ def build_event(
 ) -> dict[str, Any]:
     """`allowed`: the field groups in effect. `base`: path, status etc. already decided by the caller."""
     req = ex.request
-    ev = col.enrich.constant(ex, allowed).copy()
+    basis, profile = col.enrich.constant(ex, allowed)
+    ev = profile.copy()
     truncated = ev.get("truncated", False) or base.get("truncated", False)
+    ev.update(basis)
     ev.update(base)
     ev["ts"] = time.time()
     ev["kind"] = kind
