@@ -40,18 +40,18 @@ class Writer:
         self.interval_s = interval_s
         self.block_s = block_ms / 1000 if full_queue == "block" else 0.0
         self._events: deque[dict[str, Any]] = deque()
-        self._counts: deque[tuple[str, str, str, int]] = deque()  # summed by the writer, not the request
+        self._counts: dict[tuple[str, str, str], int] = {}  # summed here: a slow store never loses a count
         self._thread: threading.Thread | None = None
         self._new_locks()
         self._atexit = False
         self.written = 0
         self.dropped = 0
-        self.dropped_counts = 0
         self.failures = 0
         self._last_warning = 0.0
         _WRITERS.add(self)
 
     def _new_locks(self) -> None:
+        self._counts_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._start_lock = threading.Lock()
@@ -60,7 +60,7 @@ class Writer:
     def _forked(self) -> None:
         """In a forked child: the parent's queue is the parent's to write, and its thread is gone."""
         self._events = deque()
-        self._counts = deque()
+        self._counts = {}
         self._thread = None
         self._new_locks()  # a lock another thread held at fork time would never be released here
 
@@ -85,10 +85,9 @@ class Writer:
     def count(self, day: str, metric: str, key: str, n: int = 1) -> None:
         if self._thread is None:
             self.start()
-        if len(self._counts) < self.queue_size:
-            self._counts.append((day, metric, key, n))
-        else:
-            self.dropped_counts += 1
+        k = (day, metric, key)
+        with self._counts_lock:
+            self._counts[k] = self._counts.get(k, 0) + n
 
     @property
     def pending(self) -> int:
@@ -148,15 +147,8 @@ class Writer:
             self._warn(f"dropped {len(batch)} events: store failed: {exc}")
 
     def _write_counts(self) -> None:
-        counts: dict[tuple[str, str, str], int] = {}
-        pop = self._counts.popleft
-        try:
-            while True:
-                day, metric, key, n = pop()
-                k = (day, metric, key)
-                counts[k] = counts.get(k, 0) + n
-        except IndexError:
-            pass
+        with self._counts_lock:
+            counts, self._counts = self._counts, {}
         if not counts:
             return
         try:
