@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from consentkit_fastapi import Consent, consent_context, install
 
 HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent / "shared"  # templates and the stand-in chat widget, shared with the other example
 TEAS = [("Sencha", "Grassy, bright, from Shizuoka."), ("Assam", "Malty and strong."),
         ("Darjeeling", "Floral first flush."), ("Rooibos", "Caffeine-free, sweet.")]
 
@@ -28,7 +29,7 @@ engine = install(app, {
     "chat": {"provider": "generic", "site_id": "leaf-kettle", "rules": {"exclude_paths": ["/privacy"]},
              "template": '<script src="/chat-widget.js" nonce="{nonce}" async></script>'},
 })
-templates = Jinja2Templates(directory=HERE / "templates", context_processors=[consent_context])
+templates = Jinja2Templates(directory=SHARED / "templates", context_processors=[consent_context])
 
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -62,7 +63,7 @@ def theme(dark: bool = False) -> RedirectResponse:
 
 @app.get("/chat-widget.js", include_in_schema=False)
 def chat_widget() -> Response:
-    return Response((HERE.parent / "shared" / "chat-widget.js").read_bytes(), media_type="text/javascript")
+    return Response((SHARED / "chat-widget.js").read_bytes(), media_type="text/javascript")
 
 
 @app.get("/embed", response_class=HTMLResponse, include_in_schema=False)

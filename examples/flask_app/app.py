@@ -12,12 +12,13 @@ from werkzeug.wrappers import Response
 from consentkit_flask import ConsentKit, get_engine
 
 HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent / "shared"  # templates and the stand-in chat widget, shared with the other example
 TEAS = [("Sencha", "Grassy, bright, from Shizuoka."), ("Assam", "Malty and strong."),
         ("Darjeeling", "Floral first flush."), ("Rooibos", "Caffeine-free, sweet.")]
 
 
 def create_app() -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=str(SHARED / "templates"))
     app.config["CONSENTKIT"] = {
         # A development secret: CONSENTKIT_SECRET_KEYS from the environment wins (as every
         # CONSENTKIT_* variable does); otherwise a fresh one per start.
@@ -58,7 +59,7 @@ def create_app() -> Flask:
 
     @app.get("/chat-widget.js")
     def chat_widget() -> Response:
-        widget = (HERE.parent / "shared" / "chat-widget.js").read_bytes()
+        widget = (SHARED / "chat-widget.js").read_bytes()
         return Response(widget, mimetype="text/javascript")
 
     @app.get("/embed")
