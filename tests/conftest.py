@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,28 @@ def chromium() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@contextmanager
+def page_maker(browser: Any, base_url: str, init_script: str) -> Iterator[Callable[..., Any]]:
+    """`make(**context_options)` → a page in a fresh context (fresh cookies) with `init_script` run
+    before any page script and uncaught errors collected in `page.js_errors`; contexts closed on exit."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        ctx = browser.new_context(base_url=base_url, **options)
+        ctx.add_init_script(init_script)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.js_errors = errors
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
 
 
 @pytest.fixture(params=["asgi", "wsgi"])

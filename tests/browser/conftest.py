@@ -12,11 +12,8 @@ import pytest
 from browser.browser_helpers import Server
 from servers import running
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from conftest import page_maker
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 # Recorded before any page script runs: CSP violations and consentkit's DOM events.
@@ -34,8 +31,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed; the browser tests need Debian's chromium")
     db = tmp_path_factory.mktemp("browser") / "ck.db"
     argv = [sys.executable, "-m", "uvicorn", "demo_site:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
             "--port", "{port}", "--log-level", "warning", "--lifespan", "on"]
@@ -52,20 +47,10 @@ def browser(server: Server, chromium: Any) -> Any:
 @pytest.fixture
 def new_page(browser: Any, server: Server) -> Iterator[Callable[..., Any]]:
     """`new_page(**context_options)` → a page in a fresh context (fresh cookies), recorder installed."""
-    contexts: list[Any] = []
 
     def make(**options: Any) -> Any:
         options.setdefault("viewport", {"width": 1024, "height": 720})
-        ctx = browser.new_context(base_url=server.url, **options)
-        ctx.add_init_script(RECORDER)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.set_default_timeout(10_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.js_errors = errors
-        return page
+        return base(**options)
 
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    with page_maker(browser, server.url, RECORDER) as base:
+        yield make

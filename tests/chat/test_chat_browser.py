@@ -12,11 +12,10 @@ import pytest
 
 from servers import running
 
+from conftest import page_maker
+
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HERE = Path(__file__).parent
 RECORDER = """
 window.__csp = [];
@@ -29,8 +28,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
     folder = tmp_path_factory.mktemp("chat-browser")
     argv = [sys.executable, "-m", "uvicorn", "chat_site:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
             "--port", "{port}", "--log-level", "warning", "--lifespan", "on"]
@@ -46,22 +43,8 @@ def browser(server: tuple[str, Path], chromium: Any) -> Any:
 
 @pytest.fixture
 def new_page(browser: Any, server: tuple[str, Path]) -> Iterator[Callable[[], Any]]:
-    contexts: list[Any] = []
-
-    def make() -> Any:
-        ctx = browser.new_context(base_url=server[0])
-        ctx.add_init_script(RECORDER)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.set_default_timeout(10_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.js_errors = errors
-        return page
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    with page_maker(browser, server[0], RECORDER) as make:
+        yield make
 
 
 def cookie_names(page: Any) -> set[str]:
