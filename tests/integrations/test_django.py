@@ -7,9 +7,7 @@ minimum, and every test sets what it relies on with `override_settings`.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
-import sys
 import textwrap
 from collections.abc import Iterator
 from io import StringIO
@@ -415,14 +413,6 @@ def test_management_command_review_commands_use_the_settings(site: Any, tmp_path
 def test_management_command_reports_bad_configuration(tmp_path: Path) -> None:
     with override_settings(CONSENTKIT={"secret_keys": ["short"]}), pytest.raises(CommandError, match="secret_keys"):
         call_command("consentkit", "check")
-
-
-def test_missing_django_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(sys.modules, "consentkit_django")
-    monkeypatch.setitem(sys.modules, "django", None)
-    with pytest.raises(ImportError, match=r"pip install consentkit-django") as info:
-        importlib.import_module("consentkit_django")
-    assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
 # -- a real server: gunicorn (WSGI) and uvicorn (ASGI) ---------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 import textwrap
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -186,15 +184,6 @@ def test_dependency_without_middleware_says_so() -> None:
     app = routes(FastAPI())
     with pytest.raises(RuntimeError, match="install"):
         TestClient(app).get("/whoami")
-
-
-def test_missing_fastapi_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [m for m in sys.modules if m == "consentkit_fastapi" or m.startswith("consentkit_fastapi.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "fastapi", None)
-    with pytest.raises(ImportError, match=r"pip install consentkit-fastapi") as info:
-        importlib.import_module("consentkit_fastapi")
-    assert info.value.__suppress_context__
 
 
 APP_MODULE = """

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,15 +188,6 @@ def test_cli_review_commands_use_the_apps_config(app: Flask, tmp_path: Path,
     assert consent_id in events.output
     purge = runner.invoke(args=["consentkit", "purge", "--dry-run"])
     assert purge.exit_code == 0, purge.output
-
-
-def test_missing_flask_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [m for m in sys.modules if m == "consentkit_flask" or m.startswith("consentkit_flask.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "flask", None)
-    with pytest.raises(ImportError, match=r"pip install consentkit-flask") as info:
-        importlib.import_module("consentkit_flask")
-    assert info.value.__suppress_context__
 
 
 APP_MODULE = """
