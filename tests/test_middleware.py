@@ -115,6 +115,15 @@ def test_gpc_denies_even_after_an_earlier_opt_in_and_state_reports_conflict(site
     assert client.get("/whoami").json()["analytics"] is True  # no signal later: the choice applies again
 
 
+def test_a_response_that_expires_cookies_varies_with_them_even_when_not_html(site: Any) -> None:
+    client, _ = site()
+    choose(client, {"action": "accept_all"})
+    client.get("/")
+    data = client.get("/data", headers={"sec-gpc": "1"})  # JSON, and the app never read the consent
+    assert {"ck_vid", "ck_sid"} <= expired(data)
+    assert "Sec-GPC" in data.headers.get("vary", "")
+
+
 def test_dnt_denies_like_gpc(site: Any) -> None:
     client, _ = site()
     choose(client, {"action": "accept_all"})

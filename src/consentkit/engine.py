@@ -192,9 +192,10 @@ class Engine:
             elif lname == "content-type" and value.startswith("text/html"):
                 touched = True
             out.append((name, value))
-        out.extend(self._cookie_headers(ex, eff, https))
-        if ex.session_id is not None and self.config.ids_category in eff:
+        added = self._cookie_headers(ex, eff, https)
+        if added:  # expiries or id cookies: the response depends on the request's cookies
             touched = True
+            out.extend(added)
         if touched:
             if vary_at >= 0:
                 name, value = out[vary_at]
@@ -207,26 +208,36 @@ class Engine:
         return out
 
     def _cookie_headers(self, ex: Exchange, eff: frozenset[str], https: bool) -> list[tuple[str, str]]:
-        """Set-Cookie headers consentkit adds: expiries, then the id cookies (rendered once per visitor)."""
+        """Set-Cookie headers consentkit adds: expiries, then the id cookies.
+
+        What the Cookie header decides is rendered once and kept with its cached decision; only a
+        new session or visitor id, or a choice made by this very request, is rendered per request.
+        """
+        ids = self.config.ids_category in eff
         hit = ex.begun
-        if hit is None or hit.effective.categories is not eff:  # a new choice, or a hand-made exchange
-            hit = Begun(0.0, None, Effective(eff, frozenset(), frozenset()), None, "",
-                        self._expired(ex.request.cookies, eff))
-        cached = hit.rendered.get(https)
-        if cached is None:
-            cached = [("set-cookie", self.flags.expire(c, https)) for c in hit.expire]
-            if hit.sid and self.config.ids_category in eff:
-                cached.append(("set-cookie", self.flags.render(self._sid_cookie, hit.sid, self._session_age, https)))
-            hit.rendered[https] = cached
+        if hit is not None and hit.effective.categories is eff:
+            known_sid = hit.sid
+            cached = hit.rendered.get(https)
+            if cached is None:
+                cached = hit.rendered[https] = self._render(hit.expire, known_sid, https)
+        else:  # a choice made by this request (or a hand-made exchange)
+            known_sid = ""
+            cached = self._render(self._expired(ex.request.cookies, eff), "", https)
         sid = ex.session_id
-        if self.config.ids_category not in eff or (sid == hit.sid and not ex.new_visitor):
+        if not ids or (sid == known_sid and not ex.new_visitor):
             return cached
         out = list(cached)
-        if sid is not None and sid != hit.sid:
+        if sid is not None and sid != known_sid:
             out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
         if ex.new_visitor:
             vid = ex.visitor_id or ""
             out.append(("set-cookie", self.flags.render(self._vid_cookie, vid, self._visitor_age, https)))
+        return out
+
+    def _render(self, expire: tuple[str, ...], sid: str, https: bool) -> list[tuple[str, str]]:
+        out = [("set-cookie", self.flags.expire(c, https)) for c in expire]
+        if sid:
+            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
         return out
 
     def _keep_set_cookie(self, cname: str, eff: frozenset[str]) -> bool:
