@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -214,3 +215,22 @@ def test_writer_batches_reach_the_store(store: Store) -> None:
     got = events(store)
     assert [e["path"] for e in got] == [f"/p/{i}?q=1" for i in range(50)]
     assert store.counts() == [("2024-05-01", "pageviews", "/", 50)]
+
+
+def test_a_forked_child_starts_its_own_writer_with_an_empty_queue(store: Store) -> None:
+    """The parent's queued events are the parent's to write: a child writing them too would store
+    them twice."""
+    writer = Writer(store, batch_size=1000, interval_s=60)
+    writer.submit(full_event(1))
+    writer.count("2024-05-01", "pageviews", "/")
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status, never return into pytest
+        ok = writer.pending == 0 and writer._thread is None and not writer._counts
+        writer.submit(full_event(2))
+        ok = ok and writer._thread is not None and writer._thread.is_alive() and writer.pending == 1
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert writer.pending == 1  # the parent's queue is untouched
+    writer.stop()
+    assert [e["path"] for e in events(store)] == ["/p/1?q=1"]

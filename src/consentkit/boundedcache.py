@@ -12,10 +12,10 @@ V = TypeVar("V")
 class BoundedCache(Generic[K, V]):
     """Bounded map; when full, the oldest entry goes first.
 
-    A hit is a plain dict lookup: reordering on every hit (true LRU) costs more on the request path
-    than the rare extra miss saves, since entries that stay hot are simply added again after
-    eviction. An OrderedDict, not a dict: dropping a dict's first entry over and over leaves a run of
-    holes that every later `next(iter())` walks (~6 µs a miss at 8,192 entries, against 0.4 µs).
+    A hit is one lookup, never a reordering: true LRU costs more on the request path than the rare
+    extra miss saves, since entries that stay hot are simply added again after eviction. An
+    OrderedDict, not a dict: dropping a dict's first entry over and over leaves a growing run of
+    holes at its front that every later eviction walks.
     Safe under threads: a race at worst recomputes a value, it never corrupts the map.
     """
 

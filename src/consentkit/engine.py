@@ -39,7 +39,7 @@ class Begun:
     bounded, until the choice in it expires; the Set-Cookie headers it implies are rendered once.
     """
 
-    __slots__ = ("choice", "effective", "expire", "groups", "rendered", "sid", "template", "until", "vid")
+    __slots__ = ("basis", "choice", "effective", "expire", "rendered", "sid", "until", "vid")
 
     def __init__(
         self, until: float, choice: Choice | None, effective: Effective, vid: str | None, sid: str,
@@ -56,9 +56,7 @@ class Begun:
         """Cookies the request carries whose category is not in effect: they are expired."""
         self.rendered: dict[bool, list[tuple[str, str]]] = {}
         """Per https flag: the expiring Set-Cookie headers, then the session cookie's when it is known."""
-        self.groups: frozenset[str] | None = None
-        """The field groups collection may fill (computed on first use)."""
-        self.template: tuple[str, dict[str, Any]] | None = None
+        self.basis: tuple[str, dict[str, Any]] | None = None
         """Collection's basis fields of this visitor's events, with the Host they were made for."""
 
 

@@ -27,7 +27,9 @@ MAX_PATH = 1024
 
 def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -> tuple[str, bool]:
     """The path with every query key dropped except the configured ones; capped at 1 KB."""
-    kept = [(k, v) for k, v in query if k in keep] if keep else []
+    if not keep:  # the usual case, on every page view
+        return (path, False) if len(path) <= MAX_PATH else (path[:MAX_PATH], True)
+    kept = [(k, v) for k, v in query if k in keep]
     full = path + ("?" + urlencode(kept) if kept else "")
     return (full[:MAX_PATH], True) if len(full) > MAX_PATH else (full, False)
 
@@ -57,8 +59,8 @@ class Enricher:
             profile = self._visitor(ex, allowed, salt)
             self._net.put(key, profile)
         begun = ex.begun
-        if begun is not None and begun.template is not None and begun.template[0] == host:
-            return begun.template[1], profile
+        if begun is not None and begun.basis is not None and begun.basis[0] == host:
+            return begun.basis[1], profile
         state = ex.state
         basis = {
             "host": host[:255].lower() or None,
@@ -67,7 +69,7 @@ class Enricher:
             "basis": self.col.basis(state._effective.categories),
         }
         if begun is not None:  # the Cookie header's decision, so the same consent and basis
-            begun.template = (host, basis)
+            begun.basis = (host, basis)
         return basis, profile
 
     def _visitor(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:

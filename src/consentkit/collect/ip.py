@@ -44,7 +44,7 @@ def parse_ip(text: str) -> IPAddress | None:
         family = socket.AF_INET6
     else:
         family = socket.AF_INET
-    # inet_pton is strict (no leading zeros, no short forms) and ten times quicker than ipaddress's
+    # inet_pton is strict (no leading zeros, no short forms) and far quicker than ipaddress's
     # parser; only what it rejects goes on to ipaddress, which decides.
     try:
         packed = socket.inet_pton(family, text)

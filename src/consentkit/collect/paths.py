@@ -19,5 +19,8 @@ class GlobSet:
 
 
 def is_prefetch(headers: Mapping[str, str]) -> bool:
-    purpose = headers.get("sec-purpose") or headers.get("purpose") or headers.get("x-moz") or ""
-    return "prefetch" in purpose.lower() or "prerender" in purpose.lower()
+    purpose = headers.get("sec-purpose") or headers.get("purpose") or headers.get("x-moz")
+    if not purpose:  # nearly every request
+        return False
+    purpose = purpose.lower()
+    return "prefetch" in purpose or "prerender" in purpose

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
 from consentkit.clock import today
-from consentkit.collect.event import MAX_PATH, Enricher, build_event, clicks_json, stored_path
+from consentkit.collect.event import Enricher, build_event, clicks_json, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt, client_ip
 from consentkit.collect.paths import GlobSet, is_prefetch
@@ -71,20 +71,14 @@ class Collector:
 
     def allowed_groups(self, ex: Exchange) -> frozenset[str]:
         """Field groups whose category is in effect; empty when no per-visitor event may be stored."""
-        begun = ex.begun
-        if begun is None:
-            return self.engine.groups(ex.state)
-        if begun.groups is None:  # the same for every request served from this decision
-            begun.groups = self.engine.groups(ex.state)
-        return begun.groups
+        return self.engine.groups(ex.state)
 
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
         req = ex.request
         if req.method not in _PAGE_METHODS or (self.html_only and content_type[:9] != "text/html"):
             return
-        h = req.headers
-        if ("sec-purpose" in h or "purpose" in h or "x-moz" in h) and is_prefetch(h):
+        if is_prefetch(req.headers):
             return
         path = req.path
         if self.not_pages.match(path):
@@ -99,10 +93,7 @@ class Collector:
 
             if is_known_bot(req.headers.get("user-agent", "")):
                 return
-        if self.keep_query or len(path) > MAX_PATH:
-            path, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
-        else:
-            truncated = False
+        path, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
         duration = int((time.perf_counter() - ex.started) * 1e6) / 1000  # ms to the µs
         base = {"path": path, "status": status, "duration_ms": duration, "truncated": truncated}
         self.writer.submit(build_event(self, ex, allowed, "pageview", base))

@@ -12,7 +12,8 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from typing import Any
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from consentkit.collect.ip import IPAddress
+
 Intervals = tuple[list[int], list[int]]
 
 
