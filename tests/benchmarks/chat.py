@@ -7,7 +7,6 @@ shared machine do not inflate it), per request or per call, side by side with th
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from middleware import interleaved  # the runner of the sibling benchmark script
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -46,30 +46,10 @@ def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
             "server": ("bench", 443)}
 
 
-async def _run(mw: Any, s: dict[str, Any], n: int) -> float:
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        return None
-
-    t0 = time.thread_time()
-    for _ in range(n):
-        await mw(dict(s), receive, send)
-    return (time.thread_time() - t0) / n * 1e6
-
-
 def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int) -> dict[str, float]:
-    """Median µs per request of each middleware; rounds interleaved so that drift hits all alike."""
-    loop = asyncio.new_event_loop()
-    for mw in cases.values():
-        loop.run_until_complete(_run(mw, s, min(n, 500)))  # warm caches
-    results: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, mw in cases.items():
-            results[name].append(loop.run_until_complete(_run(mw, s, n)))
-    loop.close()
-    return {name: statistics.median(r) for name, r in results.items()}
+    """Median µs per request of each middleware, rounds interleaved (middleware.py's runner)."""
+    times = interleaved([(mw, lambda i: dict(s), n, b"") for mw in cases.values()], rounds)
+    return dict(zip(cases, times, strict=True))
 
 
 def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds: int) -> dict[str, float]:
