@@ -221,9 +221,14 @@ def pg_db_url(pg_server: PgServer) -> Iterator[str]:
         drop_database(pg_server.url, name)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A storage URL of an empty store on each engine in turn."""
-    if request.param == "sqlite":
+@pytest.fixture(params=["sqlite", "sqlite-filing", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A storage URL of an empty store on each engine in turn.
+
+    SQLite runs twice: as configured (tests write too few events for the subject filing to start, so
+    lookups take the unfiled tail) and filing every 3 events (lookups take both paths)."""
+    if request.param.startswith("sqlite"):
+        if request.param == "sqlite-filing":
+            monkeypatch.setattr("consentkit.storage.sqlite.SUBJECT_INDEX_ROWS", 3)
         return f"sqlite:///{tmp_path / 'ck.db'}"
     return str(request.getfixturevalue("pg_db_url"))

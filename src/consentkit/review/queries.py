@@ -57,17 +57,16 @@ def event_for_export(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _filters(
-    visitor_id: str | None, consent_id: str | None, path: str | None, since: float | None, until: float | None,
-    kind: str | None,
+    store: Store, visitor_id: str | None, consent_id: str | None, path: str | None, since: float | None,
+    until: float | None, kind: str | None,
 ) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     args: list[Any] = []
-    if visitor_id is not None:
-        where.append("visitor_id = ?")
-        args.append(visitor_id)
-    if consent_id is not None:
-        where.append("consent_id = ?")
-        args.append(consent_id)
+    for column, subject in (("visitor_id", visitor_id), ("consent_id", consent_id)):
+        if subject is not None:
+            cond, cond_args = store.subject_match(column, [subject])
+            where.append(cond)
+            args += cond_args
     if path is not None:
         if path.endswith("*"):
             prefix = path[:-1]
@@ -101,7 +100,7 @@ def iter_events(
     batch: int = 5000,
 ) -> Iterator[dict[str, Any]]:
     """Like `events`, but reads `batch` rows at a time, so any number of events can be streamed."""
-    where, args = _filters(visitor_id, consent_id, path, since, until, kind)
+    where, args = _filters(store, visitor_id, consent_id, path, since, until, kind)
     where.append("ts IS NOT NULL")
     left = limit
     last: tuple[float, int] | None = None
@@ -186,7 +185,7 @@ def visits(
     without its category) belong to no visit. `returning` looks at the visitor's whole history, not
     only the selected window.
     """
-    where, args = _filters(visitor_id, consent_id, None, None, None, None)
+    where, args = _filters(store, visitor_id, consent_id, None, None, None, None)
     where.append("session_id IS NOT NULL AND ts IS NOT NULL")
     having: list[str] = []
     if since is not None:
@@ -243,10 +242,10 @@ def _first_session_starts(store: Store, visitor_ids: Iterable[str]) -> dict[str,
     ids = sorted(visitor_ids)
     first: dict[str, float] = {}
     for part in chunks(ids):
+        cond, args = store.subject_match("visitor_id", part)
         rows = store.query(
-            f"SELECT visitor_id, MIN(ts) FROM ck_events WHERE visitor_id IN ({in_list(len(part))}) "
-            "AND session_id IS NOT NULL GROUP BY visitor_id",
-            part,
+            f"SELECT visitor_id, MIN(ts) FROM ck_events WHERE {cond} AND session_id IS NOT NULL GROUP BY visitor_id",
+            args,
         )
         first.update((str(r[0]), float(r[1])) for r in rows)
     return first

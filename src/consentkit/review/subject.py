@@ -63,11 +63,9 @@ def linked_ids(store: Store, cur: Any, subject: str) -> SubjectIds:
         found_c: set[str] = set()
         for column, ids in (("visitor_id", sorted(new_v)), ("consent_id", sorted(new_c))):
             for part in chunks(ids):
-                rows = _execute(
-                    store, cur,
-                    f"SELECT DISTINCT visitor_id, consent_id FROM ck_events WHERE {column} IN ({in_list(len(part))})",
-                    part,
-                ).fetchall()
+                cond, args = store.subject_match(column, part)
+                rows = _execute(store, cur, f"SELECT DISTINCT visitor_id, consent_id FROM ck_events WHERE {cond}", args)
+                rows = rows.fetchall()
                 for v, c in rows:
                     if v is not None:
                         found_v.add(str(v))
@@ -81,10 +79,10 @@ def linked_ids(store: Store, cur: Any, subject: str) -> SubjectIds:
     return SubjectIds(tuple(sorted(visitors)), tuple(sorted(consents)))
 
 
-def _subject_event_clause(ids: SubjectIds) -> list[tuple[str, list[str]]]:
+def _subject_event_clause(store: Store, ids: SubjectIds) -> list[tuple[str, list[Any]]]:
     """(WHERE clause, args) pairs that together select every event of the subject."""
-    out = [(f"visitor_id IN ({in_list(len(p))})", list(p)) for p in chunks(ids.visitor_ids)]
-    out += [(f"consent_id IN ({in_list(len(p))})", list(p)) for p in chunks(ids.consent_ids)]
+    out = [store.subject_match("visitor_id", p) for p in chunks(ids.visitor_ids)]
+    out += [store.subject_match("consent_id", p) for p in chunks(ids.consent_ids)]
     return out
 
 
@@ -121,7 +119,7 @@ def export_subject(store: Store, subject: str) -> dict[str, Any]:
         cur = conn.cursor()
         ids = linked_ids(store, cur, subject)
         rows: dict[int, tuple[Any, ...]] = {}
-        for clause, args in _subject_event_clause(ids):
+        for clause, args in _subject_event_clause(store, ids):
             for r in _execute(store, cur, f"SELECT id, {', '.join(EVENT_FIELDS)} FROM ck_events WHERE {clause}",
                               args).fetchall():
                 rows[int(r[0])] = tuple(r)
@@ -159,7 +157,7 @@ def erase_subject(store: Store, subject: str) -> Tombstone:
         ids = linked_ids(store, cur, subject)
         consent_ids = _known_consent_ids(store, cur, ids.consent_ids)
         removed = 0
-        for clause, args in _subject_event_clause(ids):
+        for clause, args in _subject_event_clause(store, ids):
             removed += int(_execute(store, cur, f"DELETE FROM ck_events WHERE {clause}", args).rowcount or 0)
         redacted = 0
         for part in chunks(ids.consent_ids):
@@ -187,10 +185,11 @@ def _known_consent_ids(store: Store, cur: Any, consent_ids: Sequence[str]) -> tu
     subject itself, when it is a visitor id, is not one."""
     known: set[str] = set()
     for part in chunks(consent_ids):
-        for table in ("ck_events", "ck_ledger"):
-            rows = _execute(
-                store, cur, f"SELECT DISTINCT consent_id FROM {table} WHERE consent_id IN ({in_list(len(part))})", part
-            ).fetchall()
+        on_events, args = store.subject_match("consent_id", part)
+        for table, cond, cond_args in (
+            ("ck_events", on_events, args), ("ck_ledger", f"consent_id IN ({in_list(len(part))})", list(part))
+        ):
+            rows = _execute(store, cur, f"SELECT DISTINCT consent_id FROM {table} WHERE {cond}", cond_args).fetchall()
             known.update(str(r[0]) for r in rows)
     return tuple(sorted(known))
 

@@ -124,6 +124,11 @@ class Store(ABC):
             last = int(rows[-1][0])
 
     # -- events and counters ----------------------------------------------------------------------
+    def subject_match(self, column: str, ids: Sequence[str]) -> tuple[str, list[Any]]:
+        """A WHERE condition on ck_events (unaliased) for `column IN ids`, where column is
+        visitor_id or consent_id, phrased so the engine finds those events without a scan."""
+        return f"{column} IN ({', '.join('?' * len(ids))})", list(ids)
+
     def write_events(self, events: Sequence[dict[str, Any]]) -> None:
         if not events:
             return

@@ -58,4 +58,40 @@ def migrations(dialect: str) -> list[list[str]]:
     ]
     if pg:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
-    return [v1]
+    return [v1, [] if pg else _SQLITE_SUBJECTS]
+
+
+_SQLITE_SUBJECTS = [
+    # SQLite: a visitor or consent id is random, so indexing it row by row as events arrive dirties
+    # an index page per row; the writer instead files ids into this table in sorted bulk, every
+    # `SUBJECT_INDEX_ROWS` events (`ck_subject_mark.upto`: the last event id filed). Lookups take the
+    # filed events from here and scan the short unfiled tail (see `SQLiteStore.subject_match`).
+    "DROP INDEX ck_events_visitor",
+    "DROP INDEX ck_events_consent",
+    """CREATE TABLE ck_event_subjects (subject TEXT NOT NULL, event_id INTEGER NOT NULL,
+      PRIMARY KEY (subject, event_id)) WITHOUT ROWID""",
+    "CREATE TABLE ck_subject_mark (upto INTEGER NOT NULL)",
+    "INSERT INTO ck_subject_mark (upto) VALUES (0)",
+    # The events already stored are filed at once.
+    """INSERT OR IGNORE INTO ck_event_subjects (subject, event_id)
+      SELECT visitor_id, id FROM ck_events WHERE visitor_id IS NOT NULL
+      UNION ALL SELECT consent_id, id FROM ck_events WHERE consent_id IS NOT NULL ORDER BY 1, 2""",
+    "UPDATE ck_subject_mark SET upto = (SELECT COALESCE(MAX(id), 0) FROM ck_events)",
+    # Deletes and id changes (erasure, retention) keep the table exact by themselves, so no id
+    # outlives its event here.
+    """CREATE TRIGGER ck_events_subjects_delete AFTER DELETE ON ck_events BEGIN
+      DELETE FROM ck_event_subjects WHERE subject IN (OLD.visitor_id, OLD.consent_id) AND event_id = OLD.id;
+    END""",
+    """CREATE TRIGGER ck_events_subjects_update AFTER UPDATE OF visitor_id, consent_id ON ck_events BEGIN
+      DELETE FROM ck_event_subjects WHERE subject IN (OLD.visitor_id, OLD.consent_id) AND event_id = OLD.id;
+      INSERT OR IGNORE INTO ck_event_subjects (subject, event_id)
+        SELECT s, NEW.id FROM (SELECT NEW.visitor_id AS s UNION SELECT NEW.consent_id)
+        WHERE s IS NOT NULL AND NEW.id <= (SELECT upto FROM ck_subject_mark);
+    END""",
+]
+
+SQLITE_FILE_SUBJECTS = """INSERT OR IGNORE INTO ck_event_subjects (subject, event_id)
+  SELECT visitor_id, id FROM ck_events WHERE id > ?1 AND id <= ?2 AND visitor_id IS NOT NULL
+  UNION ALL SELECT consent_id, id FROM ck_events WHERE id > ?1 AND id <= ?2 AND consent_id IS NOT NULL
+  ORDER BY 1, 2"""
+"""Files the ids of events (mark, upto] in key order: one pass over each index page they land on."""

@@ -1,0 +1,110 @@
+"""SQLite files visitor and consent ids in bulk (`ck_event_subjects`) instead of indexing each row:
+lookups still find every event of a subject, without scanning the events, and the file stays exact."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from store_checks import assert_subject_file_exact
+
+from consentkit.review import erase_subject, events, export_subject, visits
+from consentkit.storage import open_store
+from consentkit.storage.schema import EVENT_FIELDS, migrations
+from consentkit.storage.sqlite import SQLiteStore
+
+T0 = 1_714_564_800.0
+
+
+def ev(i: int, visitor: str | None = None, consent: str | None = None) -> dict[str, Any]:
+    return {"ts": T0 + i, "kind": "pageview", "method": "GET", "host": "example.com", "path": f"/{i}", "status": 200,
+            "visitor_id": visitor if visitor is not None else f"v{i % 4}", "session_id": f"s{i % 4}",
+            "consent_id": consent if consent is not None else f"c{i % 4}", "policy_version": "1",
+            "basis": "analytics", "truncated": False}
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SQLiteStore]:
+    monkeypatch.setattr("consentkit.storage.sqlite.SUBJECT_INDEX_ROWS", 5)
+    s = open_store(f"sqlite:///{tmp_path / 'ck.db'}")
+    assert isinstance(s, SQLiteStore)
+    yield s
+    s.close()
+
+
+def mark(store: SQLiteStore) -> int:
+    return int(store.query("SELECT upto FROM ck_subject_mark")[0][0])
+
+
+def test_ids_are_filed_once_enough_events_wait_and_found_either_way(store: SQLiteStore) -> None:
+    store.write_events([ev(i) for i in range(3)])
+    assert mark(store) == 0 and store.query("SELECT COUNT(*) FROM ck_event_subjects") == [(0,)]
+    assert [e["path"] for e in events(store, visitor_id="v1")] == ["/1"]  # from the unfiled tail
+    store.write_events([ev(i) for i in range(3, 6)])  # 6 unfiled >= 5: all filed, in one go
+    assert mark(store) == 6
+    assert_subject_file_exact(store)
+    store.write_events([ev(i) for i in range(6, 8)])  # 2 more wait
+    assert mark(store) == 6
+    assert [e["path"] for e in events(store, visitor_id="v1")] == ["/1", "/5"]
+    assert [e["path"] for e in events(store, visitor_id="v2")] == ["/2", "/6"]  # filed and unfiled together
+    assert [e["path"] for e in events(store, consent_id="c3")] == ["/3", "/7"]
+    assert [e["path"] for e in events(store, visitor_id="v2", consent_id="c2")] == ["/2", "/6"]
+    assert events(store, visitor_id="c2") == []  # the file holds both kinds of id; the row decides
+    assert [v.session_id for v in visits(store, visitor_id="v3")] == ["s3"]
+    assert [e["path"] for e in export_subject(store, "c0")["events"]] == ["/0", "/4"]
+
+
+def test_deletes_and_changed_ids_keep_the_file_exact(store: SQLiteStore) -> None:
+    store.write_events([ev(i) for i in range(10)])
+    assert mark(store) == 10
+    store.execute("UPDATE ck_events SET visitor_id = NULL WHERE path = '/1'")  # retention nulls a field
+    store.execute("UPDATE ck_events SET consent_id = 'c-new' WHERE path = '/2'")
+    store.execute("DELETE FROM ck_events WHERE path = '/3'")
+    assert_subject_file_exact(store)
+    assert [e["path"] for e in events(store, consent_id="c-new")] == ["/2"]
+    assert [e["path"] for e in events(store, visitor_id="v1")] == ["/5", "/9"]
+    stone = erase_subject(store, "v0")
+    assert stone.events_removed == 3
+    assert_subject_file_exact(store)
+    assert store.query("SELECT COUNT(*) FROM ck_event_subjects WHERE subject IN ('v0', 'c0')") == [(0,)]
+
+
+def test_subject_lookups_do_not_scan_the_events(store: SQLiteStore) -> None:
+    store.write_events([ev(i, visitor=f"v{i}", consent=f"c{i}") for i in range(2000)])
+    cond, args = store.subject_match("visitor_id", ["v7", "v8"])
+    queries = [  # the shapes the review API uses: ordered pages, grouping, deletion
+        f"SELECT id FROM ck_events WHERE {cond} AND ts IS NOT NULL ORDER BY ts, id LIMIT 5000",
+        f"SELECT session_id FROM ck_events WHERE {cond} AND session_id IS NOT NULL GROUP BY session_id",
+        f"DELETE FROM ck_events WHERE {cond}",
+    ]
+    for sql in queries:
+        plan = [str(row[-1]) for row in store.query("EXPLAIN QUERY PLAN " + sql, args)]
+        assert any("ck_event_subjects USING PRIMARY KEY" in step for step in plan), plan
+        assert not any(step.startswith("SCAN ck_events") for step in plan), plan
+        assert not any("USING INDEX ck_events_ts" in step for step in plan), plan
+    assert [e["path"] for e in events(store, visitor_id="v7")] == ["/7"]
+
+
+def test_a_database_of_schema_version_1_is_filed_when_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for sql in migrations("sqlite")[0]:
+        conn.execute(sql)
+    conn.execute("CREATE TABLE ck_schema (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO ck_schema (version) VALUES (1)")
+    rows = [ev(i) for i in range(6)]
+    conn.executemany(f"INSERT INTO ck_events ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('?' * len(EVENT_FIELDS))})",
+                     [tuple(map(e.get, EVENT_FIELDS)) for e in rows])
+    conn.close()
+    store = open_store(f"sqlite:///{path}")
+    try:
+        assert store.query("SELECT MAX(version) FROM ck_schema") == [(len(migrations("sqlite")),)]
+        assert store.query("SELECT name FROM sqlite_master WHERE name IN ('ck_events_visitor', 'ck_events_consent')") == []
+        assert store.query("SELECT upto FROM ck_subject_mark") == [(6,)]
+        assert_subject_file_exact(store)
+        assert [e["path"] for e in events(store, visitor_id="v2")] == ["/2"]
+    finally:
+        store.close()
