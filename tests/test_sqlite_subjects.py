@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_checks import assert_subject_file_exact
 
 from consentkit.review import erase_subject, events, export_subject, visits
 from consentkit.storage import open_store
 from consentkit.storage.schema import EVENT_FIELDS, migrations
 from consentkit.storage.sqlite import SQLiteStore
+from store_checks import assert_subject_file_exact
 
 T0 = 1_714_564_800.0
 
@@ -102,7 +102,8 @@ def test_a_database_of_schema_version_1_is_filed_when_migrated(tmp_path: Path) -
     store = open_store(f"sqlite:///{path}")
     try:
         assert store.query("SELECT MAX(version) FROM ck_schema") == [(len(migrations("sqlite")),)]
-        assert store.query("SELECT name FROM sqlite_master WHERE name IN ('ck_events_visitor', 'ck_events_consent')") == []
+        dropped = "SELECT name FROM sqlite_master WHERE name IN ('ck_events_visitor', 'ck_events_consent')"
+        assert store.query(dropped) == []
         assert store.query("SELECT upto FROM ck_subject_mark") == [(6,)]
         assert_subject_file_exact(store)
         assert [e["path"] for e in events(store, visitor_id="v2")] == ["/2"]

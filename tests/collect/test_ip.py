@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 
 import pytest
@@ -14,6 +16,7 @@ from consentkit.collect.ip import (
     DailySalt,
     MemorySaltStore,
     client_ip,
+    keyed_hash,
     mask_ip,
     parse_ip,
 )
@@ -352,3 +355,10 @@ _ADDRESS_TEXT = st.one_of(
 @settings(max_examples=1000)
 def test_the_fast_parser_agrees_with_ipaddress(text: str) -> None:
     assert parse_ip(text) == _stdlib(text)
+
+
+@given(key=st.binary(max_size=100), message=st.binary(max_size=64))
+def test_keyed_hash_is_hmac_sha256(key: bytes, message: bytes) -> None:
+    """The precomputed inner/outer states give exactly HMAC-SHA256, for keys longer than a block too."""
+    assert keyed_hash(key, message) == hmac.digest(key, message, hashlib.sha256)
+    assert keyed_hash(key, message) == hmac.digest(key, message, hashlib.sha256)  # from the kept states
