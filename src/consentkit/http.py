@@ -61,17 +61,20 @@ READ_HEADERS = frozenset({
 })
 """Every request header the core reads. Only these are decoded from ASGI's bytes (a browser sends
 twice as many), so a header added to the code must be added here: a test holds the two together."""
-_READ_RAW = frozenset(h.encode() for h in READ_HEADERS)
+_READ_RAW: dict[bytes, str] = {h.encode(): h for h in READ_HEADERS}
+"""Raw name → the one str object of that name: no decoding per request, and a str whose hash is
+already known to every later lookup."""
 
 
 def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
+    known = _READ_RAW.get
     for k, v in raw:
-        if k not in _READ_RAW:
-            k = k.lower()  # servers send lower-case names, but the ASGI spec does not promise it
-            if k not in _READ_RAW:
+        name = known(k)
+        if name is None:
+            name = known(k.lower())  # servers send lower-case names, but the ASGI spec does not promise it
+            if name is None:
                 continue
-        name = k.decode("latin-1")
         value = v.decode("latin-1")
         if name in out:
             out[name] = out[name] + ("; " if name == "cookie" else ", ") + value
