@@ -1,4 +1,4 @@
-"""Which request headers the ASGI path decodes: all the core reads, in any case, and nothing else."""
+"""Which request headers the ASGI and WSGI paths pass on: all the core reads, in any case, and nothing else."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consentkit.http import READ_HEADERS, headers_from_asgi
+from consentkit.http import READ_HEADERS, headers_from_asgi, headers_from_environ
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "consentkit"
 # A request header read in the core: headers.get("x"), h.get("x"), req.header("x"), request.header("x").
@@ -35,3 +35,30 @@ def test_decoding_never_raises_and_keeps_only_read_names(raw: list[tuple[bytes, 
     assert all(n == n.lower() for n in out)
     if any(k.lower() == b"dnt" for k, _ in raw):
         assert "dnt" in out
+
+
+def environ_key(name: str) -> str:
+    return name.upper().replace("-", "_") if name in ("content-type", "content-length") else \
+        "HTTP_" + name.upper().replace("-", "_")
+
+
+def test_an_environ_gives_every_header_the_core_reads_and_no_other() -> None:
+    env = {environ_key(n): f"v-{n}" for n in READ_HEADERS} | {"HTTP_ACCEPT": "text/html", "SERVER_NAME": "x",
+                                                               "CONTENT_LENGTH": 12, "wsgi.url_scheme": "https"}
+    assert headers_from_environ(env) == {n: f"v-{n}" for n in READ_HEADERS} | {"content-length": "12"}
+
+
+def test_an_environ_without_host_gets_the_servers_name_and_non_default_port() -> None:
+    env = {"SERVER_NAME": "example.com", "SERVER_PORT": "443", "wsgi.url_scheme": "https", "HTTP_DNT": "1"}
+    assert headers_from_environ(env) == {"host": "example.com", "dnt": "1"}
+    assert headers_from_environ(env, scheme="http")["host"] == "example.com:443"  # Django passes its own scheme
+    assert headers_from_environ({"SERVER_NAME": "a", "SERVER_PORT": "8000"})["host"] == "a:8000"
+
+
+@given(st.dictionaries(st.sampled_from([environ_key(n) for n in READ_HEADERS] + ["HTTP_ACCEPT", "SERVER_NAME",
+                                                                                 "SERVER_PORT", "REMOTE_ADDR"]),
+                       st.one_of(st.text(max_size=30), st.integers()), max_size=10))
+def test_environ_reading_never_raises_and_keeps_only_read_names(env: dict[str, object]) -> None:
+    out = headers_from_environ(env)
+    assert set(out) <= READ_HEADERS
+    assert all(isinstance(v, str) for v in out.values())

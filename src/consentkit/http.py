@@ -83,19 +83,31 @@ def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-def headers_from_environ(environ: Mapping[str, Any]) -> dict[str, str]:
+_CGI_NAMED = frozenset({"content-type", "content-length"})
+_ENVIRON_KEYS: tuple[tuple[str, str], ...] = (
+    *(("HTTP_" + name.upper().replace("-", "_"), name) for name in sorted(READ_HEADERS - _CGI_NAMED)),
+    ("CONTENT_TYPE", "content-type"),
+    ("CONTENT_LENGTH", "content-length"),
+)
+"""WSGI environ key → header name, for the headers the core reads (PEP 3333 keeps these two apart)."""
+
+
+def headers_from_environ(environ: Mapping[str, Any], scheme: str | None = None) -> dict[str, str]:
+    """The request headers the core reads, from a WSGI environ (or Django's META).
+
+    Looks up only `READ_HEADERS`: a browser sends many more, and an environ holds the server's keys
+    too. `scheme` (default: wsgi.url_scheme) decides the default port when Host must be rebuilt.
+    """
     out: dict[str, str] = {}
-    for key, value in environ.items():
-        if key[:5] == "HTTP_":
-            out[key[5:].replace("_", "-").lower()] = str(value)
-    if environ.get("CONTENT_TYPE"):
-        out["content-type"] = str(environ["CONTENT_TYPE"])
-    if environ.get("CONTENT_LENGTH"):
-        out["content-length"] = str(environ["CONTENT_LENGTH"])
-    if "host" not in out and environ.get("SERVER_NAME"):
+    get = environ.get
+    for key, name in _ENVIRON_KEYS:
+        value = get(key)
+        if value:
+            out[name] = value if value.__class__ is str else str(value)
+    if "host" not in out and get("SERVER_NAME"):
         # HTTP/1.0 clients and some test clients send no Host; PEP 3333 says to rebuild it so.
-        port = str(environ.get("SERVER_PORT", ""))
-        default = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+        port = str(get("SERVER_PORT", ""))
+        default = "443" if (scheme or get("wsgi.url_scheme")) == "https" else "80"
         out["host"] = str(environ["SERVER_NAME"]) + ("" if port in ("", default) else f":{port}")
     return out
 

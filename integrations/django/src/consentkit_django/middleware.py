@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from consentkit import endpoints
 from consentkit.engine import Engine, Exchange
-from consentkit.http import Reply, RequestView
+from consentkit.http import Reply, RequestView, headers_from_environ
 from consentkit_django.conf import get_engine
 
 try:
@@ -79,33 +79,19 @@ class ConsentMiddleware:
 # -- request ---------------------------------------------------------------------------------------------
 def begin(engine: Engine, request: HttpRequest) -> Exchange:
     meta = request.META
-    # PEP 3333 / Django's ASGIRequest: HTTP_* keys carry the request headers (latin-1 str values).
-    headers = {k[5:].replace("_", "-").lower(): v for k, v in meta.items() if k[:5] == "HTTP_"}
-    if meta.get("CONTENT_TYPE"):
-        headers["content-type"] = meta["CONTENT_TYPE"]
-    if meta.get("CONTENT_LENGTH"):
-        headers["content-length"] = str(meta["CONTENT_LENGTH"])
     scheme = request.scheme or "http"  # honours SECURE_PROXY_SSL_HEADER, as the rest of the site does
-    if "host" not in headers:  # HTTP/1.0 clients and Django's test client: the server's name (PEP 3333)
-        headers["host"] = _server_host(meta, scheme)
     view = RequestView(
         request.method or "GET",
         request.path_info,
         meta.get("QUERY_STRING", ""),
-        headers,
+        # PEP 3333 / Django's ASGIRequest: HTTP_* keys carry the request headers (latin-1 str values).
+        headers_from_environ(meta, scheme),
         meta.get("REMOTE_ADDR") or None,
         scheme,
     )
     ex = engine.begin(view)
     request.consent = ex.state
     return ex
-
-
-def _server_host(meta: dict[str, Any], scheme: str) -> str:
-    name = str(meta.get("SERVER_NAME", ""))
-    port = str(meta.get("SERVER_PORT", ""))
-    default = "443" if scheme == "https" else "80"
-    return name if not port or port == default else f"{name}:{port}"
 
 
 def read_body(request: HttpRequest, limit: int) -> bytes | None:
