@@ -21,8 +21,10 @@ and the consent, not the visitor.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from consentkit.chat.visits import Visits
 from consentkit.collect.ip import client_ip
@@ -39,13 +41,26 @@ FIELD_GROUPS: dict[str, str] = {
     "pages": "session_id", "ip": "ip",
 }
 ALL_FIELDS = frozenset(FIELD_GROUPS)
-_UA_FIELDS = frozenset({"device", "is_bot", "browser"})
 _VISIT_FIELDS = frozenset({"page_views", "seconds_on_site", "pages"})
 FROM_VISITS = _VISIT_FIELDS | {"returning"}
 """Fields that come from the visits this process tracked: pages are tracked only while one is used."""
+_SOURCE: dict[str, str] = {
+    "device": "ua", "is_bot": "ua", "browser": "ua", "language": "language", "country": "network",
+    "ip": "network", "page_views": "visit", "seconds_on_site": "visit", "pages": "visit", "returning": "returning",
+}
+"""What each field is computed from; the fields of one source are computed together."""
+_BY_SOURCE = {src: frozenset(f for f, s in _SOURCE.items() if s == src) for src in set(_SOURCE.values())}
+_HEADER = {"ua": "user-agent", "language": "accept-language"}
 
 
-@dataclass(frozen=True, slots=True)
+Inputs: TypeAlias = tuple[
+    frozenset[str], tuple[str, ...], "Callable[[Mapping[str, str]], Any] | None", bool, tuple[str, ...]]
+"""What fields are computed from (`ContextBuilder.inputs`): the allowed fields; the request headers
+they are made of, and a getter of those; whether the client address counts; the visit fields (which
+change from page to page, so only their computed values tell)."""
+
+
+@dataclass(frozen=True)
 class VisitorContext:
     """What a chat rule may know about this request. Visitor fields are None unless allowed."""
 
@@ -77,25 +92,67 @@ class VisitorContext:
     """The client address, after trusted proxies (field group ip)."""
 
 
+_UNKNOWN: dict[str, Any] = dict.fromkeys(ALL_FIELDS)
+_new = object.__new__
+
+
 class Facts:
-    """What the rules work on: the allowed fields computed so far; the `VisitorContext` only if asked."""
+    """What the rules work on: the allowed fields, each computed when first read (so that a rule
+    evaluation that stops early computes nothing more); the `VisitorContext` only if a hook asks."""
 
-    __slots__ = ("_context", "categories", "now", "path", "values")
+    __slots__ = ("_allowed", "_builder", "_context", "_current", "_ex", "_todo", "categories", "now", "path",
+                 "values")
 
-    def __init__(self, path: str, now: float, categories: frozenset[str], values: dict[str, Any]) -> None:
+    def __init__(self, path: str, now: float, categories: frozenset[str], values: dict[str, Any],
+                 allowed: frozenset[str] = frozenset(), source: tuple[ContextBuilder, Exchange, bool] | None = None
+                 ) -> None:
+        """`values` are fields known already; `allowed` ones are computed from `source` (the builder,
+        the request, whether it is the current page) when read."""
         self.path = path
         self.now = now
         self.categories = categories
         self.values = values
         self._context: VisitorContext | None = None
+        self._allowed = allowed
+        self._todo = set(allowed)
+        """Allowed fields not computed yet."""
+        self._builder: ContextBuilder | None = None
+        self._ex: Exchange | None = None
+        self._current = False
+        if source is not None:
+            self._builder, self._ex, self._current = source
 
     def get(self, name: str) -> Any:
+        if name in self._todo:
+            self._fill(name)
         return self.values.get(name)
+
+    def add(self, allowed: frozenset[str]) -> None:
+        """Let more allowed fields be read (from `ContextBuilder.allowed`): the pre-chat data."""
+        new = allowed - self._allowed
+        if new:
+            self._allowed |= new
+            self._todo |= new
 
     def context(self) -> VisitorContext:
         if self._context is None:
-            self._context = VisitorContext(self.path, self.now, self.categories, **self.values)
+            for name in list(self._todo):
+                if name in self._todo:
+                    self._fill(name)
+            ctx = self._context = _new(VisitorContext)
+            # Filled at once rather than through the generated __init__, which sets each field with
+            # object.__setattr__ (frozen): a third of the cost. Assignments still raise.
+            fields = ctx.__dict__
+            fields.update(_UNKNOWN)
+            fields.update(self.values)
+            fields["path"], fields["now"], fields["categories"] = self.path, self.now, self.categories
         return self._context
+
+    def _fill(self, name: str) -> None:
+        if self._builder is None or self._ex is None:  # made without a request: nothing to compute from
+            self._todo.clear()
+            return
+        self._builder.fill(self, self._ex, name)
 
     @classmethod
     def of(cls, ctx: VisitorContext) -> Facts:
@@ -112,10 +169,21 @@ class ContextBuilder:
         self.visits = visits
         self.sid_cookie = cfg.cookies.session_name
         self.trusted = cfg.trusted_proxies
+        self._allowed: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
 
     def groups(self, state: ConsentState) -> frozenset[str]:
         """Field groups whose category is in effect; none under DNT/GPC (as for collection)."""
         return self.engine.groups(state)
+
+    def allowed(self, groups: frozenset[str], needed: frozenset[str]) -> frozenset[str]:
+        """The `needed` fields that the field groups in effect (`groups()`) allow."""
+        key = (groups, needed)
+        hit = self._allowed.get(key)
+        if hit is None:
+            hit = frozenset(f for f in needed if FIELD_GROUPS[f] in groups)
+            if len(self._allowed) < 256:  # groups and needs take few distinct values
+                self._allowed[key] = hit
+        return hit
 
     def returning(self, ex: Exchange) -> bool | None:
         """Whether the visitor cookie predates this visit: known when this request starts the visit."""
@@ -124,44 +192,60 @@ class ContextBuilder:
         return None
 
     def build(self, ex: Exchange, needed: frozenset[str], *, current_page: bool, path: str) -> Facts:
-        """The `needed` fields that are allowed; nothing else is computed."""
-        state = ex.state
-        now = time.time()
-        eff = state._effective.categories
-        kw: dict[str, Any] = {}
-        if not needed:
-            return Facts(path, now, eff, kw)
-        groups = self.groups(state)
-        if not groups:
-            return Facts(path, now, eff, kw)
-        want = {f for f in needed if FIELD_GROUPS[f] in groups}
+        """The `needed` fields that are allowed, each computed when first read; nothing else is."""
+        return self.facts(ex, self.allowed(self.groups(ex.state), needed), current_page=current_page, path=path)
+
+    def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str) -> Facts:
+        """Facts that compute the `allowed` fields (from `allowed()`) on first read."""
+        return Facts(path, time.time(), ex.state._effective.categories, {}, allowed, (self, ex, current_page))
+
+    def inputs(self, groups: frozenset[str], needed: frozenset[str]) -> Inputs:
+        """What the `needed` fields allowed by `groups` are computed from: a cache key for anything
+        that depends only on them. Headers and the address as they come are cheaper to compare
+        than what is made of them; visit fields have no such input."""
+        allowed = self.allowed(groups, needed)
+        sources = {_SOURCE[f] for f in allowed}
+        headers = sorted(_HEADER[s] for s in sources if s in _HEADER)
+        if "network" in sources and self.trusted:  # with the socket peer: what client_ip() reads
+            headers += ["forwarded", "x-forwarded-for"]
+        derived = tuple(sorted(f for f in allowed if _SOURCE[f] in ("visit", "returning")))
+        return allowed, tuple(headers), itemgetter(*headers) if headers else None, "network" in sources, derived
+
+    def fill(self, facts: Facts, ex: Exchange, name: str) -> None:
+        """Compute the fields of `name`'s source that `facts` still needs (one parse serves them all)."""
+        todo = facts._todo
+        kw = facts.values
         headers = ex.request.headers
-        if want & _UA_FIELDS:
+        source = _SOURCE[name]
+        if source == "ua":
             ua = parse_user_agent(headers.get("user-agent", ""))
-            if "device" in want:
-                kw["device"] = ua.device
-            if "is_bot" in want:
-                kw["is_bot"] = ua.is_bot
-            if "browser" in want:
-                kw["browser"] = ua.browser
-        if "language" in want:
-            kw["language"] = primary_language(headers.get("accept-language", ""))
-        if "country" in want or "ip" in want:
-            kw.update(self._network(ex, want))
-        if want & _VISIT_FIELDS and ex.session_id is not None:
-            visit = self.visits.get(ex.session_id, now)
-            add = 1 if current_page else 0
-            if "page_views" in want:
-                kw["page_views"] = (visit.views if visit else 0) + add
-            if "seconds_on_site" in want:
-                kw["seconds_on_site"] = int(now - visit.first) if visit else 0
-            if "pages" in want:
-                seen = tuple(visit.pages) if visit else ()
-                kw["pages"] = (*seen, path[:200])[-10:] if current_page else seen
-        if "returning" in want and ex.visitor_id is not None and ex.session_id is not None:
-            visit = self.visits.get(ex.session_id, now)
-            kw["returning"] = visit.returning if visit is not None else self.returning(ex)
-        return Facts(path, now, eff, {k: v for k, v in kw.items() if v is not None})
+            for f, v in (("device", ua.device), ("is_bot", ua.is_bot), ("browser", ua.browser)):
+                if f in todo and v is not None:
+                    kw[f] = v
+        elif source == "language":
+            lang = primary_language(headers.get("accept-language", ""))
+            if lang is not None:
+                kw["language"] = lang
+        elif source == "network":
+            kw.update(self._network(ex, todo))
+        elif source == "visit":
+            if ex.session_id is not None:
+                now = facts.now
+                visit = self.visits.get(ex.session_id, now)
+                add = 1 if facts._current else 0
+                if "page_views" in todo:
+                    kw["page_views"] = (visit.views if visit else 0) + add
+                if "seconds_on_site" in todo:
+                    kw["seconds_on_site"] = int(now - visit.first) if visit else 0
+                if "pages" in todo:
+                    seen = tuple(visit.pages) if visit else ()
+                    kw["pages"] = (*seen, facts.path[:200])[-10:] if facts._current else seen
+        elif ex.visitor_id is not None and ex.session_id is not None:  # returning
+            visit = self.visits.get(ex.session_id, facts.now)
+            returning = visit.returning if visit is not None else self.returning(ex)
+            if returning is not None:
+                kw["returning"] = returning
+        todo -= _BY_SOURCE[source]
 
     def _network(self, ex: Exchange, want: set[str]) -> dict[str, Any]:
         ip = client_ip(ex.request.client, ex.request.headers, self.trusted)
@@ -173,5 +257,7 @@ class ContextBuilder:
         collector = self.engine.collector
         geo = collector.geo if collector is not None else None
         if "country" in want and geo is not None:
-            out["country"] = geo.lookup(ip, want_location=True, want_network=False).country
+            country = geo.lookup(ip, want_location=True, want_network=False).country
+            if country is not None:
+                out["country"] = country
         return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from consentkit.chat.context import ContextBuilder
+from consentkit.boundedcache import BoundedCache
+from consentkit.chat.context import ContextBuilder, Facts, Inputs
 from consentkit.chat.rules import ChatRules, DataValue, Reason, RuleSet, Verdict
 
 if TYPE_CHECKING:
@@ -32,9 +33,18 @@ class ChatDecision(NamedTuple):
         return {"decision": self.outcome, "reasons": [r.as_dict() for r in self.reasons]}
 
 
+_UNSEEN = ChatDecision("hide", (), "", {}, {})
+"""Marks a path `Decider.vetoed` has not seen yet."""
+
+
 class Decider:
-    """Rules, then consent. Verdicts that depend only on the page and the visitor's fields are
-    remembered (bounded), so that a repeated "hide" costs a dictionary lookup."""
+    """Rules, then consent.
+
+    Without hooks or clock-dependent rules, the rules' verdict depends only on the page (for
+    `include_paths`) and what the allowed fields are computed from: it is remembered (bounded) under
+    those inputs as they come — headers, address, visit counts — so that a repeated "hide" computes
+    no field at all. Otherwise fields are computed as rules first read them.
+    """
 
     def __init__(self, cfg: ChatConfig, builder: ContextBuilder, hooks: ChatRules, optional: frozenset[str],
                  overrides: bool) -> None:
@@ -46,58 +56,89 @@ class Decider:
         self.prechat_needs = frozenset(cfg.prechat_fields)
         self.optional = optional
         self.overrides = overrides
-        self._vetoed: dict[str, ChatDecision] = {}
-        self._verdicts: dict[tuple[Any, ...], tuple[Verdict, ChatDecision | None]] = {}
+        self._vetoed: BoundedCache[str, ChatDecision | None] = BoundedCache(1024)
+        """Per path: the decision of `exclude_paths`, or None when they let it through."""
+        self._verdicts: BoundedCache[tuple[Any, ...], tuple[Verdict, ChatDecision | None]] = BoundedCache(4096)
+        self._inputs: dict[frozenset[str], Inputs] = {}
 
-    def decide(self, ex: Exchange, current_page: bool, path: str) -> ChatDecision:
-        """The decision for `path` of this request (not counted, not cached per request)."""
+    def vetoed(self, path: str) -> ChatDecision | None:
+        """The decision for a page `exclude_paths` hides; None for the others (then `decide`)."""
         rs = self.ruleset
-        vetoed = self._vetoed.get(path)
-        if vetoed is not None:
-            return vetoed
-        veto = rs.path_veto(path)
-        if veto is not None:
-            vetoed = ChatDecision("hide", (veto,), "hidden_by_rule", {}, {})
-            if len(self._vetoed) < 1024:  # the same few excluded pages over and over
-                self._vetoed[path] = vetoed
-            return vetoed
-        hooked = len(self.rules) > 0
-        needs = rs.needs | self.rules.needs if hooked else rs.needs
-        ctx = self.builder.build(ex, needs, current_page=current_page, path=path)
-        if rs.pure and not hooked:  # the same verdict for the same path and fields: remember it
-            key = (path if rs.by_path else "", *ctx.values.items())
+        if rs.exclude is None:
+            return None
+        vetoed = self._vetoed.get(path, _UNSEEN)
+        if vetoed is _UNSEEN:
+            veto = rs.path_veto(path)
+            vetoed = None if veto is None else ChatDecision("hide", (veto,), "hidden_by_rule", {}, {})
+            self._vetoed.put(path, vetoed)
+        return vetoed
+
+    def decide(self, ex: Exchange, current_page: bool, path: str, groups: frozenset[str]) -> ChatDecision:
+        """The decision for `path` of this request, which `vetoed` let through (not counted, not
+        cached per request); `groups` are the field groups in effect for it (`ContextBuilder.groups`)."""
+        rs = self.ruleset
+        builder = self.builder
+        hooks = self.rules
+        facts: Facts | None = None
+        if rs.pure and not hooks._hooks:
+            inputs = self._inputs.get(groups)
+            if inputs is None:  # groups take few distinct values
+                inputs = self._inputs[groups] = builder.inputs(groups, rs.needs)
+            allowed, names, pick, network, derived = inputs
+            raw = None
+            if pick is not None:
+                headers = ex.request.headers
+                try:
+                    raw = pick(headers)
+                except KeyError:  # a header the fields are made of is missing
+                    raw = tuple(map(headers.get, names))
+            key: tuple[Any, ...] = (allowed, path if rs.by_path else "", raw)
+            if network:
+                key = (*key, ex.request.client)
+            if derived:
+                facts = builder.facts(ex, allowed, current_page=current_page, path=path)
+                key = (*key, *map(facts.get, derived))
             cached = self._verdicts.get(key)
             if cached is None:
-                verdict = rs.evaluate(ctx)
+                if facts is None:
+                    facts = builder.facts(ex, allowed, current_page=current_page, path=path)
+                verdict = rs.evaluate(facts)
                 hidden = None if verdict.show else ChatDecision("hide", verdict.reasons, "hidden_by_rule", {}, {})
                 cached = (verdict, hidden)
-                if len(self._verdicts) >= 4096:
-                    self._verdicts.clear()
-                self._verdicts[key] = cached
+                self._verdicts.put(key, cached)
             verdict, hidden = cached
             if hidden is not None:
                 return hidden
         else:
-            verdict = rs.evaluate(ctx)
+            needs = rs.needs | hooks.needs if hooks._hooks else rs.needs
+            facts = builder.facts(ex, builder.allowed(groups, needs), current_page=current_page, path=path)
+            verdict = rs.evaluate(facts)
             if not verdict.show:
                 return ChatDecision("hide", verdict.reasons, "hidden_by_rule", {}, {})
-        if not self.prechat_needs <= needs:
-            ctx = self.builder.build(ex, needs | self.prechat_needs, current_page=current_page, path=path)
-        prechat: dict[str, Any] = {}
-        for name in self.config.prechat_fields:
-            value = ctx.get(name)
-            if value is not None:
-                prechat[name] = list(value) if isinstance(value, tuple) else value
         state = ex.state
         cat = self.category
         if cat in state._effective.categories:
+            outcome: Outcome = "show"
             why = Reason("consent", "show", f"{cat!r} is in effect")
-            return ChatDecision("show", (*verdict.reasons, why), "shown", verdict.data, prechat)
-        if self._can_ask(state):
+        elif self._can_ask(state):
+            outcome = "placeholder"
             why = Reason("consent", "show", f"{cat!r} is not in effect: the placeholder asks for it")
-            return ChatDecision("placeholder", (*verdict.reasons, why), "placeholder_shown", verdict.data, prechat)
-        why = Reason("consent", "hide", f"{cat!r} is not in effect and cannot be asked for here")
-        return ChatDecision("hide", (*verdict.reasons, why), "hidden_by_consent", {}, {})
+        else:
+            why = Reason("consent", "hide", f"{cat!r} is not in effect and cannot be asked for here")
+            return ChatDecision("hide", (*verdict.reasons, why), "hidden_by_consent", {}, {})
+        prechat: dict[str, Any] = {}
+        if self.config.prechat_fields:
+            wanted = builder.allowed(groups, self.prechat_needs)
+            if facts is None:
+                facts = builder.facts(ex, wanted, current_page=current_page, path=path)
+            else:
+                facts.add(wanted)
+            for name in self.config.prechat_fields:
+                value = facts.get(name)
+                if value is not None:
+                    prechat[name] = list(value) if isinstance(value, tuple) else value
+        counted = "shown" if outcome == "show" else "placeholder_shown"
+        return ChatDecision(outcome, (*verdict.reasons, why), counted, verdict.data, prechat)
 
     def _can_ask(self, state: ConsentState) -> bool:
         cat = self.category

@@ -39,7 +39,8 @@ class ChatDeployer:
         self.rule = self.rules.rule
         self.category = cfg.category
         self.inject = False
-        # id(state) → [exchange, decision or None, placed by chat_html]; dropped when the request finishes
+        # id(state) → [exchange, decision or None, placed by chat_html, field groups in effect or None];
+        # dropped when the request finishes
         self._live: dict[int, list[Any]] = {}
         self._warned: set[str] = set()
         if not self.active:
@@ -54,23 +55,27 @@ class ChatDeployer:
         self.cap = cfg.max_html_bytes
         self.visits = Visits(cfg.session_cache_size, engine.config.cookies.session_idle_minutes * 60)
         self.builder = ContextBuilder(engine, self.visits)
+        # Pages are recorded into visits only while a rule, hook or pre-chat field reads visit data.
         self._needs_seen: frozenset[str] | None = None
         self._tracking = True
         self.optional = engine.config.optional
         self.decider = Decider(cfg, self.builder, self.rules, self.optional,
                                engine.config.signals.explicit_optin_overrides)
         self.rate = RateLimiter(cfg.clicks_per_minute)
+        self._count = engine.writer.count
+        self._groups = engine.groups
+        self._vetoes = self.decider.ruleset.exclude is not None
 
     # -- per request ------------------------------------------------------------------------------
     def attach(self, ex: Exchange) -> None:
         """Called by `Engine.begin`: lets `chat_html(engine, state)` find the request later."""
-        if not self.active or ex.request.path[:len(self.prefix)] == self.prefix:
+        if not self.active or ex.request.path.startswith(self.prefix):
             return
         live = self._live
         if len(live) >= LIVE_MAX:  # requests that never finished (the app raised): forget the oldest
             with contextlib.suppress(KeyError, RuntimeError, StopIteration):
                 del live[next(iter(live))]
-        live[id(ex.state)] = [ex, None, False]
+        live[id(ex.state)] = [ex, None, False, None]
 
     def decide(self, ex: Exchange, *, current_page: bool = True, path: str | None = None) -> ChatDecision:
         """The decision for this request; made and counted once per page, then reused."""
@@ -78,11 +83,20 @@ class ChatDeployer:
         if rec is not None and rec[0] is not ex:
             rec = None
         if rec is not None and rec[1] is not None:
-            decision: ChatDecision = rec[1]
-            return decision
-        decision = self.decider.decide(ex, current_page, ex.request.path if path is None else path)
+            done: ChatDecision = rec[1]
+            return done
+        return self._decide(ex, rec, current_page, ex.request.path if path is None else path)
+
+    def _decide(self, ex: Exchange, rec: list[Any] | None, current_page: bool, path: str) -> ChatDecision:
+        """Decide and count; `rec` is this request's record, without a decision yet."""
+        decision = self.decider.vetoed(path) if self._vetoes else None
+        if decision is None:
+            groups = self._groups(ex.state)
+            if rec is not None:
+                rec[3] = groups  # for finished()
+            decision = self.decider.decide(ex, current_page, path, groups)
         try:
-            self.engine.writer.count(today(), "chat", decision.counted)
+            self._count(today(), "chat", decision.counted)
         except Exception:
             log.exception("consentkit: could not count a chat decision")
         if rec is not None:
@@ -104,40 +118,44 @@ class ChatDeployer:
         if status != 200 or not self.inject or ex.request.method not in ("GET", "POST"):
             return None
         try:
-            ctype = encoding = csp = ""
-            length: int | None = None
+            ctype = length = encoding = csp = ""
             for k, v in headers:
-                if k[:8].lower() != "content-":
-                    continue
-                lk = k.lower()
-                if lk == "content-type":
-                    ctype = v
-                elif lk == "content-encoding":
-                    encoding = v
-                elif lk == "content-length":
-                    length = int(v) if v.strip().isdigit() else None
-                elif lk == "content-security-policy":
-                    csp = v
-            if ctype[:9].lower() != "text/html":
+                if k[:1] in "cC":  # the others are skipped without making a lower-case copy
+                    lk = k.lower()
+                    if lk == "content-type":
+                        ctype = v
+                    elif lk == "content-length":
+                        length = v
+                    elif lk == "content-encoding":
+                        encoding = v
+                    elif lk == "content-security-policy":
+                        csp = v
+            if not ctype.startswith("text/html") and ctype[:9].lower() != "text/html":
                 return None
             rec = self._live.get(id(ex.state))
-            if rec is not None and rec[0] is ex and rec[2]:
-                return None  # chat_html() placed it
+            if rec is not None:
+                if rec[0] is not ex:
+                    rec = None
+                elif rec[2]:
+                    return None  # chat_html() placed it
             if encoding and encoding.strip().lower() != "identity":
                 self._once("encoded", "chat not inserted into a compressed (Content-Encoding: %s) page; put the "
                            "compression middleware outside consentkit's, or place chat_html() in the template",
                            encoding)
                 return None
+            size = int(length) if length.strip().isdigit() else None
             cap = self.cap
-            if length is not None and length > cap:
-                self._once("large", "chat not inserted into a page of %s bytes (chat.max_html_bytes)", length)
+            if size is not None and size > cap:
+                self._once("large", "chat not inserted into a page of %s bytes (chat.max_html_bytes)", size)
                 return None
             if defer:
-                return InjectPlan(_Later(self, ex, nonce_hint, csp), ctype, length, cap)
-            if self.decide(ex).outcome == "hide":
+                return InjectPlan(_Later(self, ex, nonce_hint, csp), ctype, size, cap)
+            decision = rec[1] if rec is not None and rec[1] is not None else self._decide(ex, rec, True,
+                                                                                           ex.request.path)
+            if decision.outcome == "hide":
                 return None
             html = self._snippet(ex, nonce_hint, csp)
-            return None if html is None else InjectPlan(html, ctype, length, cap)
+            return None if html is None else InjectPlan(html, ctype, size, cap)
         except Exception:
             log.exception("consentkit: chat failed for one page; it is served without the chat")
             return None
@@ -188,32 +206,23 @@ class ChatDeployer:
         """Called by `Engine.finish`: forget the request; count an HTML page view into its visit."""
         if not self.active:
             return
-        self._live.pop(id(ex.state), None)
-        if ex.session_id is None or not self._tracks_visits():
+        rec = self._live.pop(id(ex.state), None)
+        sid = ex.session_id
+        if sid is None or not content_type.startswith("text/html") or ex.request.method != "GET" \
+                or not 200 <= status < 400:
+            return  # not a page view of a visit that may be tracked
+        if self.rules.needs is not self._needs_seen:  # a hook was registered since
+            d = self.decider
+            self._needs_seen = hooks = self.rules.needs
+            self._tracking = bool((d.ruleset.needs | hooks | d.prechat_needs) & FROM_VISITS)
+        if not self._tracking:
             return
         try:
-            self._visit(ex, status, content_type)
+            groups = rec[3] if rec is not None and rec[0] is ex and rec[3] is not None else self._groups(ex.state)
+            if "session_id" in groups and not is_prefetch(ex.request.headers):
+                self.visits.record(sid, ex.request.path, lambda: self.builder.returning(ex))
         except Exception:
             log.exception("consentkit: chat visit tracking failed for one request")
-
-    def _tracks_visits(self) -> bool:
-        """Whether a rule, hook or pre-chat field reads visit data: pages are recorded only then."""
-        hooks = self.rules.needs
-        if hooks is not self._needs_seen:  # a hook was registered since
-            d = self.decider
-            self._tracking = bool((d.ruleset.needs | hooks | d.prechat_needs) & FROM_VISITS)
-            self._needs_seen = hooks
-        return self._tracking
-
-    def _visit(self, ex: Exchange, status: int, content_type: str) -> None:
-        sid = ex.session_id
-        if sid is None or ex.request.method != "GET" or not 200 <= status < 400:
-            return
-        if content_type[:9] != "text/html" or "session_id" not in self.builder.groups(ex.state):
-            return
-        if is_prefetch(ex.request.headers):
-            return
-        self.visits.record(sid, ex.request.path, lambda: self.builder.returning(ex))
 
     def _once(self, key: str, message: str, arg: object) -> None:
         if key in self._warned:

@@ -5,6 +5,8 @@ says), then `include_paths`, `hours`, `min_page_views`, `min_seconds_on_site`, `
 `countries`, `languages`, `devices`, then the hooks in the order they were registered. Only
 configured rules take part. With `combine = "all"` evaluation stops at the first rule that says
 hide; with "any" at the first that says show; a hook that raises hides the chat (and is logged).
+The reasons are those of the rules evaluated, in that order; a visitor field is computed only when
+a rule first reads it, so the rules after the one that settled it compute nothing.
 """
 
 from __future__ import annotations

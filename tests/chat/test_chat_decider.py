@@ -1,0 +1,142 @@
+"""Deciding fast without deciding wrong: remembered verdicts follow their inputs, fields are computed when read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chat.chat_helpers import BROWSER, LIVECHAT
+from consentkit.chat import context as context_module
+from consentkit.chat.decision import ChatDecision
+from consentkit.chat.hooks import Reason
+from consentkit.consent import Choice, new_id
+from consentkit.engine import Engine, Exchange
+from consentkit.http import RequestView
+
+from conftest import make_config
+
+MAXMIND = Path(__file__).parents[1] / "data" / "maxmind"
+GEO = {"geoip_city_db": str(MAXMIND / "GeoIP2-City-Test.mmdb")}
+PAGE = [("content-type", "text/html; charset=utf-8"), ("content-length", "100")]
+
+
+@pytest.fixture
+def make_engine(tmp_path: Path) -> Iterator[Callable[..., Engine]]:
+    made: list[Engine] = []
+
+    def make(rules: dict[str, Any], **overrides: Any) -> Engine:
+        cfg = make_config(tmp_path, storage_url=f"sqlite:///{tmp_path / f'd{len(made)}.db'}",
+                          chat={**LIVECHAT, "rules": rules}, **overrides)
+        made.append(Engine(cfg))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        engine.close()
+
+
+def page(engine: Engine, path: str = "/", granted: set[str] | None = None, client: str = "81.2.69.142",
+         **headers: str) -> tuple[Exchange, ChatDecision]:
+    """One HTML page through the core: begin, the chat's plan, finish; with the decision it got."""
+    h = {"user-agent": BROWSER, **headers}
+    if granted is not None:
+        choice = Choice(new_id(), frozenset(granted), "1", 1.7e9 + 3e7)
+        h["cookie"] = f"ck_consent={engine.codec.encode(choice)}"
+    ex = engine.begin(RequestView("GET", path, "", h, client, "https"))
+    engine.chat.plan(ex, 200, engine.response_headers(ex, list(PAGE)))
+    decision = engine.chat.decide(ex)  # the one plan made, not a second one
+    engine.finish(ex, 200, "text/html; charset=utf-8")
+    return ex, decision
+
+
+def said(decision: ChatDecision) -> list[tuple[str, str]]:
+    return [(r.rule, r.says) for r in decision.reasons]
+
+
+def test_a_remembered_verdict_follows_the_header_it_is_made_of(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({"languages": ["fr"]})
+    for _ in range(2):  # the second round comes from the remembered verdicts
+        assert page(engine, granted={"analytics"}, **{"accept-language": "fr-CH"})[1].outcome == "placeholder"
+        en = page(engine, granted={"analytics"}, **{"accept-language": "en"})[1]
+        assert en.outcome == "hide" and en.reasons == (Reason("languages", "hide", "language en"),)
+        missing = page(engine, granted={"analytics"})[1]  # no Accept-Language at all
+        assert missing.outcome == "hide" and "not known" in missing.reasons[0].detail
+        # The same header without the language's consent: not known, whatever it says.
+        anonymous = page(engine, **{"accept-language": "fr"})[1]
+        assert anonymous.outcome == "hide" and "not known" in anonymous.reasons[0].detail
+
+
+def test_a_remembered_verdict_follows_the_address_behind_trusted_proxies(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({"countries": ["SE"]}, collection=GEO, trusted_proxies=["10.0.0.0/8"])
+    for _ in range(2):
+        sweden = page(engine, granted={"analytics"}, client="10.0.0.1", **{"x-forwarded-for": "89.160.20.112"})[1]
+        britain = page(engine, granted={"analytics"}, client="10.0.0.1", **{"x-forwarded-for": "81.2.69.142"})[1]
+        assert sweden.outcome == "placeholder" and britain.reasons == (Reason("countries", "hide", "country GB"),)
+        direct = page(engine, granted={"analytics"}, client="89.160.20.112")[1]
+        assert direct.outcome == "placeholder"
+
+
+def test_fields_are_computed_only_once_a_rule_reads_them(make_engine: Callable[..., Engine],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    real = context_module.primary_language
+    monkeypatch.setattr(context_module, "primary_language", lambda h: parsed.append(h) or real(h))
+    engine = make_engine({"include_paths": ["/help*"], "languages": ["de"]})
+    shop = page(engine, "/shop", granted={"analytics"}, **{"accept-language": "de"})[1]
+    # combine = "all" stops at the first hide: the language is neither computed nor listed
+    assert said(shop) == [("include_paths", "hide")] and parsed == []
+    helped = page(engine, "/help", granted={"analytics"}, **{"accept-language": "de"})[1]
+    assert said(helped) == [("include_paths", "show"), ("languages", "show"), ("consent", "show")]
+    assert parsed == ["de"]
+
+
+def test_visit_rules_are_remembered_by_the_visit_counts(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({"min_page_views": 2})
+    ex, first = page(engine, granted={"analytics", "chat"})
+    cookie = f"ck_sid={ex.session_id}; ck_vid={ex.visitor_id}"
+    assert first.reasons[0] == Reason("min_page_views", "hide", "1 page views, need 2")
+    choice = Choice(new_id(), frozenset({"analytics", "chat"}), "1", 1.7e9 + 3e7)
+    h = {"user-agent": BROWSER, "cookie": f"ck_consent={engine.codec.encode(choice)}; {cookie}"}
+    for views in (2, 3):
+        again = engine.begin(RequestView("GET", "/", "", h, "81.2.69.142", "https"))
+        decision = engine.chat.decide(again)
+        engine.finish(again, 200, "text/html")
+        assert decision.outcome == "show" and decision.reasons[0].detail == f"{views} page views, need 2"
+        assert decision.prechat["pages"] == ["/"] * views
+
+
+def test_hooks_are_asked_on_every_page(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({})
+    asked: list[str | None] = []
+
+    @engine.chat.rule(needs={"language"})
+    def french(ctx: Any) -> bool:
+        asked.append(ctx.language)
+        return bool(ctx.language == "fr")
+
+    for _ in range(2):
+        assert page(engine, granted={"analytics"}, **{"accept-language": "fr"})[1].outcome == "placeholder"
+    assert asked == ["fr", "fr"]
+
+
+def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({"languages": ["fr"]})
+    page(engine, granted={"chat"})  # the ids' category (analytics) not granted
+    page(engine)
+    assert len(engine.chat.visits) == 0
+    ex, hidden = page(engine, granted={"analytics"})
+    assert hidden.outcome == "hide"  # a page the chat is hidden on is still a page of the visit
+    visit = engine.chat.visits.get(ex.session_id or "")
+    assert visit is not None and visit.pages == ["/"]
+
+
+def test_exclude_paths_are_remembered_per_page_both_ways(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({"exclude_paths": ["/admin*"], "languages": ["fr"]})
+    for _ in range(2):
+        admin = page(engine, "/admin/users", granted={"analytics"}, **{"accept-language": "fr"})[1]
+        assert said(admin) == [("exclude_paths", "hide")] and admin.counted == "hidden_by_rule"
+        shop = page(engine, "/shop", granted={"analytics"}, **{"accept-language": "fr"})[1]
+        assert said(shop) == [("languages", "show"), ("consent", "show")]
