@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,6 +130,44 @@ def test_a_raising_hook_hides_and_is_logged(caplog: pytest.LogCaptureFixture) ->
         v = rules(hooks, combine="any").evaluate(ctx())
     assert not v.show and [r.rule for r in v.reasons] == ["hook:broken"]
     assert "chat rule broken raised" in caplog.text and "ZeroDivisionError" in caplog.text
+
+
+def test_a_slow_hook_hides_within_its_timeout_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    release = threading.Event()
+    hooks = ChatRules()
+    hooks.rule(lambda c: release.wait(5), name="slow")  # blocks, as a hook calling a stuck service would
+    rs = rules(hooks, hook_timeout_ms=50)
+    try:
+        with caplog.at_level(logging.ERROR, logger="consentkit"):
+            t0 = time.monotonic()
+            v = rs.evaluate(ctx())
+            waited = time.monotonic() - t0
+        assert not v.show and [(r.rule, r.says) for r in v.reasons] == [("hook:slow", "hide")]
+        assert v.reasons[0].detail == "no answer within 50 ms (logged)"
+        assert 0.04 < waited < 2.0  # the page did not wait for the hook
+        assert "chat rule slow gave no answer within 50 ms" in caplog.text
+    finally:
+        release.set()
+
+
+def test_hooks_under_a_timeout_still_answer_raise_and_see_the_context(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[str] = []
+    hooks = ChatRules()
+
+    @hooks.rule(name="fast")
+    def fast(c: VisitorContext) -> Show:
+        seen.append(threading.current_thread().name)
+        return Show(data={"path": c.path})
+
+    v = rules(hooks, hook_timeout_ms=2000).evaluate(ctx(path="/pricing"))
+    assert v.show and v.data == {"path": "/pricing"}
+    assert seen and seen[0].startswith("consentkit-chat-hook")  # it did run on a worker thread
+    broken = ChatRules()
+    broken.rule(lambda c: 1 / 0 == 0, name="broken")
+    with caplog.at_level(logging.ERROR, logger="consentkit"):
+        hidden = rules(broken, hook_timeout_ms=2000).evaluate(ctx())
+    assert not hidden.show and hidden.reasons[0].detail == "raised an exception (logged)"
+    assert "ZeroDivisionError" in caplog.text
 
 
 def test_a_hook_returning_something_else_hides(caplog: pytest.LogCaptureFixture) -> None:

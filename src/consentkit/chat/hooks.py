@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, TypeAlias, TypeVar, overload
 
@@ -94,10 +98,24 @@ class ChatRules:
         return len(self._hooks)
 
 
-def run_hook(name: str, hook: ChatHook, ctx: VisitorContext) -> tuple[Reason, dict[str, DataValue], bool]:
+def run_hook(
+    name: str, hook: ChatHook, ctx: VisitorContext, timeout_s: float = 0.0
+) -> tuple[Reason, dict[str, DataValue], bool]:
+    """One hook's say; the last item is True when it failed (raised, timed out, answered nonsense)."""
     rule = f"hook:{name}"
     try:
-        result = hook(ctx)
+        if timeout_s > 0:
+            future = _pool().submit(contextvars.copy_context().run, hook, ctx)
+            try:
+                result = future.result(timeout_s)
+            except TimeoutError:
+                if future.done():  # the hook itself raised TimeoutError
+                    raise
+                ms = round(timeout_s * 1000)
+                log.error("consentkit: chat rule %s gave no answer within %d ms; the chat is hidden", name, ms)
+                return Reason(rule, "hide", f"no answer within {ms} ms (logged)"), {}, True
+        else:
+            result = hook(ctx)
     except Exception:
         log.exception("consentkit: chat rule %s raised; the chat is hidden", name)
         return Reason(rule, "hide", "raised an exception (logged)"), {}, True
@@ -111,6 +129,30 @@ def run_hook(name: str, hook: ChatHook, ctx: VisitorContext) -> tuple[Reason, di
         return Reason(rule, "hide", str(result.reason)[:200] or "Hide()"), {}, False
     log.error("consentkit: chat rule %s returned %r, not bool, Show or Hide; the chat is hidden", name, type(result))
     return Reason(rule, "hide", f"returned {type(result).__name__}, not bool, Show or Hide"), {}, True
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+HOOK_THREADS = 4
+"""Worker threads for hooks with a timeout. A hook that never returns keeps its thread; once all are
+stuck, later calls wait in the queue and time out, so pages are still served (without the chat)."""
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(HOOK_THREADS, thread_name_prefix="consentkit-chat-hook")
+    return _POOL
+
+
+def _forget_pool() -> None:
+    global _POOL
+    _POOL = None  # a forked child has none of the parent's threads: it starts its own pool
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _clean(name: str, data: Mapping[str, DataValue]) -> dict[str, DataValue]:

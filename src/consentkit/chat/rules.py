@@ -41,6 +41,7 @@ class RuleSet:
         self.unknown: Says = cfg.when_unknown
         self.exclude = GlobSet(cfg.exclude_paths) if cfg.exclude_paths else None
         self.bots = cfg.never_for_bots
+        self.hook_timeout_s = cfg.hook_timeout_ms / 1000
         checks: list[tuple[str, frozenset[str], Check]] = []
         if cfg.include_paths:
             checks.append(("include_paths", frozenset(), _included(GlobSet(cfg.include_paths))))
@@ -103,7 +104,7 @@ class RuleSet:
                 break
         if settled is None:
             for name, hook in self.hooks:
-                r, got, failed = run_hook(name, hook, facts.context())
+                r, got, failed = run_hook(name, hook, facts.context(), self.hook_timeout_s)
                 reasons.append(r)
                 if failed:
                     return Verdict(False, tuple(reasons), {})

@@ -88,6 +88,10 @@ class ChatRulesConfig(_Strict):
     """Never for a user agent known as a bot (when the device field group is in effect)."""
     hours: BusinessHours | None = None
     """Business hours; None: any time."""
+    hook_timeout_ms: int = Field(default=0, ge=0, le=60_000)
+    """0: Python rules run inline, unbounded. Otherwise each runs on a worker thread and one that has
+    not answered within this many milliseconds hides the chat (logged). Waiting on another thread
+    costs tens of µs per hook call, so set it when hooks may block (database, network)."""
 
 
 class ChatConfig(_Strict):
