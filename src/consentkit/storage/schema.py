@@ -71,12 +71,7 @@ _SQLITE_SUBJECTS = [
     """CREATE TABLE ck_event_subjects (subject TEXT NOT NULL, event_id INTEGER NOT NULL,
       PRIMARY KEY (subject, event_id)) WITHOUT ROWID""",
     "CREATE TABLE ck_subject_mark (upto INTEGER NOT NULL)",
-    "INSERT INTO ck_subject_mark (upto) VALUES (0)",
-    # The events already stored are filed at once.
-    """INSERT OR IGNORE INTO ck_event_subjects (subject, event_id)
-      SELECT visitor_id, id FROM ck_events WHERE visitor_id IS NOT NULL
-      UNION ALL SELECT consent_id, id FROM ck_events WHERE consent_id IS NOT NULL ORDER BY 1, 2""",
-    "UPDATE ck_subject_mark SET upto = (SELECT COALESCE(MAX(id), 0) FROM ck_events)",
+    "INSERT INTO ck_subject_mark (upto) VALUES (0)",  # the events already stored: `SQLiteStore._after_migration`
     # Deletes and id changes (erasure, retention) keep the table exact by themselves, so no id
     # outlives its event here.
     """CREATE TRIGGER ck_events_subjects_delete AFTER DELETE ON ck_events BEGIN

@@ -111,12 +111,11 @@ class SQLiteStore(Store):
                     add(map(e.get, EVENT_FIELDS))
                 sql = _INSERTS.get(len(chunk)) or _INSERTS.setdefault(len(chunk), head + ", ".join([one] * len(chunk)))
                 cur.execute(sql, values)
-            last = int(cur.lastrowid or 0)
-            # Read inside the write transaction, so writers in other processes agree on it.
-            mark = int(conn.execute("SELECT upto FROM ck_subject_mark").fetchone()[0])
-            if last - mark >= SUBJECT_INDEX_ROWS:
-                conn.execute(SQLITE_FILE_SUBJECTS, (mark, last))
-                conn.execute("UPDATE ck_subject_mark SET upto = ?", (last,))
+            _file_subjects(cur, int(cur.lastrowid or 0), SUBJECT_INDEX_ROWS)
+
+    def _after_migration(self, cur: Any, version: int) -> None:
+        if version == 2:  # the events a version-1 database already holds are filed at once
+            _file_subjects(cur, int(cur.execute("SELECT COALESCE(MAX(id), 0) FROM ck_events").fetchone()[0]), 1)
 
     def subject_match(self, column: str, ids: Sequence[str]) -> tuple[str, list[Any]]:
         """Filed events come from `ck_event_subjects`, the unfiled tail by its rowid range; the
@@ -154,6 +153,15 @@ class SQLiteStore(Store):
             self._all.clear()
             self._events_conn = None
         self._local = threading.local()
+
+
+def _file_subjects(cur: Any, last: int, at_least: int) -> None:
+    """File the ids of the events after the mark up to event `last`, once at least `at_least` wait.
+    The mark is read inside the write transaction, so writers in other processes agree on it."""
+    mark = int(cur.execute("SELECT upto FROM ck_subject_mark").fetchone()[0])
+    if last - mark >= at_least:
+        cur.execute(SQLITE_FILE_SUBJECTS, (mark, last))
+        cur.execute("UPDATE ck_subject_mark SET upto = ?", (last,))
 
 
 def _set_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
