@@ -79,16 +79,18 @@ class ChatDeployer:
 
     def decide(self, ex: Exchange, *, current_page: bool = True, path: str | None = None) -> ChatDecision:
         """The decision for this request; made and counted once per page, then reused."""
+        return self._decide(ex, self._record(ex), current_page, ex.request.path if path is None else path)
+
+    def _record(self, ex: Exchange) -> list[Any] | None:
+        """This request's record in `_live` (None for a request `attach` did not see)."""
         rec = self._live.get(id(ex.state))
-        if rec is not None and rec[0] is not ex:
-            rec = None
+        return rec if rec is not None and rec[0] is ex else None
+
+    def _decide(self, ex: Exchange, rec: list[Any] | None, current_page: bool, path: str) -> ChatDecision:
+        """The decision kept in `rec`, or made, counted and kept there."""
         if rec is not None and rec[1] is not None:
             done: ChatDecision = rec[1]
             return done
-        return self._decide(ex, rec, current_page, ex.request.path if path is None else path)
-
-    def _decide(self, ex: Exchange, rec: list[Any] | None, current_page: bool, path: str) -> ChatDecision:
-        """Decide and count; `rec` is this request's record, without a decision yet."""
         decision = self.decider.vetoed(path) if self._vetoes else None
         if decision is None:
             groups = self._groups(ex.state)
@@ -130,14 +132,11 @@ class ChatDeployer:
                         encoding = v
                     elif lk == "content-security-policy":
                         csp = v
-            if not ctype.startswith("text/html") and ctype[:9].lower() != "text/html":
+            if ctype[:9].lower() != "text/html":
                 return None
-            rec = self._live.get(id(ex.state))
-            if rec is not None:
-                if rec[0] is not ex:
-                    rec = None
-                elif rec[2]:
-                    return None  # chat_html() placed it
+            rec = self._record(ex)
+            if rec is not None and rec[2]:
+                return None  # chat_html() placed it
             if encoding and encoding.strip().lower() != "identity":
                 self._once("encoded", "chat not inserted into a compressed (Content-Encoding: %s) page; put the "
                            "compression middleware outside consentkit's, or place chat_html() in the template",
@@ -150,9 +149,7 @@ class ChatDeployer:
                 return None
             if defer:
                 return InjectPlan(_Later(self, ex, nonce_hint, csp), ctype, size, cap)
-            decision = rec[1] if rec is not None and rec[1] is not None else self._decide(ex, rec, True,
-                                                                                           ex.request.path)
-            if decision.outcome == "hide":
+            if self._decide(ex, rec, True, ex.request.path).outcome == "hide":
                 return None
             html = self._snippet(ex, nonce_hint, csp)
             return None if html is None else InjectPlan(html, ctype, size, cap)
@@ -163,10 +160,10 @@ class ChatDeployer:
     def _snippet(self, ex: Exchange, nonce_hint: object, csp: str) -> str | None:
         """The markup for this request's decision, or None when it is "hide". Never raises."""
         try:
-            rec = self._live.get(id(ex.state))
-            if rec is not None and rec[0] is ex and rec[2]:
+            rec = self._record(ex)
+            if rec is not None and rec[2]:
                 return None  # chat_html() placed it meanwhile
-            decision = self.decide(ex)
+            decision = self._decide(ex, rec, True, ex.request.path)
             if decision.outcome == "hide":
                 return None
             return self._render(ex, decision, pick_nonce(nonce_hint, csp or None))
