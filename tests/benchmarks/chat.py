@@ -23,6 +23,8 @@ from starlette.routing import Route
 
 from consentkit import ConsentConfig, ConsentMiddleware
 from consentkit.chat import VisitorContext
+from consentkit.chat.context import Facts
+from consentkit.chat.hooks import run_hook
 from consentkit.chat.inject import inject_html
 from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
@@ -84,6 +86,18 @@ def per_call_us(fn: Callable[[], object], n: int, rounds: int) -> float:
     return statistics.median(results)
 
 
+def hook_wall_us(timeout_s: float, n: int, rounds: int) -> float:
+    """Wall time of one hook call (the request waits for a worker thread, so CPU time would hide it)."""
+    ctx = Facts("/", time.time(), frozenset(), {}).context()
+    results = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            run_hook("bench", bool, ctx, timeout_s)
+        results.append((time.perf_counter() - t0) / n * 1e6)
+    return statistics.median(results)
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     rounds = 9
@@ -134,6 +148,10 @@ def main() -> None:
     t_inject = per_call_us(lambda: inject_html(big, snippet, "utf-8"), max(n // 10, 200), rounds)
     mark = "≤50 " + ("ok" if t_inject <= 50 else "MISSED")
     print(f"-- injection\n   {f'inject_html into a {len(big) // 1024} KB page':<59} {t_inject:7.1f} {'':>7} {mark:>10}")
+    inline, worker = hook_wall_us(0.0, n, rounds), hook_wall_us(0.05, n, rounds)
+    print("-- a Python rule's call (wall time)")
+    print(f"   {'inline (hook_timeout_ms = 0)':<59} {inline:7.1f}")
+    print(f"   {'on a worker thread (hook_timeout_ms = 50)':<59} {worker:7.1f} {worker - inline:7.1f}")
     for mw in cases.values():
         mw.engine.close()
 
