@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{b}" + (" (default)" if b == DEFAULT_BATCH else "")
         print(f"{engine:<11} {label:>12} {w:>13,.0f} {base:>11,.0f} {ratio:>6.0%}   {'; '.join(checks)}")
     print(
-        "\nraw: sqlite3 executemany / psycopg COPY of all rows in one transaction, rows prebuilt as tuples."
+        "\nraw: sqlite3 executemany / psycopg COPY of all rows in one transaction, rows prebuilt as tuples"
+        "\n     (SQLite: the same rows into the same schema, without the Writer's filing of subject ids)."
         "\nWriter: submit() per event, one transaction per batch (collection.batch_size), on its own thread."
         "\nPostgreSQL: a throw-away local server as in tests/pg.py (fsync off); SQLite: WAL on the temp directory."
     )
