@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from typing import Any
 
 import pytest
 
+from consentkit.clock import today
 from consentkit.ledger import LedgerDraft, verify
 from consentkit.review import events
 from consentkit.storage import Store, StoreError, open_store
@@ -217,15 +219,38 @@ def test_writer_batches_reach_the_store(store: Store) -> None:
     assert store.counts() == [("2024-05-01", "pageviews", "/", 50)]
 
 
+def test_tallies_from_many_threads_add_up_to_today_and_hold_nothing_for_the_gc(store: Store) -> None:
+    writer = Writer(store, interval_s=60)
+    keys = [("chat", "hidden_by_rule"), ("pageviews", "/a"), ("pageviews", "/" + "b" * 3)]
+
+    def work() -> None:
+        for i in range(3000):
+            writer.tally(*keys[i % 3])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not any(gc.is_tracked(x) for x in writer._tallies)  # strings only, until summed
+    writer.tally("pageviews", "/a")
+    writer.stop()
+    day = today()
+    assert sorted(store.counts()) == [(day, "chat", "hidden_by_rule", 4000), (day, "pageviews", "/a", 4001),
+                                      (day, "pageviews", "/bbb", 4000)]
+    assert not writer._tallies
+
+
 def test_a_forked_child_starts_its_own_writer_with_an_empty_queue(store: Store) -> None:
     """The parent's queued events are the parent's to write: a child writing them too would store
     them twice."""
     writer = Writer(store, batch_size=1000, interval_s=60)
     writer.submit(full_event(1))
     writer.count("2024-05-01", "pageviews", "/")
+    writer.tally("pageviews", "/t")
     pid = os.fork()
     if pid == 0:  # the child: report through the exit status, never return into pytest
-        ok = writer.pending == 0 and writer._thread is None and not writer._counts
+        ok = writer.pending == 0 and writer._thread is None and not writer._counts and not writer._tallies
         writer.submit(full_event(2))
         ok = ok and writer._thread is not None and writer._thread.is_alive() and writer.pending == 1
         os._exit(0 if ok else 1)

@@ -79,9 +79,7 @@ class ConsentMiddleware:
                 except Exception:
                     log.exception("consentkit: response processing failed")
                 if chat is not None:
-                    content = [(k.lower().decode("latin-1"), v.decode("latin-1"))
-                               for k, v in kept if k[:8].lower() == b"content-"]
-                    plan = chat.plan(ex, status, content, scope.get("csp_nonce"))
+                    plan = chat.plan(ex, status, content_type, kept, scope.get("csp_nonce"))
                     if plan is not None:
                         out = plan.asgi(send)
             await out(message)

@@ -106,6 +106,9 @@ class ConsentState:
     policy_version: str
     read: bool = field(default=False, repr=False)
     """Set when the app looked at the consent: its response then depends on it (Vary)."""
+    _exchange: Any = field(default=None, repr=False, compare=False)
+    """The engine's `Exchange` while its page is served with the chat active, so that
+    `chat_html(engine, state)` finds it; cleared when the request finishes."""
 
     def allows(self, category: str) -> bool:
         self.read = True

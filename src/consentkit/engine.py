@@ -27,6 +27,7 @@ from consentkit.storage import Store, open_store
 from consentkit.storage.writer import Writer
 
 if TYPE_CHECKING:
+    from consentkit.chat.decision import ChatDecision
     from consentkit.collect.pipeline import Collector
 
 log = logging.getLogger("consentkit")
@@ -39,15 +40,17 @@ class Begun:
     bounded, until the choice in it expires; the Set-Cookie headers it implies are rendered once.
     """
 
-    __slots__ = ("basis", "choice", "effective", "expire", "rendered", "sid", "until", "vid")
+    __slots__ = ("basis", "choice", "effective", "expire", "groups", "rendered", "sid", "until", "vid")
 
     def __init__(
-        self, until: float, choice: Choice | None, effective: Effective, vid: str | None, sid: str,
-        expire: tuple[str, ...],
+        self, until: float, choice: Choice | None, effective: Effective, groups: frozenset[str], vid: str | None,
+        sid: str, expire: tuple[str, ...],
     ) -> None:
         self.until = until
         self.choice = choice
         self.effective = effective
+        self.groups = groups
+        """The field groups in effect (`GroupsInEffect`)."""
         self.vid = vid
         """The visitor id from the cookie; "" when one must be made; None when ids are not in effect."""
         self.sid = sid
@@ -71,7 +74,13 @@ class Exchange:
     session_id: str | None = None
     new_visitor: bool = False
     begun: Begun | None = None
-    """The cached decision this request was served from (None for a hand-made exchange)."""
+    """The cached decision this request was served from."""
+    groups: frozenset[str] = frozenset()
+    """Field groups whose category is in effect (`GroupsInEffect`): what collection and chat may use."""
+    chat: ChatDecision | None = None
+    """The chat's decision for this page, once made (and counted)."""
+    chat_placed: bool = False
+    """Set when the app placed the chat itself (`chat_html`): nothing is inserted then."""
 
 
 class Engine:
@@ -125,7 +134,7 @@ class Engine:
             if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
                 self._begun.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version)
-        ex = Exchange(request, state, time.perf_counter(), begun=hit)
+        ex = Exchange(request, state, time.perf_counter(), begun=hit, groups=hit.groups)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
@@ -133,8 +142,8 @@ class Engine:
                 ex.visitor_id = vid
             else:
                 ex.visitor_id, ex.new_visitor = new_id(), True
-        if self.chat.active:
-            self.chat.attach(ex)
+        if self.chat.active and request.path[: len(self.prefix)] != self.prefix:
+            state._exchange = ex  # for chat_html(engine, state); dropped by finish()
         return ex
 
     def _decide(self, request: RequestView, signals: Signals, now: float) -> Begun:
@@ -151,7 +160,8 @@ class Engine:
             vid = vid if is_id(vid) else ""
             sid = cookies.get(self._sid_cookie, "")
             sid = sid if is_id(sid) else ""
-        return Begun(until, choice, eff, vid, sid, self._expired(cookies, eff.categories))
+        groups = self.groups.of(eff.categories, signals, choice is not None)
+        return Begun(until, choice, eff, groups, vid, sid, self._expired(cookies, eff.categories))
 
     def _expired(self, cookies: dict[str, str], eff: frozenset[str]) -> tuple[str, ...]:
         out = []

@@ -59,7 +59,7 @@ class WSGIConsentMiddleware:
                 if k.lower() == "content-type":
                     seen["ctype"] = v
             if chat is not None and exc_info is None and seen["calling"]:
-                plan = chat.plan(ex, seen["status"], headers, environ.get("csp_nonce"), defer=True)
+                plan = chat.plan(ex, seen["status"], seen["ctype"], headers, environ.get("csp_nonce"), defer=True)
                 if plan is not None:  # start_response waits until the body is known: consentkit.chat.streams
                     seen["chat"] = (plan, status, headers)
                     return written.append

@@ -61,7 +61,7 @@ def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds:
     def one(engine: Engine) -> None:
         ex = engine.begin(RequestView("GET", "/", "", headers, "81.2.69.142", "https"))
         out = engine.response_headers(ex, response)
-        engine.chat.plan(ex, 200, out, None)
+        engine.chat.plan(ex, 200, "text/html; charset=utf-8", out, None)
         engine.finish(ex, 200, "text/html; charset=utf-8")
 
     results: dict[str, list[float]] = {name: [] for name in engines}

@@ -70,7 +70,7 @@ def test_visits_are_fed_only_with_the_session_ids_consent(engine: Engine) -> Non
     engine.finish(request(engine, {"analytics"}, cookies=f"ck_sid={ex.session_id}; ck_vid={ex.visitor_id}"), 200,
                   "application/json")  # not a page view
     visit = chat.visits.get(ex.session_id)
-    assert visit is not None and visit.views == 1 and visit.returning is False and visit.pages == ["/p"]
+    assert visit is not None and visit.views == 1 and visit.returning is False and list(visit.pages) == ["/p"]
     again = request(engine, {"analytics"}, cookies=f"ck_sid={ex.session_id}; ck_vid={ex.visitor_id}")
     ctx = build(engine, again)
     assert ctx.page_views == 2 and ctx.pages == ("/p", "/p") and ctx.returning is False
@@ -87,11 +87,11 @@ def test_returning_means_the_visitor_cookie_predates_the_visit(engine: Engine) -
 def test_visits_are_bounded_and_forget_idle_ones() -> None:
     visits = Visits(2, idle_s=60)
     for sid in ("a", "b", "c"):
-        visits.record(sid, "/" + sid, lambda: None, now=1000.0)
+        visits.record(sid, "/" + sid, 1000.0, lambda _: None, None)
     assert len(visits) == 2 and visits.get("a", 1000.0) is None
     assert visits.get("c", 1059.0) is not None and visits.get("c", 1061.0) is None
     for i in range(15):
-        visits.record("c", f"/{i}", lambda: True, now=1000.0)
+        visits.record("c", f"/{i}", 1000.0, lambda _: True, None)
     visit = visits.get("c", 1000.0)
     assert visit is not None and len(visit.pages) == 10 and visit.pages[-1] == "/14" and visit.views == 16
     assert visit.returning is None  # set when the visit began, not by later page views

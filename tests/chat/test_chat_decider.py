@@ -46,7 +46,7 @@ def page(engine: Engine, path: str = "/", granted: set[str] | None = None, clien
         choice = Choice(new_id(), frozenset(granted), "1", 1.7e9 + 3e7)
         h["cookie"] = f"ck_consent={engine.codec.encode(choice)}"
     ex = engine.begin(RequestView("GET", path, "", h, client, "https"))
-    engine.chat.plan(ex, 200, engine.response_headers(ex, list(PAGE)))
+    engine.chat.plan(ex, 200, "text/html; charset=utf-8", engine.response_headers(ex, list(PAGE)))
     decision = engine.chat.decide(ex)  # the one plan made, not a second one
     engine.finish(ex, 200, "text/html; charset=utf-8")
     return ex, decision
@@ -130,7 +130,7 @@ def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callabl
     ex, hidden = page(engine, granted={"analytics"})
     assert hidden.outcome == "hide"  # a page the chat is hidden on is still a page of the visit
     visit = engine.chat.visits.get(ex.session_id or "")
-    assert visit is not None and visit.pages == ["/"]
+    assert visit is not None and list(visit.pages) == ["/"]
 
 
 def test_exclude_paths_are_remembered_per_page_both_ways(make_engine: Callable[..., Engine]) -> None:

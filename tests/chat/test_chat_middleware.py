@@ -223,7 +223,10 @@ def test_compressed_pages_pass_through_with_a_logged_reason(chat_site: Any, capl
     with caplog.at_level(logging.WARNING, logger="consentkit"):
         r = client.get("/gz")
     assert r.headers["content-encoding"] == "gzip" and r.text == PAGE and "compressed" in caplog.text
-    assert chat_counts(engine) == {}
+    assert chat_counts(engine) == {}  # a decision is counted when it takes effect: this one could not
+    client2, engine2, _ = chat_site(chat={**LIVECHAT, "rules": {"languages": ["fr"]}})
+    assert client2.get("/gz").text == PAGE
+    assert chat_counts(engine2) == {"hidden_by_rule": 1}  # a hide takes effect whatever the body
 
 
 def test_big_pages_pass_through(chat_site: Any) -> None:
@@ -277,3 +280,16 @@ def test_template_helper_places_it_once(chat_site: Any) -> None:
     client2, engine2, _ = chat_site()  # inject on: the helper's call still stops a second copy
     assert client2.get("/helper").text.count('id="consentkit-chat"') == 1
     assert chat_counts(engine2) == {"placeholder_shown": 1}
+
+
+def test_the_template_helper_knows_a_request_only_while_it_is_served(chat_site: Any) -> None:
+    from consentkit.chat import chat_html
+    from consentkit.http import RequestView
+
+    _client, engine, _ = chat_site()
+    ex = engine.begin(RequestView("GET", "/", "", {"user-agent": "Mozilla/5.0 Firefox/130.0"}, "127.0.0.1", "https"))
+    assert "consentkit-chat-ph" in chat_html(engine, ex.state)
+    assert chat_html(engine, ex.state).count("consentkit-chat-ph") == 1  # placed twice: counted once
+    engine.finish(ex, 200, "text/html")
+    assert ex.state._exchange is None and chat_html(engine, ex.state) == ""  # finished: unknown now
+    assert chat_counts(engine) == {"placeholder_shown": 1}

@@ -32,7 +32,6 @@ from consentkit.collect.language import primary_language
 from consentkit.collect.useragent import parse_user_agent
 
 if TYPE_CHECKING:
-    from consentkit.consent import ConsentState
     from consentkit.engine import Engine, Exchange
 
 FIELD_GROUPS: dict[str, str] = {
@@ -171,10 +170,6 @@ class ContextBuilder:
         self.trusted = cfg.trusted_proxies
         self._allowed: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
 
-    def groups(self, state: ConsentState) -> frozenset[str]:
-        """Field groups whose category is in effect; none under DNT/GPC (as for collection)."""
-        return self.engine.groups(state)
-
     def allowed(self, groups: frozenset[str], needed: frozenset[str]) -> frozenset[str]:
         """The `needed` fields that the field groups in effect (`groups()`) allow."""
         key = (groups, needed)
@@ -193,7 +188,7 @@ class ContextBuilder:
 
     def build(self, ex: Exchange, needed: frozenset[str], *, current_page: bool, path: str) -> Facts:
         """The `needed` fields that are allowed, each computed when first read; nothing else is."""
-        return self.facts(ex, self.allowed(self.groups(ex.state), needed), current_page=current_page, path=path)
+        return self.facts(ex, self.allowed(ex.groups, needed), current_page=current_page, path=path)
 
     def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str) -> Facts:
         """Facts that compute the `allowed` fields (from `allowed()`) on first read."""

@@ -87,17 +87,17 @@ class Decider:
             allowed, names, pick, network, derived = inputs
             raw = None
             if pick is not None:
-                headers = ex.request.headers
                 try:
-                    raw = pick(headers)
+                    raw = pick(ex.request.headers)
                 except KeyError:  # a header the fields are made of is missing
-                    raw = tuple(map(headers.get, names))
+                    raw = tuple(map(ex.request.headers.get, names))
             key: tuple[Any, ...] = (allowed, path if rs.by_path else "", raw)
-            if network:
-                key = (*key, ex.request.client)
-            if derived:
-                facts = builder.facts(ex, allowed, current_page=current_page, path=path)
-                key = (*key, *map(facts.get, derived))
+            if network or derived:
+                if network:
+                    key = (*key, ex.request.client)
+                if derived:
+                    facts = builder.facts(ex, allowed, current_page=current_page, path=path)
+                    key = (*key, *map(facts.get, derived))
             cached = self._verdicts.get(key)
             if cached is None:
                 if facts is None:

@@ -6,9 +6,10 @@ every entry point returns at once. Hooks can be registered either way (`@engine.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, cast
 
 from consentkit.chat.context import FROM_VISITS
 from consentkit.chat.decision import ChatDecision, Outcome
@@ -16,16 +17,14 @@ from consentkit.chat.inject import pick_nonce
 from consentkit.chat.render import snippet
 from consentkit.chat.rules import ChatRules
 from consentkit.chat.streams import InjectPlan
-from consentkit.clock import today
 from consentkit.collect.paths import is_prefetch
+from consentkit.consent import ConsentState
 from consentkit.http import Reply
 
 if TYPE_CHECKING:
-    from consentkit.consent import ConsentState
     from consentkit.engine import Engine, Exchange
 
 log = logging.getLogger("consentkit")
-LIVE_MAX = 4096
 __all__ = ["ChatDecision", "ChatDeployer", "Outcome"]
 
 
@@ -39,9 +38,6 @@ class ChatDeployer:
         self.rule = self.rules.rule
         self.category = cfg.category
         self.inject = False
-        # id(state) → [exchange, decision or None, placed by chat_html, field groups in effect or None];
-        # dropped when the request finishes
-        self._live: dict[int, list[Any]] = {}
         self._warned: set[str] = set()
         if not self.active:
             return
@@ -62,81 +58,64 @@ class ChatDeployer:
         self.decider = Decider(cfg, self.builder, self.rules, self.optional,
                                engine.config.signals.explicit_optin_overrides)
         self.rate = RateLimiter(cfg.clicks_per_minute)
-        self._count = engine.writer.count
-        self._groups = engine.groups
+        self._tally = engine.writer.tally
         self._vetoes = self.decider.ruleset.exclude is not None
 
-    # -- per request ------------------------------------------------------------------------------
-    def attach(self, ex: Exchange) -> None:
-        """Called by `Engine.begin`: lets `chat_html(engine, state)` find the request later."""
-        if not self.active or ex.request.path.startswith(self.prefix):
-            return
-        live = self._live
-        if len(live) >= LIVE_MAX:  # requests that never finished (the app raised): forget the oldest
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                del live[next(iter(live))]
-        live[id(ex.state)] = [ex, None, False, None]
-
+    # -- per request ---------------------------------------------------------------------------------
     def decide(self, ex: Exchange, *, current_page: bool = True, path: str | None = None) -> ChatDecision:
-        """The decision for this request; made and counted once per page, then reused."""
-        return self._decide(ex, self._record(ex), current_page, ex.request.path if path is None else path)
+        """The decision for this request's page (made once, then reused), or for another `path`.
 
-    def _record(self, ex: Exchange) -> list[Any] | None:
-        """This request's record in `_live` (None for a request `attach` did not see)."""
-        rec = self._live.get(id(ex.state))
-        return rec if rec is not None and rec[0] is ex else None
+        Counted when it takes effect: a "hide" when made, a show or placeholder when its markup is
+        rendered or, for a single-page app, sent (`count`).
+        """
+        return self._decide(ex, current_page, ex.request.path if path is None else path)
 
-    def _decide(self, ex: Exchange, rec: list[Any] | None, current_page: bool, path: str) -> ChatDecision:
-        """The decision kept in `rec`, or made, counted and kept there."""
-        if rec is not None and rec[1] is not None:
-            done: ChatDecision = rec[1]
-            return done
+    def _decide(self, ex: Exchange, current_page: bool, path: str) -> ChatDecision:
+        if current_page and ex.chat is not None:
+            return ex.chat
         decision = self.decider.vetoed(path) if self._vetoes else None
         if decision is None:
-            groups = self._groups(ex.state)
-            if rec is not None:
-                rec[3] = groups  # for finished()
-            decision = self.decider.decide(ex, current_page, path, groups)
-        try:
-            self._count(today(), "chat", decision.counted)
-        except Exception:
-            log.exception("consentkit: could not count a chat decision")
-        if rec is not None:
-            rec[1] = decision
+            decision = self.decider.decide(ex, current_page, path, ex.groups)
+        if decision.outcome == "hide":
+            self._tally("chat", decision.counted)  # what count() does, without a call on the hot path
+        if current_page:
+            ex.chat = decision
         return decision
+
+    def count(self, decision: ChatDecision) -> None:
+        """Count a decision that took effect."""
+        self._tally("chat", decision.counted)
 
     def grant_for(self, state: ConsentState) -> list[str]:
         """What the placeholder's button grants: the optional categories in effect, plus the chat's."""
         return sorted((state._effective.categories & self.optional) | {self.category})
 
-    def plan(self, ex: Exchange, status: int, headers: list[tuple[str, str]], nonce_hint: object = None, *,
+    def plan(self, ex: Exchange, status: int, content_type: str,
+             headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]], nonce_hint: object = None, *,
              defer: bool = False) -> InjectPlan | None:
         """Called by the middlewares at response start: None passes the response through untouched.
 
-        The decision is made (and counted) here, a "hide" giving None; with `defer` (WSGI), only
-        when the plan's snippet is first asked for, once the body is known to be insertable.
-        `nonce_hint` is `scope["csp_nonce"]` / `environ["csp_nonce"]`. Never raises.
+        The decision is made here, a "hide" giving None before `headers` (the response's, or just
+        its Content-* ones; as str, or as ASGI's bytes) are read. With `defer` (WSGI) the markup is
+        rendered only when the plan's snippet is first asked for, once the body is known to be
+        insertable. `nonce_hint` is `scope["csp_nonce"]` / `environ["csp_nonce"]`. Never raises.
         """
-        if status != 200 or not self.inject or ex.request.method not in ("GET", "POST"):
+        if status != 200 or not self.inject or ex.chat_placed or ex.request.method not in ("GET", "POST") or (
+                not content_type.startswith("text/html") and content_type[:9].lower() != "text/html"):
             return None
         try:
-            ctype = length = encoding = csp = ""
-            for k, v in headers:
+            if self._decide(ex, True, ex.request.path).outcome == "hide":
+                return None
+            length = encoding = csp = ""
+            for k, v in _as_str(headers):
                 if k[:1] in "cC":  # the others are skipped without making a lower-case copy
                     lk = k.lower()
-                    if lk == "content-type":
-                        ctype = v
-                    elif lk == "content-length":
+                    if lk == "content-length":
                         length = v
                     elif lk == "content-encoding":
                         encoding = v
                     elif lk == "content-security-policy":
                         csp = v
-            if ctype[:9].lower() != "text/html":
-                return None
-            rec = self._record(ex)
-            if rec is not None and rec[2]:
-                return None  # chat_html() placed it
             if encoding and encoding.strip().lower() != "identity":
                 self._once("encoded", "chat not inserted into a compressed (Content-Encoding: %s) page; put the "
                            "compression middleware outside consentkit's, or place chat_html() in the template",
@@ -148,25 +127,24 @@ class ChatDeployer:
                 self._once("large", "chat not inserted into a page of %s bytes (chat.max_html_bytes)", size)
                 return None
             if defer:
-                return InjectPlan(_Later(self, ex, nonce_hint, csp), ctype, size, cap)
-            if self._decide(ex, rec, True, ex.request.path).outcome == "hide":
-                return None
+                return InjectPlan(_Later(self, ex, nonce_hint, csp), content_type, size, cap)
             html = self._snippet(ex, nonce_hint, csp)
-            return None if html is None else InjectPlan(html, ctype, size, cap)
+            return None if html is None else InjectPlan(html, content_type, size, cap)
         except Exception:
             log.exception("consentkit: chat failed for one page; it is served without the chat")
             return None
 
     def _snippet(self, ex: Exchange, nonce_hint: object, csp: str) -> str | None:
-        """The markup for this request's decision, or None when it is "hide". Never raises."""
+        """The markup for this request's decision (counted), or None when it is "hide". Never raises."""
         try:
-            rec = self._record(ex)
-            if rec is not None and rec[2]:
+            if ex.chat_placed:
                 return None  # chat_html() placed it meanwhile
-            decision = self._decide(ex, rec, True, ex.request.path)
+            decision = self._decide(ex, True, ex.request.path)
             if decision.outcome == "hide":
                 return None
-            return self._render(ex, decision, pick_nonce(nonce_hint, csp or None))
+            html = self._render(ex, decision, pick_nonce(nonce_hint, csp or None))
+            self.count(decision)
+            return html
         except Exception:
             log.exception("consentkit: chat failed for one page; it is served without the chat")
             return None
@@ -182,17 +160,20 @@ class ChatDeployer:
             return ""
 
     def _html(self, state_or_exchange: ConsentState | Exchange, nonce: str | None) -> str:
-        key = getattr(state_or_exchange, "state", state_or_exchange)
-        rec = self._live.get(id(key))
-        if rec is None or rec[0].state is not key:
+        state = state_or_exchange if isinstance(state_or_exchange, ConsentState) else state_or_exchange.state
+        ex: Exchange | None = state._exchange
+        if ex is None or ex.state is not state:
             self._once("unknown", "chat_html(): this request is unknown (not passed through consentkit's "
                        "middleware, or already finished)%s", "")
             return ""
-        rec[2] = True
-        decision = self.decide(rec[0])
+        placed, ex.chat_placed = ex.chat_placed, True
+        decision = self._decide(ex, True, ex.request.path)
         if decision.outcome == "hide":
             return ""
-        return self._render(rec[0], decision, pick_nonce(nonce, None))
+        html = self._render(ex, decision, pick_nonce(nonce, None))
+        if not placed:  # a template that places it twice shows it once
+            self.count(decision)
+        return html
 
     def _render(self, ex: Exchange, decision: ChatDecision, nonce: str | None) -> str:
         req = ex.request
@@ -200,26 +181,21 @@ class ChatDeployer:
         return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state), next_url=nxt)
 
     def finished(self, ex: Exchange, status: int, content_type: str) -> None:
-        """Called by `Engine.finish`: forget the request; count an HTML page view into its visit."""
-        if not self.active:
-            return
-        rec = self._live.pop(id(ex.state), None)
+        """Called by `Engine.finish` while the chat is active: forget the request; count an HTML page
+        view into its visit."""
+        ex.state._exchange = None
         sid = ex.session_id
-        if sid is None or not content_type.startswith("text/html") or ex.request.method != "GET" \
-                or not 200 <= status < 400:
+        if sid is None or content_type[:9] != "text/html" or not 200 <= status < 400 or ex.request.method != "GET":
             return  # not a page view of a visit that may be tracked
         if self.rules.needs is not self._needs_seen:  # a hook was registered since
             d = self.decider
             self._needs_seen = hooks = self.rules.needs
             self._tracking = bool((d.ruleset.needs | hooks | d.prechat_needs) & FROM_VISITS)
-        if not self._tracking:
-            return
-        try:
-            groups = rec[3] if rec is not None and rec[0] is ex and rec[3] is not None else self._groups(ex.state)
-            if "session_id" in groups and not is_prefetch(ex.request.headers):
-                self.visits.record(sid, ex.request.path, lambda: self.builder.returning(ex))
-        except Exception:
-            log.exception("consentkit: chat visit tracking failed for one request")
+        if self._tracking and "session_id" in ex.groups and not is_prefetch(ex.request.headers):
+            try:
+                self.visits.record(sid, ex.request.path, time.time(), self.builder.returning, ex)
+            except Exception:
+                log.exception("consentkit: chat visit tracking failed for one request")
 
     def _once(self, key: str, message: str, arg: object) -> None:
         if key in self._warned:
@@ -234,6 +210,14 @@ class ChatDeployer:
         from consentkit.chat.routes import route
 
         return route(self, ex, sub, method)
+
+
+def _as_str(headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]) -> Iterable[tuple[str, str]]:
+    """Headers as str; ASGI's bytes are decoded here, so that a hidden chat decodes none."""
+    if headers and isinstance(headers[0][0], bytes):
+        raw = cast("Sequence[tuple[bytes, bytes]]", headers)
+        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw if k[:8].lower() == b"content-"]
+    return cast("Sequence[tuple[str, str]]", headers)
 
 
 class _Later:

@@ -45,6 +45,8 @@ def decision(chat: ChatDeployer, ex: Exchange) -> Reply:
     if not path.startswith("/") or path.startswith("//") or len(path) > 1024:
         path = "/"
     made = chat.decide(ex, current_page=False, path=path)
+    if made.outcome != "hide":
+        chat.count(made)  # the app shows what it is sent
     body = made.as_dict()
     body["provider"] = chat.config.provider
     body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex.state))

@@ -9,10 +9,13 @@ are those of the server that saw its pages unless the load balancer keeps sessio
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
 
 from consentkit.boundedcache import BoundedCache
 
+T = TypeVar("T")
 MAX_PAGES = 10
 MAX_PATH = 200
 
@@ -25,7 +28,7 @@ class Visit:
         self.last = now
         self.views = 0
         self.returning = returning
-        self.pages: list[str] = []
+        self.pages: deque[str] = deque(maxlen=MAX_PAGES)  # the latest ones
 
 
 class Visits:
@@ -40,20 +43,16 @@ class Visits:
         now = time.time() if now is None else now
         return visit if now - visit.last <= self.idle_s else None
 
-    def record(self, session_id: str, path: str, returning: Callable[[], bool | None], now: float | None = None
+    def record(self, session_id: str, path: str, now: float, returning: Callable[[T], bool | None], arg: T
                ) -> Visit:
-        """Count one page view of the visit; a new (or idle) visit starts with `returning()`."""
-        now = time.time() if now is None else now
+        """Count one page view of the visit; a new (or idle) visit starts with `returning(arg)`."""
         visit = self._lru.get(session_id)
         if visit is None or now - visit.last > self.idle_s:
-            visit = Visit(now, returning())
+            visit = Visit(now, returning(arg))
             self._lru.put(session_id, visit)
         visit.views += 1
         visit.last = now
-        pages = visit.pages
-        pages.append(path[:MAX_PATH])
-        if len(pages) > MAX_PAGES:
-            del pages[0]
+        visit.pages.append(path[:MAX_PATH])
         return visit
 
     def __len__(self) -> int:

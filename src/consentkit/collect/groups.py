@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from consentkit.consent import ConsentState
+from consentkit.signals import Signals
 
 
 class GroupsInEffect:
@@ -18,12 +19,14 @@ class GroupsInEffect:
         self._cache: dict[frozenset[str], frozenset[str]] = {}
 
     def __call__(self, state: ConsentState) -> frozenset[str]:
-        if state.signals.any and not (self.overrides and state.choice_made):
+        return self.of(state._effective.categories, state.signals, state.choice_made)
+
+    def of(self, effective: frozenset[str], signals: Signals, choice_made: bool) -> frozenset[str]:
+        if signals.any and not (self.overrides and choice_made):
             return frozenset()
-        eff = state._effective.categories
-        hit = self._cache.get(eff)
+        hit = self._cache.get(effective)
         if hit is None:
-            hit = frozenset(g for g, cat in self.owners.items() if cat in eff)
+            hit = frozenset(g for g, cat in self.owners.items() if cat in effective)
             if len(self._cache) < 256:  # effective sets take few distinct values
-                self._cache[eff] = hit
+                self._cache[effective] = hit
         return hit

@@ -71,7 +71,7 @@ class Collector:
 
     def allowed_groups(self, ex: Exchange) -> frozenset[str]:
         """Field groups whose category is in effect; empty when no per-visitor event may be stored."""
-        return self.engine.groups(ex.state)
+        return ex.groups
 
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
@@ -84,7 +84,7 @@ class Collector:
         if self.not_pages.match(path):
             return
         if self.aggregate:
-            self.writer.count(today(), "pageviews", path[:256])
+            self.writer.tally("pageviews", path[:256])
         allowed = self.allowed_groups(ex)
         if not allowed:
             return

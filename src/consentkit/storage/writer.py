@@ -11,6 +11,7 @@ import weakref
 from collections import deque
 from typing import Any
 
+from consentkit.clock import today
 from consentkit.storage.base import Store
 
 log = logging.getLogger("consentkit.writer")
@@ -41,6 +42,7 @@ class Writer:
         self.block_s = block_ms / 1000 if full_queue == "block" else 0.0
         self._events: deque[dict[str, Any]] = deque()
         self._counts: dict[tuple[str, str, str], int] = {}  # summed here: a slow store never loses a count
+        self._tallies: deque[str] = deque()  # metric, key, metric, key… of today, summed by the thread
         self._thread: threading.Thread | None = None
         self._new_locks()
         self._atexit = False
@@ -61,6 +63,7 @@ class Writer:
         """In a forked child: the parent's queue is the parent's to write, and its thread is gone."""
         self._events = deque()
         self._counts = {}
+        self._tallies = deque()
         self._thread = None
         self._new_locks()  # a lock another thread held at fork time would never be released here
 
@@ -88,6 +91,14 @@ class Writer:
         k = (day, metric, key)
         with self._counts_lock:
             self._counts[k] = self._counts.get(k, 0) + n
+
+    def tally(self, metric: str, key: str) -> None:
+        """Count one (metric, key) today: `count` for the hot path. No lock: one `extend` is atomic.
+        Only strings wait in the queue, so the garbage collector has nothing more to track meanwhile.
+        The thread sums tallies into the day it is when it does, within a flush interval."""
+        if self._thread is None:
+            self.start()
+        self._tallies.extend((metric, key))
 
     @property
     def pending(self) -> int:
@@ -119,6 +130,7 @@ class Writer:
         with self._write_lock:
             while self._events:
                 self._write_batch()
+                self._sum_tallies()  # kept summed while a slow store works through a backlog
             self._write_counts()
 
     # -- consumer side ----------------------------------------------------------------------------
@@ -146,7 +158,20 @@ class Writer:
             self.dropped += len(batch)
             self._warn(f"dropped {len(batch)} events: store failed: {exc}")
 
+    def _sum_tallies(self) -> None:
+        tallies = self._tallies
+        if not tallies:
+            return
+        day = today()
+        pop = tallies.popleft
+        with self._counts_lock:
+            counts = self._counts
+            for _ in range(len(tallies) // 2):  # those there now: producers may keep appending
+                k = (day, pop(), pop())
+                counts[k] = counts.get(k, 0) + 1
+
     def _write_counts(self) -> None:
+        self._sum_tallies()
         with self._counts_lock:
             counts, self._counts = self._counts, {}
         if not counts:

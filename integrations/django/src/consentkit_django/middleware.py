@@ -183,7 +183,7 @@ def apply_headers(
             dict.__setitem__(cookies, key, m)  # a ready Morsel, as SimpleCookie.__setitem__ allows
 
 
-_PLAN_HEADERS = ("content-type", "content-encoding", "content-length", "content-security-policy")
+_PLAN_HEADERS = ("content-encoding", "content-length", "content-security-policy")
 
 
 def insert_chat(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpResponseBase) -> None:
@@ -195,7 +195,7 @@ def insert_chat(engine: Engine, ex: Exchange, request: HttpRequest, response: Ht
     # With a CSP header the core takes the nonce from it; otherwise request.csp_nonce, which a CSP
     # middleware listed before this one puts into the header it adds afterwards.
     hint = None if "content-security-policy" in headers else request_nonce(request)
-    plan = engine.chat.plan(ex, response.status_code, given, hint)
+    plan = engine.chat.plan(ex, response.status_code, headers.get("content-type", ""), given, hint)
     if plan is None:
         return
     body = response.content
