@@ -37,6 +37,31 @@ def test_decoding_never_raises_and_keeps_only_read_names(raw: list[tuple[bytes, 
         assert "dnt" in out
 
 
+_NAME = st.one_of(st.sampled_from(sorted(READ_HEADERS)).map(lambda n: "".join(
+    c.upper() if i % 2 else c for i, c in enumerate(n)).encode()), st.binary(min_size=1, max_size=12))
+
+
+@given(st.lists(st.tuples(_NAME, st.binary(max_size=20)), max_size=12))
+def test_decoding_matches_reading_every_name_lower_cased(raw: list[tuple[bytes, bytes]]) -> None:
+    expected: dict[str, list[str]] = {}
+    for k, v in raw:
+        name = k.lower().decode("latin-1")
+        if name in READ_HEADERS:
+            expected.setdefault(name, []).append(v.decode("latin-1"))
+    joined = {n: ("; " if n == "cookie" else ", ").join(vs) for n, vs in expected.items()}
+    assert headers_from_asgi(raw) == joined
+    assert headers_from_asgi(raw) == joined  # the same once every name is known
+
+
+def test_names_learnt_are_bounded() -> None:
+    from consentkit import http
+
+    for i in range(http.NAMES_MAX + 500):
+        headers_from_asgi([(f"x-flood-{i}".encode(), b"1"), (b"DNT", b"1")])
+    assert len(http._NAMES) == http.NAMES_MAX
+    assert headers_from_asgi([(b"x-flood-never-seen", b"1"), (b"Sec-GPC", b"1")]) == {"sec-gpc": "1"}
+
+
 def environ_key(name: str) -> str:
     return name.upper().replace("-", "_") if name in ("content-type", "content-length") else \
         "HTTP_" + name.upper().replace("-", "_")

@@ -64,23 +64,35 @@ twice as many), so a header added to the code must be added here: a test holds t
 _READ_RAW: dict[bytes, str] = {h.encode(): h for h in READ_HEADERS}
 """Raw name → the one str object of that name: no decoding per request, and a str whose hash is
 already known to every later lookup."""
+_NAMES: dict[bytes, str] = dict(_READ_RAW)
+"""Raw names seen so far → their name, or "" for a header the core does not read: one lookup per
+header, whatever its case. Bounded, since clients choose header names."""
+NAMES_MAX = 2048
 
 
 def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
-    known = _READ_RAW.get
+    seen = _NAMES.get
     for k, v in raw:
-        name = known(k)
+        name = seen(k)
         if name is None:
-            name = known(k.lower())  # servers send lower-case names, but the ASGI spec does not promise it
-            if name is None:
-                continue
+            name = _learn(k)
+        if not name:
+            continue
         value = v.decode("latin-1")
         if name in out:
             out[name] = out[name] + ("; " if name == "cookie" else ", ") + value
         else:
             out[name] = value
     return out
+
+
+def _learn(raw_name: bytes) -> str:
+    # Servers send lower-case names, but the ASGI spec does not promise it.
+    name = _READ_RAW.get(raw_name.lower(), "")
+    if len(_NAMES) < NAMES_MAX:
+        _NAMES[raw_name] = name
+    return name
 
 
 _CGI_NAMED = frozenset({"content-type", "content-length"})
