@@ -259,3 +259,20 @@ def test_a_forked_child_starts_its_own_writer_with_an_empty_queue(store: Store) 
     assert writer.pending == 1  # the parent's queue is untouched
     writer.stop()
     assert [e["path"] for e in events(store)] == ["/p/1?q=1"]
+
+
+def test_the_writer_batch_is_the_stores_own_unless_configured(any_store_url: str, tmp_path: Any) -> None:
+    from consentkit.engine import Engine
+
+    from conftest import make_config
+
+    engine = Engine(make_config(tmp_path, storage_url=any_store_url))
+    try:  # PostgreSQL pays round trips per transaction, so it takes larger batches
+        assert engine.writer.batch_size == (2000 if any_store_url.startswith("postgres") else 500)
+    finally:
+        engine.close()
+    engine = Engine(make_config(tmp_path, storage_url=any_store_url, collection={"batch_size": 64}))
+    try:
+        assert engine.writer.batch_size == 64
+    finally:
+        engine.close()

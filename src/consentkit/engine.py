@@ -102,7 +102,7 @@ class Engine:
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection
         self.writer = Writer(
-            self.store, queue_size=col.queue_size, batch_size=col.batch_size,
+            self.store, queue_size=col.queue_size, batch_size=col.batch_size or self.store.default_batch_size,
             interval_s=col.flush_interval_ms / 1000, full_queue=col.full_queue, block_ms=col.block_ms,
         )
         self._choice_cookie = cfg.cookies.choice_name

@@ -73,8 +73,9 @@ class CollectionConfig(BaseModel):
     """Known bots: store with is_bot set, or do not store."""
     queue_size: int = Field(default=10_000, ge=10, le=10_000_000)
     """Events waiting for the background writer; beyond it the newest are dropped and counted."""
-    batch_size: int = Field(default=500, ge=1, le=100_000)
-    """Events per insert transaction."""
+    batch_size: int | None = Field(default=None, ge=1, le=100_000)
+    """Events per insert transaction; by default 500 into SQLite and 2000 into PostgreSQL, where each
+    transaction costs round trips to the server."""
     flush_interval_ms: int = Field(default=1000, ge=10, le=600_000)
     """The writer stores what is queued at least this often."""
     full_queue: Literal["drop", "block"] = "drop"

@@ -30,6 +30,8 @@ class Store(ABC):
 
     dialect: str = "sqlite"
     ph: str = "?"
+    default_batch_size = 500
+    """Events per write transaction unless `collection.batch_size` says otherwise."""
 
     @abstractmethod
     def connection(self, write: bool = True) -> AbstractContextManager[Any]:
