@@ -78,7 +78,7 @@ class Exchange:
     groups: frozenset[str] = frozenset()
     """Field groups whose category is in effect (`GroupsInEffect`): what collection and chat may use."""
     chat: ChatDecision | None = None
-    """The chat's decision for this page, once made (and counted)."""
+    """The chat's decision for this page, once made (`ChatDeployer.decide`)."""
     chat_placed: bool = False
     """Set when the app placed the chat itself (`chat_html`): nothing is inserted then."""
 
