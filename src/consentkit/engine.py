@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.deploy import ChatDeployer
-from consentkit.clock import today
 from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
@@ -254,11 +253,11 @@ class Engine:
             return True
         key = cname[:64]
         if owner is not None:
-            self.writer.count(today(), "cookie.stripped", f"{key}|{owner}")
+            self.writer.tally("cookie.stripped", f"{key}|{owner}")
             return False
         policy = self.config.undeclared_cookies
         if policy != "allow":
-            self.writer.count(today(), f"cookie.undeclared.{'blocked' if policy == 'block' else 'reported'}", key)
+            self.writer.tally(f"cookie.undeclared.{'blocked' if policy == 'block' else 'reported'}", key)
         return policy != "block"
 
     def finish(self, ex: Exchange, status: int, content_type: str) -> None:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from consentkit.chat.assets import script_reply
 from consentkit.chat.render import spa_params
 from consentkit.chat.rules import Reason
-from consentkit.clock import today
 from consentkit.collect.ip import client_ip
 from consentkit.endpoints import same_site
 from consentkit.http import VARY, Reply
@@ -64,5 +63,5 @@ def click(chat: ChatDeployer, ex: Exchange) -> Reply:
         return reply
     key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
     if chat.rate.allow(key):
-        chat.engine.writer.count(today(), "chat", "placeholder_clicked")
+        chat.engine.writer.tally("chat", "placeholder_clicked")
     return reply

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
-from consentkit.clock import today
 from consentkit.collect.event import Enricher, build_event, clicks_json, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt, client_ip
@@ -129,7 +128,7 @@ class Collector:
         reply = Reply(200, GIF, [("content-type", "image/gif"), *_NO_STORE])
         allowed = self.allowed_groups(ex)
         if self.aggregate:
-            self.writer.count(today(), "pixels", "-")
+            self.writer.tally("pixels", "-")
         if not allowed or self._limited(ex):
             return reply
         query = dict(ex.request.query())

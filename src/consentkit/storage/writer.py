@@ -41,7 +41,8 @@ class Writer:
         self.interval_s = interval_s
         self.block_s = block_ms / 1000 if full_queue == "block" else 0.0
         self._events: deque[dict[str, Any]] = deque()
-        self._counts: dict[tuple[str, str, str], int] = {}  # summed here: a slow store never loses a count
+        # Summed by the writer thread alone (under _write_lock): a slow store never loses a count.
+        self._counts: dict[tuple[str, str, str], int] = {}
         self._tallies: deque[str] = deque()  # metric, key, metric, key… of today, summed by the thread
         self._thread: threading.Thread | None = None
         self._new_locks()
@@ -53,7 +54,6 @@ class Writer:
         _WRITERS.add(self)
 
     def _new_locks(self) -> None:
-        self._counts_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._start_lock = threading.Lock()
@@ -85,17 +85,10 @@ class Writer:
             self._wake.set()
         return True
 
-    def count(self, day: str, metric: str, key: str, n: int = 1) -> None:
-        if self._thread is None:
-            self.start()
-        k = (day, metric, key)
-        with self._counts_lock:
-            self._counts[k] = self._counts.get(k, 0) + n
-
     def tally(self, metric: str, key: str) -> None:
-        """Count one (metric, key) today: `count` for the hot path. No lock: one `extend` is atomic.
-        Only strings wait in the queue, so the garbage collector has nothing more to track meanwhile.
-        The thread sums tallies into the day it is when it does, within a flush interval."""
+        """Count one (metric, key) today. No lock: one `extend` is atomic. Only strings wait in the
+        queue, so the garbage collector has nothing more to track meanwhile. The thread sums tallies
+        into the day it is when it does, within a flush interval."""
         if self._thread is None:
             self.start()
         self._tallies.extend((metric, key))
@@ -164,16 +157,14 @@ class Writer:
             return
         day = today()
         pop = tallies.popleft
-        with self._counts_lock:
-            counts = self._counts
-            for _ in range(len(tallies) // 2):  # those there now: producers may keep appending
-                k = (day, pop(), pop())
-                counts[k] = counts.get(k, 0) + 1
+        counts = self._counts
+        for _ in range(len(tallies) // 2):  # those there now: producers may keep appending
+            k = (day, pop(), pop())
+            counts[k] = counts.get(k, 0) + 1
 
     def _write_counts(self) -> None:
         self._sum_tallies()
-        with self._counts_lock:
-            counts, self._counts = self._counts, {}
+        counts, self._counts = self._counts, {}
         if not counts:
             return
         try:
