@@ -75,7 +75,8 @@ class Exchange:
     begun: Begun | None = None
     """The cached decision this request was served from."""
     groups: frozenset[str] = frozenset()
-    """Field groups whose category is in effect (`GroupsInEffect`): what collection and chat may use."""
+    """Field groups whose category is in effect (`GroupsInEffect`): what collection and chat may use;
+    empty when nothing per visitor may be kept (a DNT/GPC signal)."""
     chat: ChatDecision | None = None
     """The chat's decision for this page, once made (`ChatDeployer.decide`)."""
     chat_placed: bool = False
@@ -112,7 +113,7 @@ class Engine:
         self._policy_version = cfg.policy_version
         self._begun: BoundedCache[tuple[str, Signals], Begun] = BoundedCache(4096)
         self.groups = GroupsInEffect(cfg.collection.fields, cfg.signals.explicit_optin_overrides)
-        """The field groups a request allows: shared by collection and chat."""
+        """Makes `Exchange.groups`, once per cached Cookie-header decision (`Begun.groups`)."""
         self.collector: Collector | None = None
         if col.enabled:
             from consentkit.collect.pipeline import Collector
@@ -141,7 +142,7 @@ class Engine:
                 ex.visitor_id = vid
             else:
                 ex.visitor_id, ex.new_visitor = new_id(), True
-        if self.chat.active and request.path[: len(self.prefix)] != self.prefix:
+        if self.chat.active and not self.is_own_path(request.path):
             state._exchange = ex  # for chat_html(engine, state); dropped by finish()
         return ex
 

@@ -171,7 +171,7 @@ class ContextBuilder:
         self._allowed: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
 
     def allowed(self, groups: frozenset[str], needed: frozenset[str]) -> frozenset[str]:
-        """The `needed` fields that the field groups in effect (`groups()`) allow."""
+        """The `needed` fields that the field groups in effect (`Exchange.groups`) allow."""
         key = (groups, needed)
         hit = self._allowed.get(key)
         if hit is None:

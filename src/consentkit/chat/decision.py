@@ -75,7 +75,7 @@ class Decider:
 
     def decide(self, ex: Exchange, current_page: bool, path: str, groups: frozenset[str]) -> ChatDecision:
         """The decision for `path` of this request, which `vetoed` let through (not counted, not
-        cached per request); `groups` are the field groups in effect for it (`ContextBuilder.groups`)."""
+        cached per request); `groups` are the field groups in effect for it (`Exchange.groups`)."""
         rs = self.ruleset
         builder = self.builder
         hooks = self.rules
@@ -92,12 +92,11 @@ class Decider:
                 except KeyError:  # a header the fields are made of is missing
                     raw = tuple(map(ex.request.headers.get, names))
             key: tuple[Any, ...] = (allowed, path if rs.by_path else "", raw)
-            if network or derived:
-                if network:
-                    key = (*key, ex.request.client)
-                if derived:
-                    facts = builder.facts(ex, allowed, current_page=current_page, path=path)
-                    key = (*key, *map(facts.get, derived))
+            if network:
+                key = (*key, ex.request.client)
+            if derived:
+                facts = builder.facts(ex, allowed, current_page=current_page, path=path)
+                key = (*key, *map(facts.get, derived))
             cached = self._verdicts.get(key)
             if cached is None:
                 if facts is None:

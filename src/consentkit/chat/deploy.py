@@ -77,7 +77,7 @@ class ChatDeployer:
         if decision is None:
             decision = self.decider.decide(ex, current_page, path, ex.groups)
         if decision.outcome == "hide":
-            self._tally("chat", decision.counted)  # what count() does, without a call on the hot path
+            self.count(decision)
         if current_page:
             ex.chat = decision
         return decision

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from consentkit.consent import ConsentState
 from consentkit.signals import Signals
 
 
@@ -17,9 +16,6 @@ class GroupsInEffect:
         self.owners = dict(owners)
         self.overrides = explicit_optin_overrides
         self._cache: dict[frozenset[str], frozenset[str]] = {}
-
-    def __call__(self, state: ConsentState) -> frozenset[str]:
-        return self.of(state._effective.categories, state.signals, state.choice_made)
 
     def of(self, effective: frozenset[str], signals: Signals, choice_made: bool) -> frozenset[str]:
         if signals.any and not (self.overrides and choice_made):

@@ -68,10 +68,6 @@ class Collector:
     def salt(self) -> bytes | None:
         return self._salt.current() if self._salt is not None else None
 
-    def allowed_groups(self, ex: Exchange) -> frozenset[str]:
-        """Field groups whose category is in effect; empty when no per-visitor event may be stored."""
-        return ex.groups
-
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
         req = ex.request
@@ -84,7 +80,7 @@ class Collector:
             return
         if self.aggregate:
             self.writer.tally("pageviews", path[:256])
-        allowed = self.allowed_groups(ex)
+        allowed = ex.groups
         if not allowed:
             return
         if self.drop_bots:
@@ -105,7 +101,7 @@ class Collector:
     def beacon(self, ex: Exchange, body: bytes) -> Reply:
         """Engaged time, scroll depth and outbound clicks; always 204 so it reveals nothing."""
         reply = Reply(204, b"", list(_NO_STORE))
-        allowed = self.allowed_groups(ex)
+        allowed = ex.groups
         if not allowed or self._limited(ex):
             return reply
         try:
@@ -126,7 +122,7 @@ class Collector:
     def pixel(self, ex: Exchange) -> Reply:
         """A 1x1 GIF web beacon for pages without JavaScript and e-mail opens; never sets a cookie."""
         reply = Reply(200, GIF, [("content-type", "image/gif"), *_NO_STORE])
-        allowed = self.allowed_groups(ex)
+        allowed = ex.groups
         if self.aggregate:
             self.writer.tally("pixels", "-")
         if not allowed or self._limited(ex):
