@@ -221,7 +221,7 @@ def _as_str(headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]) 
 
 
 class _Later:
-    """The deferred decision of a WSGI plan (a class, not a closure, to keep `plan` lean)."""
+    """The deferred markup of a WSGI plan (a class, not a closure, to keep `plan` lean)."""
 
     __slots__ = ("chat", "csp", "ex", "nonce_hint")
 

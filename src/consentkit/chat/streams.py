@@ -10,9 +10,9 @@ the last two non-empty body chunks are held back, so the insertion happens in th
 message, as Starlette sends, does not count); one earlier is not, and the page passes unchanged.
 
 WSGI: `start_response` is held until the app returns. A list or tuple, or a body with a
-Content-Length, is then decided on, joined and injected, and `start_response` called with the
+Content-Length, is then joined and injected, and `start_response` called with the
 corrected length. Any other iterable (a generator) without a Content-Length passes through untouched,
-without a decision. The app's iterable is always closed.
+without the chat. The app's iterable is always closed.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class SQLiteStore(Store):
                 self._target, uri=self._uri, timeout=10.0, isolation_level=None, check_same_thread=False
             )
             # New databases only (a no-op once one exists): event rows are wide and written in runs,
-            # and larger pages write them with a quarter of the page frames (about +10% events/s).
+            # and larger pages write them with a quarter of the page frames.
             conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
             _set_wal(conn)
             if events:
