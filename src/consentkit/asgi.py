@@ -49,7 +49,7 @@ class ConsentMiddleware:
         )
         ex = engine.begin(request)
         scope["consentkit"] = ex.state
-        if engine.is_own_path(request.path):
+        if ex.own:
             await self._endpoint(ex, receive, send)
             return
 

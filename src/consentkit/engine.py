@@ -81,6 +81,8 @@ class Exchange:
     """The chat's decision for this page, once made (`ChatDeployer.decide`)."""
     chat_placed: bool = False
     """Set when the app placed the chat itself (`chat_html`): nothing is inserted then."""
+    own: bool = False
+    """A request for consentkit's own endpoints (`Engine.is_own_path`): the middlewares answer it."""
 
 
 class Engine:
@@ -134,7 +136,8 @@ class Engine:
             if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
                 self._begun.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version)
-        ex = Exchange(request, state, time.perf_counter(), begun=hit, groups=hit.groups)
+        own = self.is_own_path(request.path)
+        ex = Exchange(request, state, time.perf_counter(), begun=hit, groups=hit.groups, own=own)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
@@ -142,7 +145,7 @@ class Engine:
                 ex.visitor_id = vid
             else:
                 ex.visitor_id, ex.new_visitor = new_id(), True
-        if self.chat.active and not self.is_own_path(request.path):
+        if self.chat.active and not own:
             state._exchange = ex  # for chat_html(engine, state); dropped by finish()
         return ex
 

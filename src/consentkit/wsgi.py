@@ -42,7 +42,7 @@ class WSGIConsentMiddleware:
         )
         ex = engine.begin(request)
         environ["consentkit"] = ex.state
-        if engine.is_own_path(path):
+        if ex.own:
             return self._endpoint(ex, environ, start_response)
 
         seen: dict[str, Any] = {"status": 0, "ctype": "", "calling": True, "chat": None}

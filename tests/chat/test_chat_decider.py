@@ -44,7 +44,7 @@ def page(engine: Engine, path: str = "/", granted: set[str] | None = None, clien
     h = {"user-agent": BROWSER, **headers}
     if granted is not None:
         choice = Choice(new_id(), frozenset(granted), "1", 1.7e9 + 3e7)
-        h["cookie"] = f"ck_consent={engine.codec.encode(choice)}"
+        h["cookie"] = "; ".join(filter(None, [f"ck_consent={engine.codec.encode(choice)}", headers.get("cookie")]))
     ex = engine.begin(RequestView("GET", path, "", h, client, "https"))
     engine.chat.plan(ex, 200, "text/html; charset=utf-8", engine.response_headers(ex, list(PAGE)))
     decision = engine.chat.decide(ex)  # the one plan made, not a second one
@@ -123,14 +123,36 @@ def test_hooks_are_asked_on_every_page(make_engine: Callable[..., Engine]) -> No
 
 
 def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callable[..., Engine]) -> None:
-    engine = make_engine({"languages": ["fr"]})
+    engine = make_engine({"exclude_paths": ["/admin*"]})
     page(engine, granted={"chat"})  # the ids' category (analytics) not granted
     page(engine)
     assert len(engine.chat.visits) == 0
-    ex, hidden = page(engine, granted={"analytics"})
-    assert hidden.outcome == "hide"  # a page the chat is hidden on is still a page of the visit
+    ex, hidden = page(engine, "/admin", granted={"analytics"})
+    assert hidden.outcome == "hide" and hidden.track  # a page the chat is hidden on is still a page of the visit
     visit = engine.chat.visits.get(ex.session_id or "")
-    assert visit is not None and list(visit.pages) == ["/"]
+    assert visit is not None and list(visit.pages) == ["/admin"]
+
+
+def test_a_hide_that_holds_on_every_page_keeps_no_visit_data(make_engine: Callable[..., Engine]) -> None:
+    """Rules that hide the chat whatever the page (here: the visitor's language) keep nothing about
+    the visit; its pre-chat data starts with the first page the chat may show on."""
+    engine = make_engine({"languages": ["fr"]})
+    ex, hidden = page(engine, "/a", granted={"analytics"})
+    assert hidden.outcome == "hide" and not hidden.track
+    assert engine.chat.visits.get(ex.session_id or "") is None
+    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    assert not page(engine, "/b", granted={"analytics"}, cookie=ids)[1].track
+    assert len(engine.chat.visits) == 0
+    for n, path in enumerate(["/c", "/d"], 1):  # the same visit, now in French
+        ex2, shown = page(engine, path, granted={"analytics"}, cookie=ids, **{"accept-language": "fr"})
+        assert ex2.session_id == ex.session_id and shown.outcome == "placeholder" and shown.track
+        assert shown.prechat["pages"] == ["/c", "/d"][:n]
+    visit = engine.chat.visits.get(ex.session_id or "")
+    assert visit is not None and list(visit.pages) == ["/c", "/d"]
+    # include_paths makes a verdict depend on the page: every page is kept then.
+    by_page = make_engine({"languages": ["fr"], "include_paths": ["/help*"]})
+    ex3, hidden = page(by_page, "/a", granted={"analytics"})
+    assert hidden.outcome == "hide" and hidden.track and by_page.chat.visits.get(ex3.session_id or "") is not None
 
 
 def test_exclude_paths_are_remembered_per_page_both_ways(make_engine: Callable[..., Engine]) -> None:

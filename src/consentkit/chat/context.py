@@ -21,7 +21,7 @@ and the consent, not the visitor.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -53,10 +53,12 @@ _HEADER = {"ua": "user-agent", "language": "accept-language"}
 
 
 Inputs: TypeAlias = tuple[
-    frozenset[str], tuple[str, ...], "Callable[[Mapping[str, str]], Any] | None", bool, tuple[str, ...]]
+    frozenset[str], tuple[str, ...], "Callable[[Mapping[str, str]], Any] | None", bool, tuple[str, ...],
+    frozenset[str]]
 """What fields are computed from (`ContextBuilder.inputs`): the allowed fields; the request headers
 they are made of, and a getter of those; whether the client address counts; the visit fields (which
-change from page to page, so only their computed values tell)."""
+change from page to page, so only their computed values tell); the other allowed fields (made of
+those headers and the address alone)."""
 
 
 @dataclass(frozen=True)
@@ -103,17 +105,17 @@ class Facts:
                  "values")
 
     def __init__(self, path: str, now: float, categories: frozenset[str], values: dict[str, Any],
-                 allowed: frozenset[str] = frozenset(), source: tuple[ContextBuilder, Exchange, bool] | None = None
-                 ) -> None:
+                 allowed: frozenset[str] = frozenset(), source: tuple[ContextBuilder, Exchange, bool] | None = None,
+                 todo: Iterable[str] | None = None) -> None:
         """`values` are fields known already; `allowed` ones are computed from `source` (the builder,
-        the request, whether it is the current page) when read."""
+        the request, whether it is the current page) when read, or just the `todo` ones if given."""
         self.path = path
         self.now = now
         self.categories = categories
         self.values = values
         self._context: VisitorContext | None = None
         self._allowed = allowed
-        self._todo = set(allowed)
+        self._todo = set(allowed if todo is None else todo)
         """Allowed fields not computed yet."""
         self._builder: ContextBuilder | None = None
         self._ex: Exchange | None = None
@@ -190,9 +192,22 @@ class ContextBuilder:
         """The `needed` fields that are allowed, each computed when first read; nothing else is."""
         return self.facts(ex, self.allowed(ex.groups, needed), current_page=current_page, path=path)
 
-    def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str) -> Facts:
-        """Facts that compute the `allowed` fields (from `allowed()`) on first read."""
-        return Facts(path, time.time(), ex.state._effective.categories, {}, allowed, (self, ex, current_page))
+    def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str,
+              known: Mapping[str, Any] | None = None, todo: Iterable[str] = ()) -> Facts:
+        """Facts that compute the `allowed` fields (from `allowed()`) on first read; with `known` (from
+        `values`), only the `todo` ones (the visit fields)."""
+        source = (self, ex, current_page)
+        cats = ex.state._effective.categories
+        if known is None:
+            return Facts(path, time.time(), cats, {}, allowed, source)
+        return Facts(path, time.time(), cats, dict(known), allowed, source, todo)
+
+    def values(self, ex: Exchange, fields: frozenset[str]) -> dict[str, Any]:
+        """The `fields` (allowed ones, no visit field) computed now; those that are unknown are absent."""
+        facts = Facts("", 0.0, frozenset(), {}, fields, (self, ex, False))
+        for name in fields:
+            facts.get(name)
+        return facts.values
 
     def inputs(self, groups: frozenset[str], needed: frozenset[str]) -> Inputs:
         """What the `needed` fields allowed by `groups` are computed from: a cache key for anything
@@ -203,8 +218,9 @@ class ContextBuilder:
         headers = sorted(_HEADER[s] for s in sources if s in _HEADER)
         if "network" in sources and self.trusted:  # with the socket peer: what client_ip() reads
             headers += ["forwarded", "x-forwarded-for"]
-        derived = tuple(sorted(f for f in allowed if _SOURCE[f] in ("visit", "returning")))
-        return allowed, tuple(headers), itemgetter(*headers) if headers else None, "network" in sources, derived
+        derived = tuple(sorted(allowed & FROM_VISITS))
+        getter = itemgetter(*headers) if headers else None
+        return allowed, tuple(headers), getter, "network" in sources, derived, allowed - FROM_VISITS
 
     def fill(self, facts: Facts, ex: Exchange, name: str) -> None:
         """Compute the fields of `name`'s source that `facts` still needs (one parse serves them all)."""

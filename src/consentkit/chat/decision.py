@@ -28,6 +28,9 @@ class ChatDecision(NamedTuple):
     """Data the hooks returned with Show(data=…), for the widget."""
     prechat: Mapping[str, Any]
     """The pre-chat fields in effect, for the widget."""
+    track: bool = True
+    """Whether the page view counts into the visit's data. False for a hide that holds on every page
+    while the visitor's headers stay the same: what the chat would never use is not kept."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"decision": self.outcome, "reasons": [r.as_dict() for r in self.reasons]}
@@ -43,7 +46,8 @@ class Decider:
     Without hooks or clock-dependent rules, the rules' verdict depends only on the page (for
     `include_paths`) and what the allowed fields are computed from: it is remembered (bounded) under
     those inputs as they come — headers, address, visit counts — so that a repeated "hide" computes
-    no field at all. Otherwise fields are computed as rules first read them.
+    no field at all. Otherwise the fields made of headers and the address are remembered under
+    those, and the visit fields are computed as rules first read them.
     """
 
     def __init__(self, cfg: ChatConfig, builder: ContextBuilder, hooks: ChatRules, optional: frozenset[str],
@@ -59,7 +63,14 @@ class Decider:
         self._vetoed: BoundedCache[str, ChatDecision | None] = BoundedCache(1024)
         """Per path: the decision of `exclude_paths`, or None when they let it through."""
         self._verdicts: BoundedCache[tuple[Any, ...], tuple[Verdict, ChatDecision | None]] = BoundedCache(4096)
+        self._values: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(4096)
+        """Without the verdict cache: the fields made of headers and the address, under those."""
         self._inputs: dict[frozenset[str], Inputs] = {}
+        """Per field groups in effect: what the fields the rules and hooks read are made of."""
+        self._hook_needs: frozenset[str] | None = None
+        self._needs = self.ruleset.needs
+        self._remember = False
+        """Whether verdicts are remembered: no hooks, no clock-dependent rule."""
 
     def vetoed(self, path: str) -> ChatDecision | None:
         """The decision for a page `exclude_paths` hides; None for the others (then `decide`)."""
@@ -79,19 +90,24 @@ class Decider:
         rs = self.ruleset
         builder = self.builder
         hooks = self.rules
+        if hooks.needs is not self._hook_needs:  # a hook was registered since
+            self._hook_needs = hooks.needs
+            self._needs = rs.needs | hooks.needs
+            self._inputs = {}
+            self._remember = rs.pure and not hooks.hooks
+        inputs = self._inputs.get(groups)
+        if inputs is None:  # groups take few distinct values
+            inputs = self._inputs[groups] = builder.inputs(groups, self._needs)
+        allowed, names, pick, network, derived, fixed = inputs
+        raw = None
+        if pick is not None:
+            try:
+                raw = pick(ex.request.headers)
+            except KeyError:  # a header the fields are made of is missing
+                raw = tuple(map(ex.request.headers.get, names))
         facts: Facts | None = None
-        if rs.pure and not hooks._hooks:
-            inputs = self._inputs.get(groups)
-            if inputs is None:  # groups take few distinct values
-                inputs = self._inputs[groups] = builder.inputs(groups, rs.needs)
-            allowed, names, pick, network, derived = inputs
-            raw = None
-            if pick is not None:
-                try:
-                    raw = pick(ex.request.headers)
-                except KeyError:  # a header the fields are made of is missing
-                    raw = tuple(map(ex.request.headers.get, names))
-            key: tuple[Any, ...] = (allowed, path if rs.by_path else "", raw)
+        if self._remember:
+            key: tuple[Any, ...] = (allowed, path, raw) if rs.by_path else (allowed, raw)
             if network:
                 key = (*key, ex.request.client)
             if derived:
@@ -102,15 +118,23 @@ class Decider:
                 if facts is None:
                     facts = builder.facts(ex, allowed, current_page=current_page, path=path)
                 verdict = rs.evaluate(facts)
-                hidden = None if verdict.show else ChatDecision("hide", verdict.reasons, "hidden_by_rule", {}, {})
+                # A hide that holds on every page of the visit keeps no visit data (`ChatDecision.track`).
+                hidden = None if verdict.show else ChatDecision(
+                    "hide", verdict.reasons, "hidden_by_rule", {}, {}, rs.by_path or bool(derived))
                 cached = (verdict, hidden)
                 self._verdicts.put(key, cached)
             verdict, hidden = cached
             if hidden is not None:
                 return hidden
         else:
-            needs = rs.needs | hooks.needs if hooks._hooks else rs.needs
-            facts = builder.facts(ex, builder.allowed(groups, needs), current_page=current_page, path=path)
+            # Hooks are asked on every page, but the fields made of headers and the address are
+            # computed once for those inputs; only the visit fields are computed per page.
+            vkey = (allowed, raw, ex.request.client) if network else (allowed, raw)
+            values = self._values.get(vkey)
+            if values is None:
+                values = builder.values(ex, fixed)
+                self._values.put(vkey, values)
+            facts = builder.facts(ex, allowed, current_page=current_page, path=path, known=values, todo=derived)
             verdict = rs.evaluate(facts)
             if not verdict.show:
                 return ChatDecision("hide", verdict.reasons, "hidden_by_rule", {}, {})

@@ -51,11 +51,27 @@ class Reason(NamedTuple):
         return {"rule": self.rule, "says": self.says, "detail": self.detail}
 
 
+class Hook(NamedTuple):
+    """A registered hook, with the reasons of its True and False answers made once (they repeat)."""
+
+    name: str
+    fn: ChatHook
+    rule: str
+    said_true: Reason
+    said_false: Reason
+
+    @classmethod
+    def of(cls, name: str, fn: ChatHook) -> Hook:
+        rule = f"hook:{name}"
+        return cls(name, fn, rule, Reason(rule, "show", "returned True"), Reason(rule, "hide", "returned False"))
+
+
 class ChatRules:
     """The registry of hooks; reachable as `engine.chat.rules`, its decorator as `engine.chat.rule`."""
 
     def __init__(self) -> None:
-        self._hooks: list[tuple[str, ChatHook]] = []
+        self.hooks: list[Hook] = []
+        """In the order they were registered (`rule`)."""
         self.needs: frozenset[str] = frozenset()
         """The context fields the hooks read: the union of their `needs` (all fields if one did not say)."""
 
@@ -81,28 +97,36 @@ class ChatRules:
 
         def register(f: H) -> H:
             label = name or str(getattr(f, "__name__", "hook"))
-            self._hooks.append((label, f))
+            self.hooks.append(Hook.of(label, f))
             self.needs = self.needs | wanted
             return f
 
         return register(fn) if fn is not None else register
 
     def clear(self) -> None:
-        self._hooks.clear()
+        self.hooks = []
         self.needs = frozenset()
 
     def __iter__(self) -> Iterator[tuple[str, ChatHook]]:
-        return iter(list(self._hooks))
+        return iter([(h.name, h.fn) for h in self.hooks])
 
     def __len__(self) -> int:
-        return len(self._hooks)
+        return len(self.hooks)
+
+
+_NO_DATA: dict[str, DataValue] = {}
 
 
 def run_hook(
     name: str, hook: ChatHook, ctx: VisitorContext, timeout_s: float = 0.0
 ) -> tuple[Reason, dict[str, DataValue], bool]:
     """One hook's say; the last item is True when it failed (raised, timed out, answered nonsense)."""
-    rule = f"hook:{name}"
+    return ask(Hook.of(name, hook), ctx, timeout_s)
+
+
+def ask(h: Hook, ctx: VisitorContext, timeout_s: float = 0.0) -> tuple[Reason, dict[str, DataValue], bool]:
+    """`run_hook` for a registered hook. The data of a bool answer is a shared empty dict: read-only."""
+    name, hook, rule = h.name, h.fn, h.rule
     try:
         if timeout_s > 0:
             future = _pool().submit(contextvars.copy_context().run, hook, ctx)
@@ -120,9 +144,9 @@ def run_hook(
         log.exception("consentkit: chat rule %s raised; the chat is hidden", name)
         return Reason(rule, "hide", "raised an exception (logged)"), {}, True
     if result is True:
-        return Reason(rule, "show", "returned True"), {}, False
+        return h.said_true, _NO_DATA, False
     if result is False:
-        return Reason(rule, "hide", "returned False"), {}, False
+        return h.said_false, _NO_DATA, False
     if isinstance(result, Show):
         return Reason(rule, "show", "Show()"), _clean(name, result.data), False
     if isinstance(result, Hide):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 from consentkit.chat.context import Facts
-from consentkit.chat.hooks import ChatHook, ChatRules, DataValue, Hide, HookResult, Reason, Says, Show, run_hook
+from consentkit.chat.hooks import ChatHook, ChatRules, DataValue, Hide, HookResult, Reason, Says, Show, ask
 from consentkit.chat.settings import BusinessHours, ChatRulesConfig
 from consentkit.collect.paths import GlobSet
 
@@ -102,9 +102,10 @@ class RuleSet:
             if (r.says == "show") == self.any:
                 settled = self.any
                 break
-        if settled is None:
-            for name, hook in self.hooks:
-                r, got, failed = run_hook(name, hook, facts.context(), self.hook_timeout_s)
+        if settled is None and self.hooks.hooks:
+            ctx = facts.context()
+            for hook in self.hooks.hooks:
+                r, got, failed = ask(hook, ctx, self.hook_timeout_s)
                 reasons.append(r)
                 if failed:
                     return Verdict(False, tuple(reasons), {})

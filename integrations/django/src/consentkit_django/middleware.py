@@ -48,7 +48,7 @@ class ConsentMiddleware:
             return self.__acall__(request)
         engine = get_engine()
         ex = begin(engine, request)
-        if engine.is_own_path(ex.request.path):
+        if ex.own:
             body = b""
             if endpoints.needs_body(engine, ex.request):
                 got = read_body(request, engine.config.max_body_bytes)
@@ -62,7 +62,7 @@ class ConsentMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         engine = get_engine()
         ex = begin(engine, request)
-        if engine.is_own_path(ex.request.path):
+        if ex.own:
             head = ex.request.method == "HEAD"
             if endpoints.needs_body(engine, ex.request):
                 body = read_body(request, engine.config.max_body_bytes)
