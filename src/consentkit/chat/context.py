@@ -95,14 +95,14 @@ class VisitorContext:
 
 _UNKNOWN: dict[str, Any] = dict.fromkeys(ALL_FIELDS)
 _new = object.__new__
+_setattr = object.__setattr__
 
 
 class Facts:
     """What the rules work on: the allowed fields, each computed when first read (so that a rule
     evaluation that stops early computes nothing more); the `VisitorContext` only if a hook asks."""
 
-    __slots__ = ("_allowed", "_builder", "_context", "_current", "_ex", "_todo", "categories", "now", "path",
-                 "values")
+    __slots__ = ("_allowed", "_context", "_current", "_source", "_todo", "categories", "now", "path", "values")
 
     def __init__(self, path: str, now: float, categories: frozenset[str], values: dict[str, Any],
                  allowed: frozenset[str] = frozenset(), source: tuple[ContextBuilder, Exchange, bool] | None = None,
@@ -117,11 +117,8 @@ class Facts:
         self._allowed = allowed
         self._todo = set(allowed if todo is None else todo)
         """Allowed fields not computed yet."""
-        self._builder: ContextBuilder | None = None
-        self._ex: Exchange | None = None
-        self._current = False
-        if source is not None:
-            self._builder, self._ex, self._current = source
+        self._source = source
+        self._current = source is not None and source[2]
 
     def get(self, name: str) -> Any:
         if name in self._todo:
@@ -136,24 +133,26 @@ class Facts:
             self._todo |= new
 
     def context(self) -> VisitorContext:
-        if self._context is None:
-            for name in list(self._todo):
-                if name in self._todo:
-                    self._fill(name)
+        ctx = self._context
+        if ctx is None:
+            todo = self._todo
+            if todo:
+                for name in list(todo):
+                    if name in todo:
+                        self._fill(name)
             ctx = self._context = _new(VisitorContext)
             # Filled at once rather than through the generated __init__, which sets each field with
             # object.__setattr__ (frozen): a third of the cost. Assignments still raise.
-            fields = ctx.__dict__
-            fields.update(_UNKNOWN)
-            fields.update(self.values)
-            fields["path"], fields["now"], fields["categories"] = self.path, self.now, self.categories
-        return self._context
+            _setattr(ctx, "__dict__", {
+                **_UNKNOWN, **self.values, "path": self.path, "now": self.now, "categories": self.categories})
+        return ctx
 
     def _fill(self, name: str) -> None:
-        if self._builder is None or self._ex is None:  # made without a request: nothing to compute from
+        if self._source is None:  # made without a request: nothing to compute from
             self._todo.clear()
             return
-        self._builder.fill(self, self._ex, name)
+        builder, ex, _ = self._source
+        builder.fill(self, ex, name)
 
     @classmethod
     def of(cls, ctx: VisitorContext) -> Facts:
@@ -192,15 +191,9 @@ class ContextBuilder:
         """The `needed` fields that are allowed, each computed when first read; nothing else is."""
         return self.facts(ex, self.allowed(ex.groups, needed), current_page=current_page, path=path)
 
-    def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str,
-              known: Mapping[str, Any] | None = None, todo: Iterable[str] = ()) -> Facts:
-        """Facts that compute the `allowed` fields (from `allowed()`) on first read; with `known` (from
-        `values`), only the `todo` ones (the visit fields)."""
-        source = (self, ex, current_page)
-        cats = ex.state._effective.categories
-        if known is None:
-            return Facts(path, time.time(), cats, {}, allowed, source)
-        return Facts(path, time.time(), cats, dict(known), allowed, source, todo)
+    def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str) -> Facts:
+        """Facts that compute the `allowed` fields (from `allowed()`) on first read."""
+        return Facts(path, time.time(), ex.state._effective.categories, {}, allowed, (self, ex, current_page))
 
     def values(self, ex: Exchange, fields: frozenset[str]) -> dict[str, Any]:
         """The `fields` (allowed ones, no visit field) computed now; those that are unknown are absent."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -134,7 +135,8 @@ class Decider:
             if values is None:
                 values = builder.values(ex, fixed)
                 self._values.put(vkey, values)
-            facts = builder.facts(ex, allowed, current_page=current_page, path=path, known=values, todo=derived)
+            facts = Facts(path, time.time(), ex.state._effective.categories, dict(values), allowed,
+                          (builder, ex, current_page), derived)
             verdict = rs.evaluate(facts)
             if not verdict.show:
                 return ChatDecision("hide", verdict.reasons, "hidden_by_rule", {}, {})
