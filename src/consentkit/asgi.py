@@ -13,6 +13,7 @@ from typing import Any
 import anyio
 
 from consentkit import endpoints
+from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine, Exchange
 from consentkit.http import Reply, RequestView, headers_from_asgi
@@ -20,6 +21,17 @@ from consentkit.http import Reply, RequestView, headers_from_asgi
 Scope = dict[str, Any]
 Message = dict[str, Any]
 log = logging.getLogger("consentkit")
+
+
+_ENCODED: BoundedCache[tuple[str, str], tuple[bytes, bytes]] = BoundedCache(4096)
+"""Headers consentkit adds, as ASGI bytes: the same few (Vary, a visitor's session cookie) repeat."""
+_encoded = _ENCODED.get
+
+
+def _encode(pair: tuple[str, str]) -> tuple[bytes, bytes]:
+    raw = (pair[0].encode("latin-1"), pair[1].encode("latin-1"))
+    _ENCODED.put(pair, raw)
+    return raw
 
 
 class ConsentMiddleware:
@@ -75,7 +87,10 @@ class ConsentMiddleware:
                             content_type = pair[1].decode("latin-1")
                 try:
                     added = engine.response_headers(ex, rewritten, html=content_type[:9] == "text/html")
-                    message["headers"] = kept + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in added]
+                    for pair in added:  # kept grows into the new headers; plan() reads only Content-*
+                        raw = _encoded(pair)
+                        kept.append(raw if raw is not None else _encode(pair))
+                    message["headers"] = kept
                 except Exception:
                     log.exception("consentkit: response processing failed")
                 if chat is not None:

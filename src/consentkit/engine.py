@@ -58,8 +58,9 @@ class Begun:
         """Cookies the request carries whose category is not in effect: they are expired."""
         self.rendered: dict[bool, list[tuple[str, str]]] = {}
         """Per https flag: the expiring Set-Cookie headers, then the session cookie's when it is known."""
-        self.basis: tuple[str, dict[str, Any]] | None = None
-        """Collection's basis fields of this visitor's events, with the Host they were made for."""
+        self.basis: tuple[str, dict[str, Any], dict[str, Any]] | None = None
+        """Collection's constant fields of this visitor's events (`Enricher.constant`): the Host and
+        the user-agent and address fields they were made for, and those merged with the basis."""
 
 
 @dataclass(slots=True)

@@ -42,10 +42,10 @@ class Enricher:
         self._net: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(size)
         self._ref: BoundedCache[tuple[str, str, Campaign | None], dict[str, Any]] = BoundedCache(size)
 
-    def constant(self, ex: Exchange, allowed: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The fields that stay the same across a visitor's requests: the basis (first dict, kept with
-        the Cookie header's decision), and what comes from the user agent, language and address
-        (second, shared by visitors alike). Read-only."""
+    def constant(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
+        """The fields that stay the same across a visitor's requests: what comes from the user agent,
+        language and address (shared by visitors alike), and the basis; kept, merged, with the Cookie
+        header's decision. Read-only."""
         req = ex.request
         h = req.headers
         host = h.get("host", "")
@@ -59,18 +59,20 @@ class Enricher:
             profile = self._visitor(ex, allowed, salt)
             self._net.put(key, profile)
         begun = ex.begun
-        if begun is not None and begun.basis is not None and begun.basis[0] == host:
-            return begun.basis[1], profile
+        kept = begun.basis if begun is not None else None
+        if kept is not None and kept[1] is profile and kept[0] == host:
+            return kept[2]
         state = ex.state
-        basis = {
+        merged = {
+            **profile,
             "host": host[:255].lower() or None,
             "consent_id": state.consent_id,
             "policy_version": state.policy_version,
             "basis": self.col.basis(state._effective.categories),
         }
         if begun is not None:  # the Cookie header's decision, so the same consent and basis
-            begun.basis = (host, basis)
-        return basis, profile
+            begun.basis = (host, profile, merged)
+        return merged
 
     def _visitor(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
         headers = ex.request.headers
@@ -127,10 +129,8 @@ def build_event(
 ) -> dict[str, Any]:
     """`allowed`: the field groups in effect. `base`: path, status etc. already decided by the caller."""
     req = ex.request
-    basis, profile = col.enrich.constant(ex, allowed)
-    ev = profile.copy()
+    ev = col.enrich.constant(ex, allowed).copy()
     truncated = ev.get("truncated", False) or base.get("truncated", False)
-    ev.update(basis)
     ev.update(base)
     ev["ts"] = time.time()
     ev["kind"] = kind

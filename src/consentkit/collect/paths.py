@@ -6,16 +6,28 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 
+from consentkit.boundedcache import BoundedCache
+
 
 class GlobSet:
-    """Path globs compiled into one regex; `*` also crosses `/` (as in fnmatch)."""
+    """Path globs compiled into one regex; `*` also crosses `/` (as in fnmatch).
 
-    def __init__(self, globs: Iterable[str]) -> None:
+    Answers are remembered per path (bounded): a site's pages repeat, and the regex tries every
+    glob in turn, each scanning the path.
+    """
+
+    def __init__(self, globs: Iterable[str], remember: int = 4096) -> None:
         patterns = [fnmatch.translate(g) for g in globs]
         self._rx = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._seen: BoundedCache[str, bool] = BoundedCache(remember)
 
     def match(self, path: str) -> bool:
-        return self._rx is not None and self._rx.match(path) is not None
+        hit = self._seen.get(path)
+        if hit is None:
+            hit = self._rx is not None and self._rx.match(path) is not None
+            if len(path) <= 256:  # longer ones are rare, and would crowd the others out
+                self._seen.put(path, hit)
+        return hit
 
 
 _PURPOSE = frozenset({"sec-purpose", "purpose", "x-moz"})

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
-from consentkit.collect.event import Enricher, build_event, clicks_json, stored_path
+from consentkit.collect.event import MAX_PATH, Enricher, build_event, clicks_json, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt, client_ip
 from consentkit.collect.paths import GlobSet, is_prefetch
@@ -42,6 +43,8 @@ class Collector:
         self.aggregate = col.aggregate
         self.rate = RateLimiter(col.beacon_per_minute)
         self._salt = DailySalt(engine.store) if col.ip_mode == "hash" else None
+        self.salt: Callable[[], bytes | None] = self._salt.current if self._salt is not None else _no_salt
+        """Today's salt for keyed IP hashes (None unless `ip_mode` is hash)."""
         set_cache_size(col.ua_cache_size)
         parse_user_agent("")  # builds the parser's matchers now (~0.3 s), not on a visitor's request
         self.geo: GeoLookup | None = None
@@ -65,9 +68,6 @@ class Collector:
                 self._basis_cache[effective] = hit
         return hit
 
-    def salt(self) -> bytes | None:
-        return self._salt.current() if self._salt is not None else None
-
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
         req = ex.request
@@ -88,7 +88,12 @@ class Collector:
 
             if is_known_bot(req.headers.get("user-agent", "")):
                 return
-        path, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
+        if self.keep_query:
+            path, truncated = stored_path(path, req.query(), self.keep_query)
+        else:  # stored_path's usual case, inline: this runs on every page view
+            truncated = len(path) > MAX_PATH
+            if truncated:
+                path = path[:MAX_PATH]
         duration = int((time.perf_counter() - ex.started) * 1e6) / 1000  # ms to the µs
         base = {"path": path, "status": status, "duration_ms": duration, "truncated": truncated}
         self.writer.submit(build_event(self, ex, allowed, "pageview", base))
@@ -142,6 +147,10 @@ class Collector:
     def close(self) -> None:
         if self.geo is not None:
             self.geo.close()
+
+
+def _no_salt() -> None:
+    return None
 
 
 _LINK = re.compile(r"^https?://[^\s]{1,2000}$")
