@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from middleware import interleaved  # the runner of the sibling benchmark script
+from middleware import paired  # the runner of the sibling benchmark script
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -48,10 +48,21 @@ def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
             "server": ("bench", 443)}
 
 
-def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int) -> dict[str, float]:
-    """Median µs per request of each middleware, rounds interleaved (middleware.py's runner)."""
-    times = interleaved([(mw, lambda i: dict(s), n, b"") for mw in cases.values()], rounds)
-    return dict(zip(cases, times, strict=True))
+def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int, repeats: int = 3
+                 ) -> dict[str, float]:
+    """Median µs per request of each middleware and its extra over the first, measured as in
+    middleware.py: each against the first in its own phase of paired rounds, the quietest of
+    `repeats` phases (where the first ran fastest) counting."""
+    (base_name, base_mw), *others = cases.items()
+    runs: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in others}
+    for _ in range(repeats):
+        for name, mw in others:
+            runs[name].append(paired((base_mw, lambda i: dict(s), n, b""), (mw, lambda i: dict(s), n, b""), rounds))
+    quietest = {name: min(r) for name, r in runs.items()}
+    out = {base_name: min(q[0] for q in quietest.values())}
+    for name, (_, _, over, _) in quietest.items():
+        out[name] = out[base_name] + over  # so that "extra" below is the median paired difference
+    return out
 
 
 def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds: int) -> dict[str, float]:
