@@ -85,20 +85,6 @@ def paired(baseline: tuple[Any, Any, int, bytes], case: tuple[Any, Any, int, byt
             statistics.median(y / x for x, y in pairs))
 
 
-def interleaved(cases: list[tuple[Any, Any, int, bytes]], rounds: int) -> list[float]:
-    """Median µs/request of each case; every round runs every case in turn, so a busy moment of a
-    shared machine falls on all of them alike rather than on whichever case ran then."""
-    loop = asyncio.new_event_loop()
-    for app, make_scope, n, body in cases:
-        loop.run_until_complete(run(app, make_scope, min(n, 500), body))  # warm caches
-    samples: list[list[float]] = [[] for _ in cases]
-    for _ in range(rounds):
-        for i, (app, make_scope, n, body) in enumerate(cases):
-            samples[i].append(loop.run_until_complete(run(app, make_scope, n, body)))
-    loop.close()
-    return [statistics.median(s) for s in samples]
-
-
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = 21
