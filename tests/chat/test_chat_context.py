@@ -37,7 +37,8 @@ def request(engine: Engine, granted: set[str] | None, *, cookies: str = "", **he
 
 
 def build(engine: Engine, ex: Any) -> Any:
-    return engine.chat.builder.build(ex, ALL_FIELDS, current_page=True, path="/p").context()
+    builder = engine.chat.builder
+    return builder.facts(ex, builder.allowed(ex.groups, ALL_FIELDS), current_page=True, path="/p").context()
 
 
 def test_every_field_has_a_group_and_is_none_without_consent(engine: Engine) -> None:

@@ -187,10 +187,6 @@ class ContextBuilder:
             return not ex.new_visitor
         return None
 
-    def build(self, ex: Exchange, needed: frozenset[str], *, current_page: bool, path: str) -> Facts:
-        """The `needed` fields that are allowed, each computed when first read; nothing else is."""
-        return self.facts(ex, self.allowed(ex.groups, needed), current_page=current_page, path=path)
-
     def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str) -> Facts:
         """Facts that compute the `allowed` fields (from `allowed()`) on first read."""
         return Facts(path, time.time(), ex.state._effective.categories, {}, allowed, (self, ex, current_page))

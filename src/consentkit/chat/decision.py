@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from consentkit.boundedcache import BoundedCache
-from consentkit.chat.context import ContextBuilder, Facts, Inputs
+from consentkit.chat.context import FROM_VISITS, ContextBuilder, Facts, Inputs
 from consentkit.chat.rules import ChatRules, DataValue, Reason, RuleSet, Verdict
 
 if TYPE_CHECKING:
@@ -68,10 +68,22 @@ class Decider:
         """Without the verdict cache: the fields made of headers and the address, under those."""
         self._inputs: dict[frozenset[str], Inputs] = {}
         """Per field groups in effect: what the fields the rules and hooks read are made of."""
-        self._hook_needs: frozenset[str] | None = None
+        self.hook_needs: frozenset[str] | None = None
+        """The hooks' `needs` that what follows was derived for (`derive`)."""
         self._needs = self.ruleset.needs
         self._remember = False
         """Whether verdicts are remembered: no hooks, no clock-dependent rule."""
+        self.tracks_visits = True
+        """Whether a rule, hook or pre-chat field reads visit data: pages are recorded only then."""
+
+    def derive(self) -> None:
+        """Derive what depends on the registered hooks; called when one was registered since."""
+        rs, hooks = self.ruleset, self.rules
+        self.hook_needs = hooks.needs
+        self._needs = rs.needs | hooks.needs
+        self._inputs = {}
+        self._remember = rs.pure and not hooks.hooks
+        self.tracks_visits = bool((self._needs | self.prechat_needs) & FROM_VISITS)
 
     def vetoed(self, path: str) -> ChatDecision | None:
         """The decision for a page `exclude_paths` hides; None for the others (then `decide`)."""
@@ -90,12 +102,8 @@ class Decider:
         cached per request); `groups` are the field groups in effect for it (`Exchange.groups`)."""
         rs = self.ruleset
         builder = self.builder
-        hooks = self.rules
-        if hooks.needs is not self._hook_needs:  # a hook was registered since
-            self._hook_needs = hooks.needs
-            self._needs = rs.needs | hooks.needs
-            self._inputs = {}
-            self._remember = rs.pure and not hooks.hooks
+        if self.rules.needs is not self.hook_needs:  # a hook was registered since
+            self.derive()
         inputs = self._inputs.get(groups)
         if inputs is None:  # groups take few distinct values
             inputs = self._inputs[groups] = builder.inputs(groups, self._needs)

@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from consentkit.chat.context import FROM_VISITS
 from consentkit.chat.decision import ChatDecision, Outcome
 from consentkit.chat.inject import pick_nonce
 from consentkit.chat.render import snippet
@@ -51,9 +50,6 @@ class ChatDeployer:
         self.cap = cfg.max_html_bytes
         self.visits = Visits(cfg.session_cache_size, engine.config.cookies.session_idle_minutes * 60)
         self.builder = ContextBuilder(engine, self.visits)
-        # Pages are recorded into visits only while a rule, hook or pre-chat field reads visit data.
-        self._needs_seen: frozenset[str] | None = None
-        self._tracking = True
         self.optional = engine.config.optional
         self.decider = Decider(cfg, self.builder, self.rules, self.optional,
                                engine.config.signals.explicit_optin_overrides)
@@ -190,11 +186,10 @@ class ChatDeployer:
             return  # nothing to keep about this visit
         if content_type[:9] != "text/html" or not 200 <= status < 400 or ex.request.method != "GET":
             return  # not a page view
-        if self.rules.needs is not self._needs_seen:  # a hook was registered since
-            d = self.decider
-            self._needs_seen = hooks = self.rules.needs
-            self._tracking = bool((d.ruleset.needs | hooks | d.prechat_needs) & FROM_VISITS)
-        if self._tracking and not is_prefetch(ex.request.headers):
+        d = self.decider
+        if d.rules.needs is not d.hook_needs:  # a hook was registered since
+            d.derive()
+        if d.tracks_visits and not is_prefetch(ex.request.headers):
             try:
                 self.visits.record(sid, ex.request.path, time.time(), self.builder.returning, ex)
             except Exception:

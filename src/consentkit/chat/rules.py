@@ -39,7 +39,8 @@ class RuleSet:
         self.hooks = hooks
         self.any = cfg.combine == "any"
         self.unknown: Says = cfg.when_unknown
-        self.exclude = GlobSet(cfg.exclude_paths) if cfg.exclude_paths else None
+        # Not remembered here: `Decider.vetoed` remembers the decision per path.
+        self.exclude = GlobSet(cfg.exclude_paths, remember=0) if cfg.exclude_paths else None
         self.bots = cfg.never_for_bots
         self.hook_timeout_s = cfg.hook_timeout_ms / 1000
         checks: list[tuple[str, frozenset[str], Check]] = []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
-from consentkit.collect.event import MAX_PATH, Enricher, build_event, clicks_json, stored_path
+from consentkit.collect.event import Enricher, build_event, clicks_json, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt, client_ip
 from consentkit.collect.paths import GlobSet, is_prefetch
@@ -88,12 +88,7 @@ class Collector:
 
             if is_known_bot(req.headers.get("user-agent", "")):
                 return
-        if self.keep_query:
-            path, truncated = stored_path(path, req.query(), self.keep_query)
-        else:  # stored_path's usual case, inline: this runs on every page view
-            truncated = len(path) > MAX_PATH
-            if truncated:
-                path = path[:MAX_PATH]
+        path, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
         duration = int((time.perf_counter() - ex.started) * 1e6) / 1000  # ms to the µs
         base = {"path": path, "status": status, "duration_ms": duration, "truncated": truncated}
         self.writer.submit(build_event(self, ex, allowed, "pageview", base))
