@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from middleware import paired  # the runner of the sibling benchmark script
+from middleware import phases  # the runner of the sibling benchmark script
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -49,23 +49,23 @@ def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
 
 
 def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int, repeats: int = 3
-                 ) -> dict[str, float]:
-    """Median µs per request of each middleware and its extra over the first, measured as in
-    middleware.py: each against the first in its own phase of paired rounds, the quietest of
-    `repeats` phases (where the first ran fastest) counting."""
+                 ) -> dict[str, tuple[float, float]]:
+    """(median µs per request, extra over the first) of each middleware, measured as middleware.py
+    measures: each against the first in its own phase of paired rounds, from its quietest repeat."""
     (base_name, base_mw), *others = cases.items()
-    runs: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in others}
-    for _ in range(repeats):
-        for name, mw in others:
-            runs[name].append(paired((base_mw, lambda i: dict(s), n, b""), (mw, lambda i: dict(s), n, b""), rounds))
+
+    def make(i: int) -> dict[str, Any]:
+        return dict(s)
+
+    runs = phases((base_mw, make, n, b""), {name: (mw, make, n, b"") for name, mw in others}, rounds, repeats)
     quietest = {name: min(r) for name, r in runs.items()}
-    out = {base_name: min(q[0] for q in quietest.values())}
-    for name, (_, _, over, _) in quietest.items():
-        out[name] = out[base_name] + over  # so that "extra" below is the median paired difference
+    out = {base_name: (min(q[0] for q in quietest.values()), 0.0)}
+    out.update((name, (t, over)) for name, (_, t, over, _) in quietest.items())
     return out
 
 
-def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds: int) -> dict[str, float]:
+def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds: int
+            ) -> dict[str, tuple[float, float]]:
     """The same, without any framework: begin → response headers → chat plan → finish."""
     response = [("content-length", "300"), ("content-type", "text/html; charset=utf-8")]
 
@@ -83,7 +83,9 @@ def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds:
             for _ in range(n):
                 one(engine)
             results[name].append((time.thread_time() - t0) / n * 1e6)
-    return {name: statistics.median(r) for name, r in results.items()}
+    medians = {name: statistics.median(r) for name, r in results.items()}
+    first = next(iter(medians.values()))
+    return {name: (t, t - first) for name, t in medians.items()}
 
 
 def per_call_us(fn: Callable[[], object], n: int, rounds: int) -> float:
@@ -145,10 +147,8 @@ def main() -> None:
             ("ASGI, Starlette app", side_by_side(cases, s, n, rounds)),
             ("core only", core_us({k: mw.engine for k, mw in cases.items()}, headers, n * 4, rounds)),
         ):
-            plain = results["no chat configured"]
             print(f"-- {who}, {label}")
-            for name, t in results.items():
-                extra = t - plain
+            for name, (t, extra) in results.items():
                 target = "" if name == "no chat configured" or name.startswith("chat shown") else (
                     "≤5 " + ("ok" if extra <= 5 else "MISSED"))
                 print(f"   {name:<59} {t:7.1f} {extra:7.1f} {target:>10}")

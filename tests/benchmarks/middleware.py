@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,14 @@ async def run(app: Any, make_scope: Any, n: int, body: bytes = b"") -> float:
         return None
 
     # CPU time of this thread: other processes on a shared machine do not inflate it. The writer
-    # thread's work (storing the events) is reported separately below.
+    # thread's own work (storing the events) is not in it; its contention with this thread is.
     t0 = time.thread_time()
     for i in range(n):
         await app(make_scope(i), receive, send)
     return (time.thread_time() - t0) / n * 1e6
 
 
-def paired(baseline: tuple[Any, Any, int, bytes], case: tuple[Any, Any, int, bytes], rounds: int
-           ) -> tuple[float, float, float, float]:
+def paired(baseline: Case, case: Case, rounds: int) -> Paired:
     """(median µs of the baseline, of the case, of the case's extra over the baseline in each
     round, and of the case / baseline ratio in each round); a round runs the baseline, then the
     case, with the same number of requests."""
@@ -83,6 +83,25 @@ def paired(baseline: tuple[Any, Any, int, bytes], case: tuple[Any, Any, int, byt
     pairs = list(zip(b, c, strict=True))
     return (statistics.median(b), statistics.median(c), statistics.median(y - x for x, y in pairs),
             statistics.median(y / x for x, y in pairs))
+
+
+Case = tuple[Any, Any, int, bytes]
+"""An ASGI app, its scope for request i, requests per round, and the request body."""
+Paired = tuple[float, float, float, float]
+
+
+def phases(baseline: Case, cases: dict[str, Case], rounds: int, repeats: int,
+           before: Callable[[], None] = lambda: None) -> dict[str, list[Paired]]:
+    """Each case against the baseline in its own phase (`paired`), every phase `repeats` times
+    spread over the run; `before` runs ahead of each phase. Other tenants of a shared machine slow
+    whole phases down, the baseline with the case and not in proportion: a case is judged by its
+    quietest repeat, `min()` of its list (where the baseline beside it ran fastest)."""
+    out: dict[str, list[Paired]] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, case in cases.items():
+            before()
+            out[name].append(paired(baseline, case, rounds))
+    return out
 
 
 def main() -> None:
@@ -136,8 +155,9 @@ def main() -> None:
     post = scope([(b"host", b"example.com"), (b"origin", b"https://example.com"),
                   (b"content-type", b"application/json"), *common[1:]], method="POST", path="/_consent")
 
-    base = (bare, fixed(returning), n, b"")
-    cases: list[tuple[str, float | None, tuple[Any, Any, int, bytes]]] = [
+    targets: dict[str, float | None] = {}
+    cases: dict[str, Case] = {}
+    for name, target, case in [
         ("Starlette SessionMiddleware (scale)", None, (sessions, fixed(scope(session_cookie)), n, b"")),
         ("consentkit, returning visitor, no collection", 20.0, (ck_nocollect, fixed(returning), n, b"")),
         ("consentkit, returning visitor, full collection+geo", 25.0, (ck, fixed(returning), n, b"")),
@@ -145,19 +165,14 @@ def main() -> None:
         ("consentkit, unseen UA + IP, full collection+geo", 150.0, (ck, brand_new, n_brand, b"")),
         ("consentkit, consent POST (durable ledger write)", None, (ck, fixed(post), max(n // 10, 200),
                                                                    b'{"action":"accept_all"}')),
-    ]
-    # Other tenants of a shared machine slow whole phases down, the bare app with the case, and not
-    # in proportion. So every phase runs `repeats` times, spread over the run, and each case is
-    # judged by its quietest repeat: the one where the bare app beside it was fastest.
-    by_case: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _, _ in cases}
-    for _ in range(repeats):
-        for name, _, case in cases:
-            ck.engine.writer.flush()  # what earlier phases queued is stored before this one starts
-            by_case[name].append(paired(base, case, rounds))
+    ]:
+        targets[name], cases[name] = target, case
+    # What earlier phases queued is stored before each phase starts, so no case pays for another's.
+    by_case = phases((bare, fixed(returning), n, b""), cases, rounds, repeats, before=ck.engine.writer.flush)
     print(f"{'case (each against the bare app, in its own phase)':<52} {'bare':>6} {'µs/req':>7} {'extra':>6} "
           f"{'ratio':>6} {'target':>9}  extra in each repeat")
     extra: dict[str, float] = {}
-    for name, target, _ in cases:
+    for name, target in targets.items():
         t_bare, t, over, ratio = min(by_case[name])
         extra[name] = over
         mark = "" if target is None else (f"≤{target:.0f} " + ("ok" if over <= target else "MISSED"))
