@@ -75,6 +75,18 @@ def test_events_with_numbers_as_other_types_are_stored_as_their_column_type(stor
     assert ev["ts"] == T0 // 1 and isinstance(ev["ts"], float)
 
 
+def test_a_nul_in_a_request_value_loses_no_event_and_no_count(store: Store) -> None:
+    """PostgreSQL text cannot hold NUL (a path with %00 carries one): the batch is kept whole."""
+    odd = {**full_event(2), "path": "/a\x00b", "referrer_path": "/\x00"}
+    store.write_events([full_event(1), odd, full_event(3)])
+    got = events(store)
+    assert [e["path"] for e in got] == ["/p/1?q=1", "/a\x00b" if store.dialect == "sqlite" else "/a\ufffdb",
+                                        "/p/3?q=1"]
+    assert got[1]["referrer_path"] in ("/\x00", "/\ufffd") and got[1]["click_id"] == "gclid2"
+    store.add_counts({("2024-05-01", "pageviews", "/a\x00b"): 2, ("2024-05-01", "pageviews", "/a\ufffdb"): 1})
+    assert store.counts() == [("2024-05-01", "pageviews", "/a\ufffdb", 3)]
+
+
 def test_empty_writes_are_no_ops(store: Store) -> None:
     store.write_events([])
     store.add_counts({})

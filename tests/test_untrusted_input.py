@@ -115,3 +115,34 @@ def test_garbage_never_raises_or_500s_on_either_path(
     assert int(got[0][:3]) < 500
 
 
+
+
+def _rejects(check: Any, value: str) -> bool:
+    try:
+        return not check(value)
+    except ValueError:
+        return True
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(["\n", "\r\n", "\n<script>", " ", "\x00"]))
+def test_an_accepted_value_with_a_line_end_after_it_is_refused(tail: str) -> None:
+    """Python's `$` also matches before a final newline: every validator anchors at the very end."""
+    from consentkit.chat.inject import pick_nonce
+    from consentkit.chat.providers import check_base_url, check_site_id, check_widget_id
+    from consentkit.collect.pipeline import _beacon_fields
+    from consentkit.consent import is_id, new_id
+
+    checks: list[tuple[Any, str]] = [
+        (lambda v: check_site_id("livechat", v), "12345678"),
+        (lambda v: check_site_id("crisp", v), "7598bf86-9ebb-46bc-8d61-be8929bbf93d"),
+        (lambda v: check_site_id(None, v), "acme-1"),
+        (check_widget_id, "default"),
+        (check_base_url, "https://chat.example.com"),
+        (lambda v: pick_nonce(v, None), "r4nd0m-n0nce"),
+        (is_id, new_id()),
+        (lambda v: (_beacon_fields({"path": "/", "clicks": [v]}) or ("", 0, 0, []))[3], "https://shop.example/x"),
+    ]
+    for check, good in checks:
+        assert not _rejects(check, good), good
+        assert _rejects(check, good + tail), repr(good + tail)

@@ -16,8 +16,8 @@ from consentkit.policy import Effective
 from consentkit.signals import NO_SIGNALS, Signals
 
 MAX_COOKIE_VALUE = 512
-_CID = re.compile(r"^[A-Za-z0-9_\-]{22}$")
-_CAT = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_CID = re.compile(r"^[A-Za-z0-9_\-]{22}\Z")
+_CAT = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 _SIG_CODES = {"": NO_SIGNALS, "d": Signals(True, False), "g": Signals(False, True), "dg": Signals(True, True)}
 
 

@@ -98,6 +98,17 @@ def test_visits_are_bounded_and_forget_idle_ones() -> None:
     assert visit.returning is None  # set when the visit began, not by later page views
 
 
+def test_the_least_recently_seen_visit_is_forgotten_first() -> None:
+    visits = Visits(2, idle_s=60)
+    visits.record("old", "/", 1000.0, lambda _: None, None)
+    visits.record("new", "/", 1001.0, lambda _: None, None)
+    visits.record("old", "/again", 1002.0, lambda _: None, None)  # "old" seen since "new"
+    visits.record("third", "/", 1003.0, lambda _: None, None)
+    assert visits.get("new", 1003.0) is None
+    kept = visits.get("old", 1003.0)
+    assert kept is not None and kept.views == 2
+
+
 def test_visits_are_tracked_only_while_something_reads_them(tmp_path: Path) -> None:
     eng = Engine(make_config(tmp_path, chat={**LIVECHAT, "prechat_fields": ["language"]}, collection=GEO))
     try:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chat.chat_helpers import BROWSER, LIVECHAT
 from consentkit.chat import context as context_module
@@ -162,3 +164,110 @@ def test_exclude_paths_are_remembered_per_page_both_ways(make_engine: Callable[.
         assert said(admin) == [("exclude_paths", "hide")] and admin.counted == "hidden_by_rule"
         shop = page(engine, "/shop", granted={"analytics"}, **{"accept-language": "fr"})[1]
         assert said(shop) == [("languages", "show"), ("consent", "show")]
+
+
+def test_a_remembered_hook_is_asked_once_per_value_of_what_it_needs(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({})
+    asked: list[str | None] = []
+
+    @engine.chat.rule(needs={"language"}, remember=True)
+    def french(ctx: Any) -> bool:
+        asked.append(ctx.language)
+        return bool(ctx.language == "fr")
+
+    ex, first = page(engine, "/a", granted={"analytics"}, **{"accept-language": "en"})
+    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    assert first.outcome == "hide" and said(first) == [("hook:french", "hide")]
+    for path in ("/b", "/c"):
+        again = page(engine, path, granted={"analytics"}, cookie=ids, **{"accept-language": "en"})[1]
+        assert again == first  # the same remembered decision, whatever the page
+    # A hide that holds on every page keeps no visit data, as for the declarative rules.
+    assert not first.track and engine.chat.visits.get(ex.session_id or "") is None
+    for _ in range(2):
+        assert page(engine, "/d", granted={"analytics"}, cookie=ids, **{"accept-language": "fr"})[1].outcome == (
+            "placeholder")
+    # The field's consent withdrawn: the hook sees None, which is another value, so it is asked again.
+    assert page(engine, "/e", **{"accept-language": "fr"})[1].outcome == "hide"
+    assert asked == ["en", "fr", None]
+
+
+def test_a_remembered_hook_that_failed_is_asked_again(make_engine: Callable[..., Engine],
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    engine = make_engine({})
+    calls: list[int] = []
+
+    @engine.chat.rule(needs={"language"}, remember=True)
+    def flaky(ctx: Any) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("the desk's directory is down")
+        return True
+
+    failed = page(engine, granted={"analytics"}, **{"accept-language": "fr"})[1]
+    assert failed.outcome == "hide" and failed.reasons[0].detail == "raised an exception (logged)"
+    assert failed.track  # a failure says nothing about the other pages
+    assert "flaky raised" in caplog.text
+    for _ in range(2):
+        assert page(engine, granted={"analytics"}, **{"accept-language": "fr"})[1].outcome == "placeholder"
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(("rules", "also_unremembered"), [({}, True), ({"min_seconds_on_site": 1}, False)])
+def test_a_remembered_hook_is_asked_every_time_beside_what_is_not_remembered(
+        make_engine: Callable[..., Engine], rules: dict[str, Any], also_unremembered: bool) -> None:
+    """One hook asked on every page, or a clock-dependent rule, makes the whole verdict per page."""
+    engine = make_engine({**rules, "combine": "any"})
+    asked: list[str] = []
+
+    @engine.chat.rule(needs={"language"}, remember=True)
+    def remembered(ctx: Any) -> bool:
+        asked.append("remembered")
+        return False
+
+    if also_unremembered:
+        @engine.chat.rule(needs=set())
+        def every_page(ctx: Any) -> bool:
+            asked.append("every_page")
+            return False
+
+    for _ in range(2):
+        assert page(engine, granted={"analytics"}, **{"accept-language": "fr"})[1].outcome == "hide"
+    assert asked.count("remembered") == 2 and asked.count("every_page") == (2 if also_unremembered else 0)
+
+
+def test_remember_is_true_or_false(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({})
+    with pytest.raises(TypeError, match="remember must be True or False"):
+        engine.chat.rule(remember="yes")  # type: ignore[call-overload]
+
+
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
+
+
+@pytest.fixture
+def asked_and_remembered(make_engine: Callable[..., Engine]) -> list[Engine]:
+    """The same hook, asked on every page and remembered."""
+    engines = [make_engine({"never_for_bots": True}, collection=GEO) for _ in range(2)]
+    for engine, remember in zip(engines, (False, True), strict=True):
+        @engine.chat.rule(name="europe", needs={"language", "browser", "country"}, remember=remember)
+        def europe(ctx: Any) -> bool:
+            return ctx.language in ("fr", "de") and ctx.browser != "Firefox" and ctx.country != "GB"
+    return engines
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(
+    st.sampled_from(["fr", "fr-CH", "de", "en", ""]), st.sampled_from([BROWSER, CHROME]),
+    st.sampled_from(["81.2.69.142", "89.160.20.112", "2001:db8::1"]),
+    st.sampled_from([None, set(), {"analytics"}, {"analytics", "chat"}]), st.sampled_from(["/", "/help", "/shop"]),
+), min_size=1, max_size=8))
+def test_remembering_a_hook_changes_no_decision(asked_and_remembered: list[Engine],
+                                                visits: list[tuple[str, str, str, set[str] | None, str]]) -> None:
+    """Page after page (the examples share the engines, so remembered answers carry over): the same
+    outcome and reasons whether the hook is asked or its answer remembered."""
+    for language, ua, client, granted, path in visits:
+        headers = {"user-agent": ua, **({"accept-language": language} if language else {})}
+        asked, remembered = (page(e, path, granted=granted, client=client, **headers)[1]
+                             for e in asked_and_remembered)
+        assert (remembered.outcome, remembered.reasons, remembered.counted) == (
+            asked.outcome, asked.reasons, asked.counted)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from consentkit.config import Category, ConsentConfig
 
 RTL = frozenset({"ar", "he", "fa", "ur"})
-LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
+LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*\Z")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 MAX_ACCEPT_LANGUAGE = 1024
 MAX_LANGUAGE_RANGES = 32

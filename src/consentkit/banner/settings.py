@@ -26,9 +26,9 @@ DEFAULT_CONSENT_MODE: dict[str, tuple[str, ...]] = {
     "personalization_storage": ("preferences",),
     "security_storage": ("necessary",),
 }
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
-_FUNC = re.compile(r"^(rgba?|hsla?)\((.*)\)$", re.IGNORECASE)
-_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:%|deg)?$")
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})\Z")
+_FUNC = re.compile(r"^(rgba?|hsla?)\((.*)\)\Z", re.IGNORECASE)
+_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:%|deg)?\Z")
 
 
 def _lang_tag(value: str) -> str:

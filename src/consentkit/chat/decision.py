@@ -44,11 +44,12 @@ _UNSEEN = ChatDecision("hide", (), "", {}, {})
 class Decider:
     """Rules, then consent.
 
-    Without hooks or clock-dependent rules, the rules' verdict depends only on the page (for
-    `include_paths`) and what the allowed fields are computed from: it is remembered (bounded) under
-    those inputs as they come — headers, address, visit counts — so that a repeated "hide" computes
-    no field at all. Otherwise the fields made of headers and the address are remembered under
-    those, and the visit fields are computed as rules first read them.
+    Without clock-dependent rules, and with hooks only if registered with `remember=True`, the rules'
+    verdict depends only on the page (for `include_paths`) and what the allowed fields are computed
+    from: it is remembered (bounded) under those inputs as they come — headers, address, visit
+    counts — so that a repeated "hide" computes no field at all. Otherwise the fields made of
+    headers and the address are remembered under those, and the visit fields are computed as rules
+    first read them.
     """
 
     def __init__(self, cfg: ChatConfig, builder: ContextBuilder, hooks: ChatRules, optional: frozenset[str],
@@ -72,7 +73,7 @@ class Decider:
         """The hooks' `needs` that what follows was derived for (`derive`)."""
         self._needs = self.ruleset.needs
         self._remember = False
-        """Whether verdicts are remembered: no hooks, no clock-dependent rule."""
+        """Whether verdicts are remembered: no clock-dependent rule, and hooks only with `remember=True`."""
         self.tracks_visits = True
         """Whether a rule, hook or pre-chat field reads visit data: pages are recorded only then."""
 
@@ -82,7 +83,7 @@ class Decider:
         self.hook_needs = hooks.needs
         self._needs = rs.needs | hooks.needs
         self._inputs = {}
-        self._remember = rs.pure and not hooks.hooks
+        self._remember = rs.pure and all(h.remember for h in hooks.hooks)
         self.tracks_visits = bool((self._needs | self.prechat_needs) & FROM_VISITS)
 
     def vetoed(self, path: str) -> ChatDecision | None:
@@ -129,9 +130,10 @@ class Decider:
                 verdict = rs.evaluate(facts)
                 # A hide that holds on every page of the visit keeps no visit data (`ChatDecision.track`).
                 hidden = None if verdict.show else ChatDecision(
-                    "hide", verdict.reasons, "hidden_by_rule", {}, {}, rs.by_path or bool(derived))
+                    "hide", verdict.reasons, "hidden_by_rule", {}, {}, rs.by_path or bool(derived) or verdict.failed)
                 cached = (verdict, hidden)
-                self._verdicts.put(key, cached)
+                if not verdict.failed:
+                    self._verdicts.put(key, cached)
             verdict, hidden = cached
             if hidden is not None:
                 return hidden

@@ -59,11 +59,14 @@ class Hook(NamedTuple):
     rule: str
     said_true: Reason
     said_false: Reason
+    remember: bool = False
+    """Its answer depends only on the visitor fields it `needs`: asked once per distinct value of those."""
 
     @classmethod
-    def of(cls, name: str, fn: ChatHook) -> Hook:
+    def of(cls, name: str, fn: ChatHook, remember: bool = False) -> Hook:
         rule = f"hook:{name}"
-        return cls(name, fn, rule, Reason(rule, "show", "returned True"), Reason(rule, "hide", "returned False"))
+        return cls(name, fn, rule, Reason(rule, "show", "returned True"), Reason(rule, "hide", "returned False"),
+                   remember)
 
 
 class ChatRules:
@@ -79,26 +82,36 @@ class ChatRules:
     def rule(self, fn: H, /) -> H: ...
     @overload
     def rule(
-        self, fn: None = None, /, *, name: str | None = None, needs: Iterable[str] | None = None
+        self, fn: None = None, /, *, name: str | None = None, needs: Iterable[str] | None = None,
+        remember: bool = False,
     ) -> Callable[[H], H]: ...
 
     def rule(
-        self, fn: H | None = None, /, *, name: str | None = None, needs: Iterable[str] | None = None
+        self, fn: H | None = None, /, *, name: str | None = None, needs: Iterable[str] | None = None,
+        remember: bool = False,
     ) -> H | Callable[[H], H]:
         """Register a hook: `@engine.chat.rule`, or `@engine.chat.rule(name="vip", needs={"country"})`.
 
         `needs` names the context fields the hook reads; only those are computed for it (the others
         are None). Without it, every field allowed for the request is computed.
+
+        `remember=True` promises that the answer depends on nothing but those fields — not on
+        `path`, `now`, `categories` or anything outside the context: the answer is then remembered
+        (bounded, per process) under what the fields are made of, like a declarative rule's, and a
+        visitor the hooks and rules hide whatever the page keeps no visit data. Answers of a hook
+        that failed are not remembered.
         """
         wanted = ALL_FIELDS if needs is None else frozenset(needs)
         unknown = wanted - ALL_FIELDS
         if unknown:
             raise ValueError(f"unknown context field(s) {sorted(unknown)}; known: {sorted(ALL_FIELDS)}")
+        if not isinstance(remember, bool):
+            raise TypeError(f"remember must be True or False, not {remember!r}")
 
         def register(f: H) -> H:
             label = name or str(getattr(f, "__name__", "hook"))
-            self.hooks.append(Hook.of(label, f))
-            self.needs = self.needs | wanted
+            self.hooks.append(Hook.of(label, f, remember))
+            self.needs = self.needs | wanted  # always a new object: the decider derives anew (`derive`)
             return f
 
         return register(fn) if fn is not None else register

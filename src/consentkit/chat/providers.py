@@ -18,22 +18,22 @@ PLACEHOLDERS = frozenset({"site_id", "widget_id", "base_url", "nonce", "prefix"}
 
 # provider → (pattern, what it looks like); ids are used in URLs and scripts, so nothing else passes.
 ID_RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "livechat": (re.compile(r"^[0-9]{1,12}$"), "a LiveChat licence number (digits only)"),
-    "tawkto": (re.compile(r"^[0-9a-f]{24}$"), "a tawk.to property id (24 hexadecimal characters)"),
+    "livechat": (re.compile(r"^[0-9]{1,12}\Z"), "a LiveChat licence number (digits only)"),
+    "tawkto": (re.compile(r"^[0-9a-f]{24}\Z"), "a tawk.to property id (24 hexadecimal characters)"),
     "crisp": (
-        re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"),
         "a Crisp website id (a lower-case UUID)",
     ),
-    "chatwoot": (re.compile(r"^[A-Za-z0-9]{16,64}$"), "a Chatwoot website token (16-64 letters and digits)"),
+    "chatwoot": (re.compile(r"^[A-Za-z0-9]{16,64}\Z"), "a Chatwoot website token (16-64 letters and digits)"),
     "zendesk": (
-        re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"),
         "a Zendesk Web Widget key (a lower-case UUID, from snippet.js?key=…)",
     ),
-    "generic": (re.compile(r"^[A-Za-z0-9._\-]{0,128}$"), "letters, digits and . _ - (at most 128)"),
+    "generic": (re.compile(r"^[A-Za-z0-9._\-]{0,128}\Z"), "letters, digits and . _ - (at most 128)"),
 }
-_WIDGET_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
-_BASE_URL = re.compile(r"^https://[A-Za-z0-9.\-]{1,190}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-/]*)?$")
-NONCE = re.compile(r"^[A-Za-z0-9+/=_\-]{1,128}$")
+_WIDGET_ID = re.compile(r"^[A-Za-z0-9]{1,64}\Z")
+_BASE_URL = re.compile(r"^https://[A-Za-z0-9.\-]{1,190}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-/]*)?\Z")
+NONCE = re.compile(r"^[A-Za-z0-9+/=_\-]{1,128}\Z")
 
 ALLOWED_TAGS = frozenset(
     {"a", "b", "button", "div", "i", "iframe", "img", "link", "noscript", "p", "script", "small", "span",

@@ -29,6 +29,8 @@ class Verdict(NamedTuple):
     show: bool
     reasons: tuple[Reason, ...]
     data: dict[str, DataValue]
+    failed: bool = False
+    """A hook failed (raised, timed out, answered nonsense): not to be remembered."""
 
 
 Check: TypeAlias = Callable[[Facts], Reason]
@@ -109,7 +111,7 @@ class RuleSet:
                 r, got, failed = ask(hook, ctx, self.hook_timeout_s)
                 reasons.append(r)
                 if failed:
-                    return Verdict(False, tuple(reasons), {})
+                    return Verdict(False, tuple(reasons), {}, True)
                 if r.says == "show":
                     data.update(got)
                 if (r.says == "show") == self.any:

@@ -46,10 +46,16 @@ class Visits:
     def record(self, session_id: str, path: str, now: float, returning: Callable[[T], bool | None], arg: T
                ) -> Visit:
         """Count one page view of the visit; a new (or idle) visit starts with `returning(arg)`."""
-        visit = self._lru.get(session_id)
+        lru = self._lru
+        visit = lru.get(session_id)
         if visit is None or now - visit.last > self.idle_s:
             visit = Visit(now, returning(arg))
-            self._lru.put(session_id, visit)
+            lru.put(session_id, visit)
+        else:
+            try:  # noqa: SIM105 - suppress() costs a context manager on every page view
+                lru.touch(session_id)  # the least recently seen visit goes first, not the oldest
+            except KeyError:  # forgotten by another thread meanwhile
+                pass
         visit.views += 1
         visit.last = now
         visit.pages.append(path[:MAX_PATH])

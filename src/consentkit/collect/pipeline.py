@@ -148,7 +148,7 @@ def _no_salt() -> None:
     return None
 
 
-_LINK = re.compile(r"^https?://[^\s]{1,2000}$")
+_LINK = re.compile(r"^https?://[^\s\x00-\x1f\x7f]{1,2000}\Z")
 
 
 def _beacon_fields(data: dict[str, Any]) -> tuple[str, int, int | None, list[str]] | None:

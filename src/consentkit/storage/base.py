@@ -18,6 +18,11 @@ _LEDGER_COLS = (
 )
 
 
+def without_nul(text: str) -> str:
+    """`text` with U+FFFD for each NUL, which PostgreSQL text cannot hold."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class StoreError(Exception):
     """The database could not do what was asked (down, full, locked too long)."""
 
@@ -148,8 +153,10 @@ class Store(ABC):
             "INSERT INTO ck_counts (day, metric, key, count) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (day, metric, key) DO UPDATE SET count = ck_counts.count + excluded.count"
         )
+        # Keys are request paths (the aggregate counter), which may carry NUL: not storable on PostgreSQL.
+        rows = [(day, metric, without_nul(key), n) for (day, metric, key), n in sorted(counts.items())]
         with self.events_connection() as conn:
-            conn.cursor().executemany(sql, [(*k, n) for k, n in sorted(counts.items())])
+            conn.cursor().executemany(sql, rows)
 
     def counts(self, metric_prefix: str = "", since_day: str = "") -> list[tuple[str, str, str, int]]:
         with self.connection(write=False) as conn:
