@@ -151,6 +151,17 @@ def test_beacon_without_consent_or_malformed_is_a_silent_204(site: Any) -> None:
     assert [e for e in events(engine) if e["kind"] == "beacon"] == []
 
 
+def test_a_beacon_with_half_a_surrogate_pair_costs_no_other_event(site: Any) -> None:
+    client, engine = site()
+    choose(client, {"action": "accept_all"})
+    client.get("/")
+    r = client.post("/_consent/beacon", content=b'{"path": "/\\ud800", "engaged_ms": 1}', headers=ORIGIN)
+    assert r.status_code == 204
+    client.get("/?again=1")
+    assert [(e["kind"], e["path"]) for e in events(engine)] == [("pageview", "/"), ("pageview", "/")]
+    assert engine.writer.dropped == 0 and engine.writer.failures == 0
+
+
 def test_beacon_is_rate_limited_per_visitor(site: Any) -> None:
     client, engine = site(collection={"beacon_per_minute": 3})
     choose(client, {"action": "accept_all"})

@@ -14,6 +14,7 @@ from consentkit.ledger import LedgerDraft, verify
 from consentkit.review import events
 from consentkit.storage import Store, StoreError, open_store
 from consentkit.storage.schema import EVENT_FIELDS
+from consentkit.storage.sqlite import SQLiteStore
 from consentkit.storage.writer import Writer
 
 T0 = 1_714_564_800.25  # 2024-05-01T12:00:00.25Z
@@ -73,18 +74,6 @@ def test_events_with_numbers_as_other_types_are_stored_as_their_column_type(stor
     assert ev["is_bot"] is True and ev["truncated"] is False
     assert ev["status"] == 404 and ev["asn"] == 64500
     assert ev["ts"] == T0 // 1 and isinstance(ev["ts"], float)
-
-
-def test_a_nul_in_a_request_value_loses_no_event_and_no_count(store: Store) -> None:
-    """PostgreSQL text cannot hold NUL (a path with %00 carries one): the batch is kept whole."""
-    odd = {**full_event(2), "path": "/a\x00b", "referrer_path": "/\x00"}
-    store.write_events([full_event(1), odd, full_event(3)])
-    got = events(store)
-    assert [e["path"] for e in got] == ["/p/1?q=1", "/a\x00b" if store.dialect == "sqlite" else "/a\ufffdb",
-                                        "/p/3?q=1"]
-    assert got[1]["referrer_path"] in ("/\x00", "/\ufffd") and got[1]["click_id"] == "gclid2"
-    store.add_counts({("2024-05-01", "pageviews", "/a\x00b"): 2, ("2024-05-01", "pageviews", "/a\ufffdb"): 1})
-    assert store.counts() == [("2024-05-01", "pageviews", "/a\ufffdb", 3)]
 
 
 def test_empty_writes_are_no_ops(store: Store) -> None:
@@ -230,6 +219,58 @@ def test_writer_batches_reach_the_store(store: Store) -> None:
     got = events(store)
     assert [e["path"] for e in got] == [f"/p/{i}?q=1" for i in range(50)]
     assert store.counts() == [(today(), "pageviews", "/", 50)]
+
+
+def test_events_the_store_cannot_hold_as_they_are_cost_no_other_event(store: Store,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A NUL (a path with %00; PostgreSQL text cannot hold it) or a lone surrogate (JSON's "\\ud800";
+    no engine can) in one event: the batch is split until that event is alone, which is stored with
+    U+FFFD in place of what could not be; the rest of its batch is stored as it is."""
+    writer = Writer(store, batch_size=64, interval_s=3600)
+    odd = {5: {"path": "/a\x00b"}, 17: {"referrer_path": "/\ud800x"}, 40: {"utm_term": "\udfff", "path": "/\x00"}}
+    for i in range(50):
+        assert writer.submit({**full_event(i), **odd.get(i, {})})
+    writer.tally("pageviews", "/a\x00b")
+    writer.tally("pageviews", "/\ud800")
+    writer.stop()
+    assert writer.written == 50 and writer.dropped == 0 and writer.failures == 0
+    got = events(store)
+    assert [e["click_id"] for e in got] == [f"gclid{i}" for i in range(50)]  # every one, in order
+    nul = "\x00" if store.dialect == "sqlite" else "\ufffd"  # SQLite holds a NUL as it is
+    assert got[5]["path"] == f"/a{nul}b" and got[40]["path"] == "/\ufffd"
+    assert got[17]["referrer_path"] == "/\ufffdx" and got[40]["utm_term"] == "\ufffd"
+    assert [e["path"] for i, e in enumerate(got) if i not in odd] == [f"/p/{i}?q=1" for i in range(50) if i not in odd]
+    assert store.counts() == [(today(), "pageviews", "/a\ufffdb", 1), (today(), "pageviews", "/\ufffd", 1)]
+    assert "refused" not in caplog.text
+
+
+def test_an_event_the_store_refuses_even_mended_is_the_only_one_dropped(store: Store,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    writer = Writer(store, batch_size=64, interval_s=3600)
+    for i in range(20):
+        assert writer.submit({**full_event(i), **({"status": 10**30} if i == 11 else {})})  # no integer column holds it
+    writer.stop()
+    assert writer.written == 19 and writer.dropped == 1 and writer.failures == 1
+    assert [e["click_id"] for e in events(store)] == [f"gclid{i}" for i in range(20) if i != 11]
+    assert "dropped an event the store refused" in caplog.text
+
+
+def test_a_store_that_is_down_is_not_asked_row_by_row(tmp_path: Any) -> None:
+    """Splitting a batch is for data the store refuses; a store that fails outright fails once per batch."""
+    calls: list[int] = []
+
+    class Down(SQLiteStore):
+        def write_events(self, events: Any) -> None:
+            calls.append(len(events))
+            raise StoreError("database is locked")
+
+    down = Down(str(tmp_path / "down.db"))
+    writer = Writer(down, batch_size=10, interval_s=3600)
+    for i in range(25):
+        writer.submit(full_event(i))
+    writer.flush()
+    down.close()
+    assert calls == [10, 10, 5] and writer.dropped == 25 and writer.failures == 3
 
 
 def test_tallies_from_many_threads_add_up_to_today_and_hold_nothing_for_the_gc(store: Store) -> None:

@@ -146,3 +146,31 @@ def test_an_accepted_value_with_a_line_end_after_it_is_refused(tail: str) -> Non
     for check, good in checks:
         assert not _rejects(check, good), good
         assert _rejects(check, good + tail), repr(good + tail)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=20))
+def test_json_bodies_never_hand_on_text_that_cannot_be_encoded(text: str) -> None:
+    """JSON may spell half a surrogate pair ("\\ud800"); no store could keep it, so such a body is refused."""
+    import json
+
+    from consentkit.bodies import parse_body
+
+    body = json.dumps({"path": "/" + text}).encode()  # ASCII: surrogates travel as \u escapes
+    try:
+        data, _ = parse_body("application/json", body)
+    except BadBody as exc:
+        assert exc.status == 400 and "surrogate" in str(exc)
+        assert any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+        return
+    assert data["path"] == "/" + text
+    data["path"].encode("utf-8")
+
+
+def test_half_a_surrogate_pair_is_refused_and_a_whole_one_kept() -> None:
+    from consentkit.bodies import parse_body
+
+    with pytest.raises(BadBody, match="surrogate"):
+        parse_body("application/json", b'{"path": "/\\ud800", "engaged_ms": 1}')
+    data, _ = parse_body("application/json", b'{"path": "/\\ud83d\\ude00"}')  # a whole pair is one character
+    assert data["path"] == "/\U0001f600"

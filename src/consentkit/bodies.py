@@ -48,8 +48,20 @@ def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], bool]:
             raise BadBody("body is not valid JSON") from None
         if not isinstance(data, dict):
             raise BadBody("JSON body must be an object")
+        if b"\\u" in body and _lone_surrogate(data):
+            raise BadBody("body is not valid JSON: a \\u escape is half a UTF-16 surrogate pair")
         return data, False
     raise BadBody(f"unsupported content type {ctype!r}; send application/json or a form", 415)
+
+
+def _lone_surrogate(data: Any) -> bool:
+    """Whether a string in `data` holds half a surrogate pair (JSON lets "\\ud800" through): no
+    text encoding, and so no store, takes it."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def parse_choice(content_type: str, body: bytes, known: tuple[str, ...]) -> ChoiceRequest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -18,13 +19,26 @@ _LEDGER_COLS = (
 )
 
 
-def without_nul(text: str) -> str:
-    """`text` with U+FFFD for each NUL, which PostgreSQL text cannot hold."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with U+FFFD for each NUL and lone surrogate, which no engine stores as text."""
+    return _UNSTORABLE.sub("\ufffd", text) if not text.isascii() or "\x00" in text else text
 
 
 class StoreError(Exception):
     """The database could not do what was asked (down, full, locked too long)."""
+
+
+class RefusedData(StoreError):
+    """The database refused the data itself (a value it cannot hold): the same rows fail again,
+    other rows do not."""
+
+
+REFUSED = (RefusedData, ValueError, TypeError, OverflowError)
+"""What a write raises when rows are at fault, not the store: the drivers raise the last three
+while converting a value (a lone surrogate, say) before anything reaches the database."""
 
 
 class Store(ABC):
@@ -153,8 +167,8 @@ class Store(ABC):
             "INSERT INTO ck_counts (day, metric, key, count) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (day, metric, key) DO UPDATE SET count = ck_counts.count + excluded.count"
         )
-        # Keys are request paths (the aggregate counter), which may carry NUL: not storable on PostgreSQL.
-        rows = [(day, metric, without_nul(key), n) for (day, metric, key), n in sorted(counts.items())]
+        # Keys are request paths (the aggregate counter), which may carry what no engine stores as text.
+        rows = [(day, metric, storable(key), n) for (day, metric, key), n in sorted(counts.items())]
         with self.events_connection() as conn:
             conn.cursor().executemany(sql, rows)
 

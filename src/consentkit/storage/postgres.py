@@ -7,8 +7,8 @@
 - Migrations take a transaction-level advisory lock, so app servers starting together migrate once.
 - `ck_events` is partitioned by month of `ts`; a month's partition is created before its first
   insert, and a DEFAULT partition catches anything else, so an insert never fails for want of one.
-- Events are written with COPY. PostgreSQL text cannot hold NUL: a batch with one (a request path
-  with %00) is written again with U+FFFD in its place, as are counter keys on either engine.
+- Events are written with COPY. Text with a NUL (a request path with %00), which PostgreSQL cannot
+  hold, is refused as `RefusedData`: the writer then stores that event with U+FFFD in its place.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from consentkit.ledger import GENESIS, LedgerRecord
-from consentkit.storage.base import Store, StoreError, without_nul
+from consentkit.storage.base import RefusedData, Store, StoreError
 from consentkit.storage.schema import EVENT_FIELDS, column_type
 
 # Keys of the transaction-level advisory locks (any fixed 64-bit numbers unique to consentkit).
@@ -91,14 +91,6 @@ def _coerced(row: tuple[Any, ...]) -> tuple[Any, ...]:
         if v is not None and v.__class__ is not kind:
             out[i] = kind(v)
     return tuple(out)
-
-
-def _has_nul(row: tuple[Any, ...]) -> bool:
-    return any(v.__class__ is str and "\x00" in v for v in row)
-
-
-def _without_nul(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(without_nul(v) if v.__class__ is str else v for v in row)
 
 
 class PostgresStore(Store):
@@ -194,6 +186,8 @@ class PostgresStore(Store):
             ) from exc
         except psycopg.OperationalError as exc:
             raise StoreError(f"PostgreSQL at {self.safe_url}: {_reason(exc)}") from exc
+        except (psycopg.DataError, psycopg.IntegrityError) as exc:
+            raise RefusedData(f"PostgreSQL: {_reason(exc)}") from exc
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL: {_reason(exc)}") from exc
 
@@ -239,17 +233,6 @@ class PostgresStore(Store):
             return
         rows = [_row(e) for e in events]
         self._ensure_partitions(rows)
-        try:
-            self._copy(rows)
-        except StoreError as exc:
-            # PostgreSQL text cannot hold NUL, which a request path may carry (%00): rather than
-            # losing the batch, such values are stored with U+FFFD in its place. Checked only now,
-            # so the usual batch pays nothing.
-            if not isinstance(exc.__cause__, psycopg.DataError) or not any(map(_has_nul, rows)):
-                raise
-            self._copy([_without_nul(r) if _has_nul(r) else r for r in rows])
-
-    def _copy(self, rows: Sequence[tuple[Any, ...]]) -> None:
         with self.connection() as conn, conn.cursor() as cur, cur.copy(_COPY_SQL) as copy:
             write = copy.write_row
             for row in rows:

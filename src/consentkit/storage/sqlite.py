@@ -11,7 +11,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from consentkit.storage.base import Store, StoreError
+from consentkit.storage.base import RefusedData, Store, StoreError
 from consentkit.storage.schema import EVENT_FIELDS, SQLITE_FILE_SUBJECTS
 
 CHECKPOINT_PAGES = 8000
@@ -136,7 +136,8 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise StoreError(str(exc)) from exc
+            refused = isinstance(exc, (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError))
+            raise (RefusedData if refused else StoreError)(str(exc)) from exc
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

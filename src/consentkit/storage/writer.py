@@ -12,7 +12,7 @@ from collections import deque
 from typing import Any
 
 from consentkit.clock import today
-from consentkit.storage.base import Store
+from consentkit.storage.base import REFUSED, Store, storable
 
 log = logging.getLogger("consentkit.writer")
 
@@ -141,11 +141,34 @@ class Writer:
                 batch.append(pop())
         except IndexError:
             pass
-        if not batch:
-            return
+        if batch:
+            self._store(batch)
+
+    def _store(self, batch: list[dict[str, Any]]) -> None:
         try:
             self.store.write_events(batch)
             self.written += len(batch)
+        except REFUSED as exc:
+            # Some events hold what the store cannot take: halves are written apart until only
+            # those are left, so that one odd request never costs the others theirs; each is
+            # tried once more with U+FFFD for what no engine stores as text (NUL, lone surrogates).
+            if len(batch) > 1:
+                half = len(batch) // 2
+                self._store(batch[:half])
+                self._store(batch[half:])
+                return
+            reason = str(exc)
+            mended = _storable(batch[0])
+            if mended is not None:
+                try:
+                    self.store.write_events([mended])
+                    self.written += 1
+                    return
+                except Exception as again:  # noqa: BLE001
+                    reason = str(again)
+            self.failures += 1
+            self.dropped += 1
+            self._warn(f"dropped an event the store refused: {reason}")
         except Exception as exc:  # noqa: BLE001 - a broken store must never take the site down
             self.failures += 1
             self.dropped += len(batch)
@@ -178,6 +201,12 @@ class Writer:
         if now - self._last_warning > 10:  # one warning per 10 s, not one per batch
             self._last_warning = now
             log.warning("consentkit: %s", message)
+
+
+def _storable(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The event with its text made `storable`; None when that changes nothing."""
+    mended = {k: storable(v) if v.__class__ is str else v for k, v in event.items()}
+    return None if mended == event else mended
 
 
 _WRITERS: weakref.WeakSet[Writer] = weakref.WeakSet()
