@@ -10,14 +10,22 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from consentkit.consent import Choice, new_id
+from consentkit.engine import Engine
+from consentkit.http import RequestView
 from consentkit.ledger import LedgerDraft, verify
 from consentkit.review import events
 from consentkit.storage import StoreError, open_store
 from consentkit.storage.postgres import PostgresStore, month_bounds, partition_name, redact_url
 from pg import PgServer, free_port
+
+from conftest import make_config
 
 pytestmark = pytest.mark.postgres
 
@@ -230,3 +238,33 @@ def test_closed_store_says_so(pg_db_url: str) -> None:
     s.close()
     with pytest.raises(StoreError, match="closed"):
         s.counts()
+
+
+ODD_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()),
+                   max_size=40)  # NUL and lone surrogates included
+
+
+@pytest.fixture
+def collecting(pg_db_url: str, tmp_path: Any) -> Iterator[Engine]:
+    engine = Engine(make_config(tmp_path, storage_url=pg_db_url, collection={"keep_query": ["q"]}))
+    yield engine
+    engine.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(ODD_TEXT, ODD_TEXT, ODD_TEXT, ODD_TEXT), min_size=1, max_size=6))
+def test_whatever_a_request_carries_every_consented_page_view_is_stored(
+        collecting: Engine, pages: list[tuple[str, str, str, str]]) -> None:
+    """Paths, queries and headers with NUL, lone surrogates, anything: no event is lost on PostgreSQL."""
+    engine = collecting
+    writer = engine.writer
+    choice = Choice(new_id(), engine.config.optional, engine.config.policy_version, time.time())
+    before = writer.written
+    for path, query, ua, referrer in pages:
+        headers = {"user-agent": ua, "referer": referrer, "accept-language": ua[:8],
+                   "cookie": f"ck_consent={engine.codec.encode(choice)}"}
+        ex = engine.begin(RequestView("GET", "/" + path, "q=" + query, headers, "81.2.69.142", "https"))
+        engine.response_headers(ex, [("content-type", "text/html")])
+        engine.finish(ex, 200, "text/html")
+    writer.flush()
+    assert (writer.written - before, writer.dropped, writer.failures) == (len(pages), 0, 0)
