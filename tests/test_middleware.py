@@ -157,6 +157,9 @@ def test_form_post_without_javascript_redirects_back_same_site_only(site: Any) -
         r = client.post("/_consent", data={"action": "reject_all", "next": evil}, headers=ORIGIN,
                         follow_redirects=False)
         assert r.headers["location"] == "/", evil
+    r = client.post("/_consent", data={"action": "accept_all", "next": "/日本?q=ü"}, headers=ORIGIN,
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/%E6%97%A5%E6%9C%AC?q=%C3%BC"
 
 
 def test_form_post_with_checkboxes(site: Any) -> None:

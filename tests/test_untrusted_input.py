@@ -57,10 +57,18 @@ def test_choice_body_parser_raises_only_bad_body_and_never_grants_unknown(ctype:
 
 
 @settings(max_examples=300)
-@given(st.text(max_size=100))
+@given(st.one_of(st.text(max_size=100), st.text(max_size=100).map(lambda t: "/" + t)))
 def test_safe_next_never_leaves_the_site(url: str) -> None:
     out = safe_next(url)
     assert out.startswith("/") and not out.startswith("//") and "\\" not in out
+    assert out.isascii() and out.isprintable()  # a Location header takes it as it is
+    if url.isascii() and url.isprintable() and out != "/":
+        assert out == url  # a plain same-site path passes unchanged
+
+
+def test_a_redirect_to_a_page_with_non_latin_letters_is_percent_encoded() -> None:
+    assert safe_next("/日本/ü?q=é&x=1#a") == "/%E6%97%A5%E6%9C%AC/%C3%BC?q=%C3%A9&x=1#a"
+    assert safe_next("/café bar") == "/caf%C3%A9%20bar"
 
 
 def _scope(headers: list[tuple[bytes, bytes]], path: str, method: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 MAX_ITEMS = 64
 
@@ -109,4 +109,10 @@ def safe_next(next_url: str | None) -> str:
         return "/"
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in next_url):
         return "/"
+    if not next_url.isascii():  # a Location header is latin-1 at most: UTF-8 percent-encoded, as browsers do
+        next_url = quote(next_url, safe=_URL_ASCII, errors="replace")
     return next_url
+
+
+_URL_ASCII = "!#$%&'()*+,-./:;=?@[]^_`{|}~"
+"""What `quote` may leave as it is in a path and query besides letters and digits: all but space."""

@@ -254,6 +254,7 @@ def banner_html(
         '<p class="ck-status" role="status" aria-live="polite"></p></div>',
     ]
     if pixel:
-        src = f"{config.prefix}/pixel.gif?p={quote(urlsplit(nxt).path, safe='/')}"
+        # `nxt` is percent-encoded already (`safe_next`): its escapes stay, so `p` decodes to the path.
+        src = f"{config.prefix}/pixel.gif?p={quote(urlsplit(nxt).path, safe='/%')}"
         out.append(f'<noscript><img src="{_e(src)}" alt="" width="1" height="1"></noscript>')
     return "".join(out)
