@@ -226,3 +226,54 @@ def test_streaming_response_passes_through_and_is_counted_once(kind: str, site: 
     r = client.get("/stream")
     assert r.text == "<p>0</p><p>1</p><p>2</p>"
     assert len(events(engine)) == 1
+
+
+def test_a_path_with_non_ascii_letters_is_stored_alike_from_asgi_and_wsgi(tmp_path: Path) -> None:
+    """PEP 3333 hands PATH_INFO over as its UTF-8 bytes read as latin-1; ASGI servers decode it."""
+    import asyncio
+    import time
+    from wsgiref.util import setup_testing_defaults
+
+    from consentkit import ConsentMiddleware, WSGIConsentMiddleware
+    from consentkit.consent import Choice, new_id
+
+    from conftest import WSGISite, make_config
+
+    async def any_page(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+        await send({"type": "http.response.body", "body": b"<html><body>hi</body></html>"})
+
+    def config(db: str) -> Any:
+        return make_config(tmp_path, storage_url=f"sqlite:///{tmp_path / db}",
+                           collection={"exclude_paths": ["/privé/*"]})
+
+    wsgi = WSGIConsentMiddleware(WSGISite(), config=config("w.db"))
+    asgi = ConsentMiddleware(any_page, config=config("a.db"))
+    stored = {}
+    for name, mw in (("wsgi", wsgi), ("asgi", asgi)):
+        engine = mw.engine
+        choice = Choice(new_id(), engine.config.optional, engine.config.policy_version, time.time())
+        cookie = f"ck_consent={engine.codec.encode(choice)}"
+        for path in ("/café/日本", "/privé/x"):
+            if isinstance(mw, WSGIConsentMiddleware):
+                environ: dict[str, Any] = {"PATH_INFO": path.encode().decode("latin-1"), "HTTP_COOKIE": cookie}
+                setup_testing_defaults(environ)
+                body = mw(environ, lambda status, headers, exc_info=None: None)
+                b"".join(body)
+                getattr(body, "close", lambda: None)()
+            else:
+                scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+                         "query_string": b"", "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode())],
+                         "client": ("127.0.0.1", 1), "scheme": "http", "http_version": "1.1", "root_path": "",
+                         "server": ("testserver", 80)}
+
+                async def receive() -> dict[str, Any]:
+                    return {"type": "http.request", "body": b"", "more_body": False}
+
+                async def send(message: dict[str, Any]) -> None:
+                    return None
+
+                asyncio.run(mw(scope, receive, send))
+        stored[name] = [e["path"] for e in events(engine)]
+        engine.close()
+    assert stored["wsgi"] == stored["asgi"] == ["/café/日本"]  # the excluded glob matched the decoded path too

@@ -31,7 +31,8 @@ class WSGIConsentMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         engine = self.engine
         path = environ.get("PATH_INFO", "") or "/"
-        # PEP 3333 hands PATH_INFO over as latin-1-decoded bytes; keep it as such, like ASGI's raw path.
+        if not path.isascii():  # PEP 3333: UTF-8 bytes read as latin-1; ASGI servers hand over the text
+            path = path.encode("latin-1", "replace").decode("utf-8", "replace")
         request = RequestView(
             environ.get("REQUEST_METHOD", "GET"),
             path,
