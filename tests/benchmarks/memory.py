@@ -1,7 +1,11 @@
 """Memory stays flat when the store is slower than the traffic: the queue is bounded and the newest
 events are dropped (and counted) instead of piling up.
 
-Run: .venv/bin/python tests/benchmarks/memory.py [requests]   (default 1,000,000)
+Run: .venv/bin/python tests/benchmarks/memory.py [requests] [warm-up]   (default 1,000,000 after 500,000)
+
+The warm-up fills what is bounded by design: the per-visitor caches hold 4,096 entries (reached
+here after 409,600 requests, one visitor per 100 of them) and SQLite's page cache 8 MB. What they
+take is printed apart; the target is the growth over the requests after them.
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ def rss_mb() -> float:
 
 
 def main() -> None:
-    total = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    measured = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    warm = int(sys.argv[2]) if len(sys.argv) > 2 else 500_000
+    total = warm + measured
     tmp = Path(tempfile.mkdtemp(prefix="ck-mem-"))
     cfg = ConsentConfig(secret_keys=["m" * 40], storage_url=f"sqlite:///{tmp / 'm.db'}",
                         collection={"queue_size": 10_000, "batch_size": 500})
@@ -58,7 +64,7 @@ def main() -> None:
         ex = engine.begin(req)
         engine.response_headers(ex, [("content-type", "text/html")])
         engine.finish(ex, 200, "text/html")
-        if i % (total // 10) == 0:
+        if i == 0 or (i >= warm and (i - warm) % (measured // 10) == 0):
             gc.collect()
             samples.append((i, rss_mb()))
     elapsed = time.perf_counter() - t0
@@ -67,10 +73,14 @@ def main() -> None:
     w = engine.writer
     print(f"{total:,} requests in {elapsed:.1f} s ({total / elapsed:,.0f} req/s) against a store taking 50 ms/batch")
     for i, mb in samples:
-        print(f"  after {i:>9,} requests: RSS {mb:7.1f} MB")
-    growth = samples[-1][1] - samples[1][1]
+        print(f"  after {i:>9,} requests: RSS {mb:7.1f} MB{'   (end of warm-up)' if i == warm else ''}")
+    filled = samples[1][1] - samples[0][1]
+    growth = max(mb for _, mb in samples[1:]) - samples[1][1]
     print(f"writer failures {w.failures}")
-    print(f"RSS growth after warm-up: {growth:+.1f} MB (target: within 10 MB); queue {w.pending:,} of "
+    print(f"filled by the warm-up (bounded caches, SQLite's page cache, the queue): {filled:+.1f} MB")
+    mark = "ok" if growth <= 10 else "MISSED"
+    print(f"RSS growth over the {measured:,} requests after it: {growth:+.1f} MB (target: within 10 MB: {mark}); "
+          f"queue {w.pending:,} of "
           f"{w.queue_size:,}; written {w.written:,}; dropped and counted {w.dropped:,}")
     engine.close()
 
