@@ -109,3 +109,47 @@ def test_a_database_of_schema_version_1_is_filed_when_migrated(tmp_path: Path) -
         assert [e["path"] for e in events(store, visitor_id="v2")] == ["/2"]
     finally:
         store.close()
+
+
+def test_a_store_in_another_process_files_and_this_one_keeps_count(store: SQLiteStore, tmp_path: Path) -> None:
+    """Each store remembers the mark it last read, never above the real one: none files twice or late."""
+    other = SQLiteStore(str(tmp_path / "ck.db"))
+    try:
+        store.write_events([ev(i) for i in range(4)])
+        other.write_events([ev(i) for i in range(4, 9)])  # 9 waiting: the other files them
+        assert mark(store) == 9
+        store.write_events([ev(i) for i in range(9, 12)])  # 3 waiting: too few, whoever counts
+        assert mark(store) == 9
+        store.write_events([ev(i) for i in range(12, 14)])
+        assert mark(store) == 14
+        other.write_events([ev(14)])
+        assert mark(store) == 14
+        assert_subject_file_exact(store)
+        assert [e["path"] for e in events(store, visitor_id="v1")] == ["/1", "/5", "/9", "/13"]
+    finally:
+        other.close()
+
+
+def test_a_batch_is_one_statement_and_a_bigger_one_one_transaction(store: SQLiteStore) -> None:
+    """sqlite3 gives up the GIL at each call into SQLite and may wait long to get it back from a busy
+    request thread: a batch of the default size makes one call, not a BEGIN, INSERTs and a COMMIT."""
+    store.write_events([ev(0)])  # opens the events connection
+    conn = store._events_conn
+    assert conn is not None
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    store.write_events([ev(i) for i in range(1, 501)])  # 500: the default batch, filed after it (mark 501)
+    heads = [s.split(" (")[0] for s in statements]
+    assert heads[:3] == ["INSERT INTO ck_events", "BEGIN IMMEDIATE", "SELECT upto FROM ck_subject_mark"]
+    assert heads[-1] == "COMMIT" and mark(store) == 501
+    statements.clear()
+    store.write_events([ev(i) for i in range(501, 503)])  # 2 waiting: no filing, nothing read
+    assert [s.split(" (")[0] for s in statements] == ["INSERT INTO ck_events"]
+    statements.clear()
+    store.write_events([ev(i) for i in range(503, 1704)])  # 1,201 rows: three statements, one transaction
+    assert [s.split(" (")[0] for s in statements][:5] == ["BEGIN IMMEDIATE"] + ["INSERT INTO ck_events"] * 3 + [
+        "COMMIT"]
+    conn.set_trace_callback(None)
+    assert store.query("SELECT COUNT(*), MIN(id), MAX(id) FROM ck_events") == [(1704, 1, 1704)]
+    assert [e["path"] for e in events(store, visitor_id="v3")][-2:] == ["/1699", "/1703"]
+    assert_subject_file_exact(store)
