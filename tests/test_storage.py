@@ -331,3 +331,24 @@ def test_the_writer_batch_is_the_stores_own_unless_configured(any_store_url: str
         assert engine.writer.batch_size == 64
     finally:
         engine.close()
+
+
+def test_sqlite_stores_nones_and_bools_as_sqlite3_would_and_keeps_the_apps_adapters(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """consentkit registers adapters for None and bool (binding them is otherwise slow): they must
+    store NULL and integers, as sqlite3 does without them, and leave an application's own in place."""
+    import sqlite3
+
+    store = SQLiteStore(str(tmp_path / "a.db"))
+    store.migrate()
+    store.write_events([full_event(1), sparse_event()])
+    typed = "SELECT typeof(is_bot), is_bot, typeof(truncated), truncated, typeof(utm_source) FROM ck_events ORDER BY id"
+    assert store.query(typed) == [("integer", 1, "integer", 0, "text"), ("null", None, "integer", 0, "null")]
+    store.close()
+
+    def theirs(flag: bool) -> str:
+        return "yes" if flag else "no"
+
+    monkeypatch.setitem(sqlite3.adapters, (bool, sqlite3.PrepareProtocol), theirs)
+    SQLiteStore(str(tmp_path / "b.db")).close()
+    assert sqlite3.adapters[(bool, sqlite3.PrepareProtocol)] is theirs

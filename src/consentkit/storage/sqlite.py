@@ -32,11 +32,24 @@ _INSERT_HEAD = f"INSERT INTO ck_events ({', '.join(EVENT_FIELDS)}) VALUES "
 _ONE_ROW = "(" + ", ".join("?" * len(EVENT_FIELDS)) + ")"
 
 
+_NOTHING: dict[object, None] = {}
+
+
+def _bind_quickly() -> None:
+    """sqlite3 binds None and bool through its adapter registry, and on a miss it looks up
+    `__adapt__` and `__conform__` too, at ~0.8 µs a value; an event holds a dozen Nones, which made
+    up 40% of storing it. Registered, what sqlite3 does anyway (None → NULL, bool → integer) is one
+    dict hit and a C call. `setdefault`: an adapter the application registered stays its own."""
+    sqlite3.adapters.setdefault((type(None), sqlite3.PrepareProtocol), _NOTHING.get)
+    sqlite3.adapters.setdefault((bool, sqlite3.PrepareProtocol), int)
+
+
 class SQLiteStore(Store):
     dialect = "sqlite"
     ph = "?"
 
     def __init__(self, path: str) -> None:
+        _bind_quickly()
         if path == ":memory:":
             # A shared in-memory database, so every thread's connection sees the same data.
             self._target = f"file:consentkit-{uuid.uuid4().hex}?mode=memory&cache=shared"
