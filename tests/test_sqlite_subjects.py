@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from consentkit.review import erase_subject, events, export_subject, visits
 from consentkit.storage import open_store
 from consentkit.storage.schema import EVENT_FIELDS, migrations
-from consentkit.storage.sqlite import SQLiteStore
+from consentkit.storage.sqlite import INSERT_SIZES, SQLiteStore, _chunks
 from store_checks import assert_subject_file_exact
 
 T0 = 1_714_564_800.0
@@ -146,10 +148,27 @@ def test_a_batch_is_one_statement_and_a_bigger_one_one_transaction(store: SQLite
     store.write_events([ev(i) for i in range(501, 503)])  # 2 waiting: no filing, nothing read
     assert [s.split(" (")[0] for s in statements] == ["INSERT INTO ck_events"]
     statements.clear()
-    store.write_events([ev(i) for i in range(503, 1704)])  # 1,201 rows: three statements, one transaction
-    assert [s.split(" (")[0] for s in statements][:5] == ["BEGIN IMMEDIATE"] + ["INSERT INTO ck_events"] * 3 + [
-        "COMMIT"]
+    store.write_events([ev(i) for i in range(503, 1704)])  # 1,201 rows: 500 + 500 + 100 + 100 + 1, one transaction
+    heads = [s.split(" (")[0] for s in statements]
+    assert heads[:7] == ["BEGIN IMMEDIATE"] + ["INSERT INTO ck_events"] * 5 + ["COMMIT"]
+    assert [s.count("), (") + 1 for s in statements[1:6]] == [500, 500, 100, 100, 1]
     conn.set_trace_callback(None)
     assert store.query("SELECT COUNT(*), MIN(id), MAX(id) FROM ck_events") == [(1704, 1, 1704)]
     assert [e["path"] for e in events(store, visitor_id="v3")][-2:] == ["/1699", "/1703"]
     assert_subject_file_exact(store)
+
+
+@given(n=st.integers(0, 5000), most=st.integers(1, 1000))
+def test_a_batch_of_any_size_takes_few_statements_of_few_sizes(n: int, most: int) -> None:
+    """Whatever the batch, its statements are of INSERT_SIZES (within the parameter limit) but for
+    one of what is left; so only a handful of sizes are ever prepared."""
+    chunks = _chunks(n, most)
+    assert sum(chunks) == n and all(0 < c <= most for c in chunks)
+    allowed = [s for s in INSERT_SIZES if s <= most]
+    smallest = allowed[-1] if allowed else most
+    *whole, rest = chunks or [smallest]
+    assert all(c in allowed or (not allowed and c == most) for c in whole)
+    assert rest in allowed or rest < smallest or rest == most
+    assert chunks == sorted(chunks, reverse=True)
+    if allowed:
+        assert len(chunks) <= n // allowed[0] + sum(allowed[i] // allowed[i + 1] for i in range(len(allowed) - 1)) + 1

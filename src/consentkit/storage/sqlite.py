@@ -25,9 +25,12 @@ larger runs touch each index page fewer times per event; a lookup scans at most 
 events."""
 
 PAGE_SIZE = 16384
-ROWS_PER_INSERT = 500
-"""Rows per INSERT statement at most (fewer where SQLite binds fewer than 20,000 parameters): the
-default batch in one statement; a bigger batch takes several, in one transaction."""
+INSERT_SIZES = (500, 100, 20)
+"""The rows one INSERT statement takes: a batch is cut greedily into these (those that bind at
+most SQLite's parameter limit), and what is left, fewer than 20, is one more statement. A full
+default batch is one statement; others take a few, in one transaction. Preparing a statement of
+500 rows costs as much as running it and it holds 1.5 MB: batches of every size in between would
+each prepare, and keep, their own."""
 _INSERT_HEAD = f"INSERT INTO ck_events ({', '.join(EVENT_FIELDS)}) VALUES "
 _ONE_ROW = "(" + ", ".join("?" * len(EVENT_FIELDS)) + ")"
 
@@ -69,9 +72,8 @@ class SQLiteStore(Store):
         try:
             conn = sqlite3.connect(
                 self._target, uri=self._uri, timeout=10.0, isolation_level=None, check_same_thread=False,
-                # A prepared batch INSERT of 500 rows holds 1.5 MB: a few sizes are kept (a busy
-                # site's batches are all full), not sqlite3's default 128.
-                cached_statements=4 if events else 128,
+                # Every statement the events connection runs stays prepared (INSERT_SIZES among them).
+                cached_statements=16 if events else 128,
             )
             # New databases only (a no-op once one exists): event rows are wide and written in runs,
             # and larger pages write them with a quarter of the page frames.
@@ -127,8 +129,8 @@ class SQLiteStore(Store):
             conn = self._events_conn
             if conn is None:
                 conn = self._events_conn = self._open(events=True)
-            per = min(ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(EVENT_FIELDS))
-            if len(events) <= per:
+            chunks = _chunks(len(events), conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(EVENT_FIELDS))
+            if len(chunks) == 1:
                 try:
                     last = _insert(conn.cursor(), events)
                 except sqlite3.Error as exc:
@@ -136,8 +138,10 @@ class SQLiteStore(Store):
             else:
                 with self._transaction(conn, True) as c:
                     cur = c.cursor()
-                    for start in range(0, len(events), per):
-                        last = _insert(cur, events[start:start + per])
+                    start = 0
+                    for size in chunks:
+                        last = _insert(cur, events[start:start + size])
+                        start += size
             # The mark only grows (in any process): while `last` is within reach of the one last
             # read, no filing can be due, and the batch costs no transaction to find that out.
             if last - self._filed >= SUBJECT_INDEX_ROWS:
@@ -184,6 +188,19 @@ class SQLiteStore(Store):
             self._all.clear()
             self._events_conn = None
         self._local = threading.local()
+
+
+def _chunks(n: int, most: int) -> list[int]:
+    """`n` rows as INSERT_SIZES, largest first, then the rest; none above `most` rows."""
+    out: list[int] = []
+    for size in INSERT_SIZES:
+        if size <= most:
+            k, n = divmod(n, size)
+            out += [size] * k
+    while n > 0:
+        out.append(min(n, most))
+        n -= out[-1]
+    return out
 
 
 def _insert(cur: sqlite3.Cursor, events: Sequence[dict[str, Any]]) -> int:
