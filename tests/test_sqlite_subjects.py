@@ -172,3 +172,47 @@ def test_a_batch_of_any_size_takes_few_statements_of_few_sizes(n: int, most: int
     assert chunks == sorted(chunks, reverse=True)
     if allowed:
         assert len(chunks) <= n // allowed[0] + sum(allowed[i] // allowed[i + 1] for i in range(len(allowed) - 1)) + 1
+
+
+def test_processes_writing_batches_at_once_lose_nothing_and_file_everything(store: SQLiteStore, tmp_path: Path) -> None:
+    """App servers with several workers share one SQLite file: each batch is its own INSERT there,
+    waiting out the others' locks, and whichever process finds a filing due does it."""
+    import os
+    import random
+
+    path = str(tmp_path / "ck.db")
+    store.write_events([ev(0)])  # the schema exists before the workers start
+    workers = 3
+    pids = []
+    for w in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: reports through its exit status, never returns into pytest
+            code = 1
+            try:
+                mine = SQLiteStore(path)
+                rnd = random.Random(w)
+                n = 0
+                for _ in range(40):
+                    size = rnd.choice([1, 3, 17, 20, 45, 120])
+                    mine.write_events([ev(1000 * (w + 1) + n + i, visitor=f"w{w}", consent=f"c{w}-{(n + i) % 3}")
+                                       for i in range(size)])
+                    n += size
+                mine.close()
+                code = 0 if n > 0 else 1
+                with open(f"{path}.{w}", "w") as f:
+                    f.write(str(n))
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    for pid in pids:
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    written = {w: int((tmp_path / f"ck.db.{w}").read_text()) for w in range(workers)}
+    store.write_events([ev(1)])  # one more batch: files what the workers left waiting, if due
+    for w, n in written.items():
+        assert len(events(store, visitor_id=f"w{w}")) == n
+        assert sum(len(events(store, consent_id=f"c{w}-{k}")) for k in range(3)) == n
+    total = sum(written.values()) + 2
+    assert store.query("SELECT COUNT(*), MAX(id) FROM ck_events") == [(total, total)]
+    assert total - mark(store) < 5  # fewer than the fixture's 5 left waiting to be filed
+    assert_subject_file_exact(store)
