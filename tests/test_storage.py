@@ -352,3 +352,22 @@ def test_sqlite_stores_nones_and_bools_as_sqlite3_would_and_keeps_the_apps_adapt
     monkeypatch.setitem(sqlite3.adapters, (bool, sqlite3.PrepareProtocol), theirs)
     SQLiteStore(str(tmp_path / "b.db")).close()
     assert sqlite3.adapters[(bool, sqlite3.PrepareProtocol)] is theirs
+
+
+def test_an_event_the_writer_makes_is_stored_and_one_it_cannot_make_is_dropped_alone(store: Store) -> None:
+    """Page views reach the queue as `(make, *args)`, made by the writer thread: one that fails to
+    be made is counted as dropped, and neither the batch nor the thread is lost with it."""
+    writer = Writer(store, batch_size=10, interval_s=60)
+
+    def make(i: int) -> dict[str, Any]:
+        if i == 2:
+            raise ValueError("no such event")
+        return full_event(i)
+
+    for i in range(4):
+        assert writer.submit((make, i))
+    writer.submit(full_event(7))
+    writer.flush()
+    assert [e["path"] for e in events(store)] == ["/p/0?q=1", "/p/1?q=1", "/p/3?q=1", "/p/7?q=1"]
+    assert (writer.written, writer.dropped, writer.failures) == (4, 1, 1)
+    writer.stop()

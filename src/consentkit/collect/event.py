@@ -123,42 +123,67 @@ class Enricher:
         return hit
 
 
-def build_event(
+_DIRECT = {"referrer_class": "direct"}
+
+
+def event_parts(
     col: Collector, ex: Exchange, allowed: frozenset[str], kind: str, base: dict[str, Any],
     referrer: str | None = None,
-) -> dict[str, Any]:
-    """`allowed`: the field groups in effect. `base`: path, status etc. already decided by the caller."""
+) -> tuple[Any, ...]:
+    """What `assemble` makes the event of: read from the request now, but put together later.
+
+    `allowed`: the field groups in effect. `base`: path, status etc. already decided by the caller.
+    Every part holds only fields of those groups: what is not allowed is not computed here either.
+    """
     req = ex.request
-    ev = col.enrich.constant(ex, allowed).copy()
-    truncated = ev.get("truncated", False) or base.get("truncated", False)
-    ev.update(base)
-    ev["ts"] = time.time()
-    ev["kind"] = kind
-    ev["method"] = req.method[:16]
-    campaign = None
+    campaign = utm = None
     if req.query_string and ("utm" in allowed or "referrer" in allowed):
         campaign = parse_campaign(req.query())
         if not campaign.any:
             campaign = None
         elif "utm" in allowed:
-            ev.update(
-                utm_source=campaign.utm_source, utm_medium=campaign.utm_medium, utm_campaign=campaign.utm_campaign,
-                utm_term=campaign.utm_term, utm_content=campaign.utm_content, click_id=campaign.click_id,
-            )
+            utm = campaign
+    ref = None
     if "referrer" in allowed:
         raw = referrer if referrer is not None else req.headers.get("referer", "")
-        if raw or campaign is not None:
-            ref = col.enrich.referrer(raw, req.host, campaign)
-            ev.update(ref)
-            truncated = truncated or "truncated" in ref
-        else:
-            ev["referrer_class"] = "direct"
+        ref = col.enrich.referrer(raw, req.host, campaign) if raw or campaign is not None else _DIRECT
+    return (col.enrich.constant(ex, allowed), base, time.time(), kind, req.method, utm, ref, allowed, ex.visitor_id,
+            ex.session_id)
+
+
+def assemble(
+    constant: dict[str, Any], base: dict[str, Any], ts: float, kind: str, method: str, utm: Campaign | None,
+    ref: dict[str, Any] | None, allowed: frozenset[str], visitor_id: str | None, session_id: str | None,
+) -> dict[str, Any]:
+    """The stored event from its `event_parts`."""
+    ev = constant.copy()
+    truncated = ev.get("truncated", False) or base.get("truncated", False)
+    ev.update(base)
+    ev["ts"] = ts
+    ev["kind"] = kind
+    ev["method"] = method[:16]
+    if utm is not None:
+        ev.update(
+            utm_source=utm.utm_source, utm_medium=utm.utm_medium, utm_campaign=utm.utm_campaign,
+            utm_term=utm.utm_term, utm_content=utm.utm_content, click_id=utm.click_id,
+        )
+    if ref is not None:
+        ev.update(ref)
+        truncated = truncated or "truncated" in ref
     if "visitor_id" in allowed:
-        ev["visitor_id"] = ex.visitor_id
+        ev["visitor_id"] = visitor_id
     if "session_id" in allowed:
-        ev["session_id"] = ex.session_id
+        ev["session_id"] = session_id
     ev["truncated"] = truncated
     return ev
+
+
+def build_event(
+    col: Collector, ex: Exchange, allowed: frozenset[str], kind: str, base: dict[str, Any],
+    referrer: str | None = None,
+) -> dict[str, Any]:
+    """The event at once (beacons, pixels); page views leave `assemble` to the writer thread."""
+    return assemble(*event_parts(col, ex, allowed, kind, base, referrer))
 
 
 def clicks_json(clicks: list[str]) -> str | None:

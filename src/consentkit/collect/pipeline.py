@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
-from consentkit.collect.event import Enricher, build_event, clicks_json, stored_path
+from consentkit.collect.event import Enricher, assemble, build_event, clicks_json, event_parts, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt, client_ip
 from consentkit.collect.paths import GlobSet, is_prefetch
@@ -91,7 +91,8 @@ class Collector:
         path, truncated = stored_path(path, req.query() if self.keep_query else [], self.keep_query)
         duration = int((time.perf_counter() - ex.started) * 1e6) / 1000  # ms to the µs
         base = {"path": path, "status": status, "duration_ms": duration, "truncated": truncated}
-        self.writer.submit(build_event(self, ex, allowed, "pageview", base))
+        # Assembled by the writer thread: the page's own thread only gathers the parts.
+        self.writer.submit((assemble, *event_parts(self, ex, allowed, "pageview", base)))
 
     # -- browser-side measurement -----------------------------------------------------------------
     def _limited(self, ex: Exchange) -> bool:

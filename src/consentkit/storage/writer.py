@@ -40,7 +40,7 @@ class Writer:
         self.batch_size = batch_size
         self.interval_s = interval_s
         self.block_s = block_ms / 1000 if full_queue == "block" else 0.0
-        self._events: deque[dict[str, Any]] = deque()
+        self._events: deque[dict[str, Any] | tuple[Any, ...]] = deque()
         # Summed by the writer thread alone (under _write_lock): a slow store never loses a count.
         self._counts: dict[tuple[str, str, str], int] = {}
         self._tallies: deque[str] = deque()  # metric, key, metric, key… of today, summed by the thread
@@ -68,7 +68,9 @@ class Writer:
         self._new_locks()  # a lock another thread held at fork time would never be released here
 
     # -- producer side (hot path) -----------------------------------------------------------------
-    def submit(self, event: dict[str, Any]) -> bool:
+    def submit(self, event: dict[str, Any] | tuple[Any, ...]) -> bool:
+        """Queue an event, or `(make, *args)` for the writer thread to make it with: what can wait
+        for the thread is then not done while a page is served. False when the queue is full."""
         if self._thread is None:
             self.start()
         events = self._events
@@ -135,12 +137,25 @@ class Writer:
 
     def _write_batch(self) -> None:
         batch: list[dict[str, Any]] = []
+        add = batch.append
         pop = self._events.popleft
+        unmade = 0
         try:
             for _ in range(self.batch_size):
-                batch.append(pop())
+                e = pop()
+                if isinstance(e, tuple):
+                    try:
+                        e = e[0](*e[1:])
+                    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the thread
+                        unmade += 1
+                        self._warn(f"dropped an event that could not be made: {exc!r}")
+                        continue
+                add(e)
         except IndexError:
             pass
+        if unmade:
+            self.failures += unmade
+            self.dropped += unmade
         if batch:
             self._store(batch)
 
