@@ -216,3 +216,25 @@ def test_processes_writing_batches_at_once_lose_nothing_and_file_everything(stor
     assert store.query("SELECT COUNT(*), MAX(id) FROM ck_events") == [(total, total)]
     assert total - mark(store) < 5  # fewer than the fixture's 5 left waiting to be filed
     assert_subject_file_exact(store)
+
+
+def test_a_filing_that_fails_costs_no_stored_batch(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """The batch is committed before its filing: a filing that fails (a lock held too long) must not
+    make the writer count the batch lost, or write it again; the next batch files it all."""
+    import consentkit.storage.sqlite as sqlite_store
+
+    real = sqlite_store._file_subjects
+
+    def locked(cur: Any, last: int, at_least: int) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(sqlite_store, "_file_subjects", locked)
+    store.write_events([ev(i) for i in range(6)])  # due for filing, which fails
+    assert "filing event subjects failed" in caplog.text
+    assert store.query("SELECT COUNT(*) FROM ck_events") == [(6,)] and mark(store) == 0
+    assert [e["path"] for e in events(store, visitor_id="v1")] == ["/1", "/5"]  # from the unfiled tail
+    monkeypatch.setattr(sqlite_store, "_file_subjects", real)
+    store.write_events([ev(6)])
+    assert mark(store) == 7
+    assert_subject_file_exact(store)

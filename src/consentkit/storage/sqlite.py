@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -13,6 +14,8 @@ from typing import Any
 
 from consentkit.storage.base import RefusedData, Store, StoreError
 from consentkit.storage.schema import EVENT_FIELDS, SQLITE_FILE_SUBJECTS
+
+log = logging.getLogger("consentkit.storage")
 
 CHECKPOINT_PAGES = 8000
 """WAL pages (4 KiB) between checkpoints on the events connection: fewer, larger checkpoints let the
@@ -145,8 +148,13 @@ class SQLiteStore(Store):
             # The mark only grows (in any process): while `last` is within reach of the one last
             # read, no filing can be due, and the batch costs no transaction to find that out.
             if last - self._filed >= SUBJECT_INDEX_ROWS:
-                with self._transaction(conn, True) as c:
-                    self._filed = _file_subjects(c.cursor(), last, SUBJECT_INDEX_ROWS)
+                try:
+                    with self._transaction(conn, True) as c:
+                        self._filed = _file_subjects(c.cursor(), last, SUBJECT_INDEX_ROWS)
+                except StoreError as exc:
+                    # The batch is stored: raising would have the writer count it lost, or write it
+                    # again. Lookups scan what is not filed yet; a later batch files it.
+                    log.warning("consentkit: filing event subjects failed, to be retried: %s", exc)
 
     def _after_migration(self, cur: Any, version: int) -> None:
         if version == 2:  # the events a version-1 database already holds are filed at once
