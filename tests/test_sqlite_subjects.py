@@ -198,9 +198,9 @@ def test_processes_writing_batches_at_once_lose_nothing_and_file_everything(stor
                                        for i in range(size)])
                     n += size
                 mine.close()
-                code = 0 if n > 0 else 1
                 with open(f"{path}.{w}", "w") as f:
                     f.write(str(n))
+                code = 0
             finally:
                 os._exit(code)
         pids.append(pid)

@@ -112,12 +112,15 @@ class SQLiteStore(Store):
     @contextmanager
     def events_connection(self) -> Iterator[Any]:
         """One connection for event and counter batches, tuned for throughput (see `_open`)."""
-        with self._events_lock:
-            conn = self._events_conn
-            if conn is None:
-                conn = self._events_conn = self._open(events=True)
-            with self._transaction(conn, True) as c:
-                yield c
+        with self._events_lock, self._transaction(self._events_open(), True) as c:
+            yield c
+
+    def _events_open(self) -> sqlite3.Connection:
+        """The events connection, opened on first use; the caller holds `_events_lock`."""
+        conn = self._events_conn
+        if conn is None:
+            conn = self._events_conn = self._open(events=True)
+        return conn
 
     def write_events(self, events: Sequence[dict[str, Any]]) -> None:
         """One multi-row INSERT, in a transaction of its own, for a batch of default size.
@@ -129,9 +132,7 @@ class SQLiteStore(Store):
         if not events:
             return
         with self._events_lock:
-            conn = self._events_conn
-            if conn is None:
-                conn = self._events_conn = self._open(events=True)
+            conn = self._events_open()
             chunks = _chunks(len(events), conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(EVENT_FIELDS))
             if len(chunks) == 1:
                 try:
