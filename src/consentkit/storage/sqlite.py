@@ -31,9 +31,9 @@ PAGE_SIZE = 16384
 INSERT_SIZES = (500, 100, 20)
 """The rows one INSERT statement takes: a batch is cut greedily into these (those that bind at
 most SQLite's parameter limit), and what is left, fewer than 20, is one more statement. A full
-default batch is one statement; others take a few, in one transaction. Preparing a statement of
-500 rows costs as much as running it and it holds 1.5 MB: batches of every size in between would
-each prepare, and keep, their own."""
+default batch is one statement; others take a few, in one transaction. A statement of 500 rows is
+slow to prepare and large to keep: batches of every size in between would each prepare, and keep,
+their own."""
 _INSERT_HEAD = f"INSERT INTO ck_events ({', '.join(EVENT_FIELDS)}) VALUES "
 _ONE_ROW = "(" + ", ".join("?" * len(EVENT_FIELDS)) + ")"
 
@@ -43,9 +43,9 @@ _NOTHING: dict[object, None] = {}
 
 def _bind_quickly() -> None:
     """sqlite3 binds None and bool through its adapter registry, and on a miss it looks up
-    `__adapt__` and `__conform__` too, at ~0.8 µs a value; an event holds a dozen Nones, which made
-    up 40% of storing it. Registered, what sqlite3 does anyway (None → NULL, bool → integer) is one
-    dict hit and a C call. `setdefault`: an adapter the application registered stays its own."""
+    `__adapt__` and `__conform__` too, in vain; an event holds a dozen such values. Registered, what
+    sqlite3 does anyway (None → NULL, bool → integer) is one dict hit and a C call. `setdefault`:
+    an adapter the application registered stays its own."""
     sqlite3.adapters.setdefault((type(None), sqlite3.PrepareProtocol), _NOTHING.get)
     sqlite3.adapters.setdefault((bool, sqlite3.PrepareProtocol), int)
 
@@ -127,7 +127,7 @@ class SQLiteStore(Store):
 
         sqlite3 releases the GIL around every call into SQLite, and a thread wanting it back waits
         up to the switch interval (5 ms) while another thread is busy serving pages: a batch that
-        makes few calls (not BEGIN, INSERTs, COMMIT) is stored several times faster under load.
+        makes few calls (not BEGIN, INSERTs, COMMIT) waits far less (writer_throughput.py, last row).
         """
         if not events:
             return
