@@ -13,8 +13,10 @@ from flask import Flask, g, jsonify, make_response, render_template_string, requ
 
 from consentkit import ConfigError
 from consentkit.ledger import verify
+from consentkit.review.queries import events as stored_events
+from consentkit.storage import open_store
 from consentkit_flask import ConsentKit, get_engine
-from servers import BIN
+from servers import BIN, stop
 from site_checks import check_consent_round_trip, has_banner
 
 SECRET = "k" * 40
@@ -221,3 +223,49 @@ def test_real_server_gunicorn(tmp_path: Path, server: Any) -> None:
     with server(argv, cwd=tmp_path, env={"CK_STORAGE": f"sqlite:///{tmp_path / 'e2e.db'}"}) as srv, \
             httpx.Client(base_url=srv.base) as client:
         check_consent_round_trip(client, srv.base)
+
+
+FLUSH_MODULE = """
+    import os
+    from flask import Flask
+    from consentkit_flask import ConsentKit
+
+    app = Flask(__name__)
+    app.config["CONSENTKIT"] = {
+        "secret_keys": ["e2e-" + "k" * 40], "storage_url": os.environ["CK_STORAGE"],
+        # Nothing is written before shutdown: a batch far larger than the test's pages, a long interval.
+        "collection": {"batch_size": 10000, "flush_interval_ms": 600000},
+    }
+    ConsentKit(app)
+
+    @app.get("/page/<int:n>")
+    def page(n):
+        return f"<html><body><p>page {n}</p></body></html>"
+"""
+
+
+@pytest.mark.server
+def test_gunicorn_worker_stores_queued_page_views_when_stopped(tmp_path: Path, server: Any) -> None:
+    """WSGI has no lifespan: the page views still queued when gunicorn stops its worker (SIGTERM)
+    are written at interpreter exit."""
+    (tmp_path / "ckflushapp.py").write_text(textwrap.dedent(FLUSH_MODULE).lstrip())
+    url = f"sqlite:///{tmp_path / 'flush.db'}"
+    argv = [str(BIN / "gunicorn"), "-w", "1", "-b", "127.0.0.1:{port}", "ckflushapp:app"]
+    with server(argv, cwd=tmp_path, env={"CK_STORAGE": url}, ready="/page/0") as srv:
+        with httpx.Client(base_url=srv.base) as client:
+            assert client.post("/_consent", json={"action": "accept_all"},
+                               headers={"origin": srv.base}).status_code == 200
+            for n in range(1, 8):
+                assert client.get(f"/page/{n}").status_code == 200
+        store = open_store(url)
+        try:  # still queued in the worker while it serves
+            assert [e for e in stored_events(store) if e["kind"] == "pageview"] == []
+        finally:
+            store.close()
+        assert stop(srv.proc) == 0, srv.output()
+    store = open_store(url)
+    try:
+        paths = sorted(e["path"] for e in stored_events(store) if e["kind"] == "pageview")
+        assert paths == [f"/page/{n}" for n in range(1, 8)], srv.output()
+    finally:
+        store.close()
