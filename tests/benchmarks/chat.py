@@ -128,11 +128,12 @@ def main() -> None:
         "page excluded (exclude_paths)": middleware("excl.db", chat={**LIVECHAT, "rules": {"exclude_paths": ["/"]}}),
         "a declarative rule says hide (languages)": middleware("rule.db",
                                                                chat={**LIVECHAT, "rules": {"languages": ["fr"]}}),
-        "a hook says hide (needs={\"language\"})": middleware("hook.db", chat=LIVECHAT),
+        "a hook asked on every page says hide (needs={\"language\"})": middleware("hook.db", chat=LIVECHAT),
         "the same hook, remember=True": middleware("remembered.db", chat=LIVECHAT),
         "chat shown / placeholder inserted": middleware("shown.db", chat=LIVECHAT),
     }
-    cases["a hook says hide (needs={\"language\"})"].engine.chat.rule(needs={"language"})(french_only)
+    per_page = "a hook asked on every page says hide (needs={\"language\"})"
+    cases[per_page].engine.chat.rule(needs={"language"})(french_only)
     cases["the same hook, remember=True"].engine.chat.rule(needs={"language"}, remember=True)(french_only)
     engine = cases["no chat configured"].engine
     choice = Choice(new_id(), engine.config.optional, engine.config.policy_version, time.time())
