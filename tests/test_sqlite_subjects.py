@@ -3,6 +3,8 @@ lookups still find every event of a subject, without scanning the events, and th
 
 from __future__ import annotations
 
+import os
+import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,9 +179,6 @@ def test_a_batch_of_any_size_takes_few_statements_of_few_sizes(n: int, most: int
 def test_processes_writing_batches_at_once_lose_nothing_and_file_everything(store: SQLiteStore, tmp_path: Path) -> None:
     """App servers with several workers share one SQLite file: each batch is its own INSERT there,
     waiting out the others' locks, and whichever process finds a filing due does it."""
-    import os
-    import random
-
     path = str(tmp_path / "ck.db")
     store.write_events([ev(0)])  # the schema exists before the workers start
     workers = 3
