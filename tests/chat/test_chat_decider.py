@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,14 +40,26 @@ def make_engine(tmp_path: Path) -> Iterator[Callable[..., Engine]]:
         engine.close()
 
 
+@overload
 def page(engine: Engine, path: str = "/", granted: set[str] | None = None, client: str = "81.2.69.142",
-         **headers: str) -> tuple[Exchange, ChatDecision]:
-    """One HTML page through the core: begin, the chat's plan, finish; with the decision it got."""
+         decide: Literal[True] = True, **headers: str) -> tuple[Exchange, ChatDecision]: ...
+@overload
+def page(engine: Engine, path: str = "/", granted: set[str] | None = None, client: str = "81.2.69.142",
+         *, decide: bool, **headers: str) -> tuple[Exchange, ChatDecision | None]: ...
+
+
+def page(engine: Engine, path: str = "/", granted: set[str] | None = None, client: str = "81.2.69.142",
+         decide: bool = True, **headers: str) -> tuple[Exchange, ChatDecision | None]:
+    """One HTML page through the core: begin, the chat's plan, finish; with the decision it got.
+    Without `decide`, the page is served with no chat decision (the app placing no chat_html())."""
     h = {"user-agent": BROWSER, **headers}
     if granted is not None:
         choice = Choice(new_id(), frozenset(granted), "1", 1.7e9 + 3e7)
         h["cookie"] = "; ".join(filter(None, [f"ck_consent={engine.codec.encode(choice)}", headers.get("cookie")]))
     ex = engine.begin(RequestView("GET", path, "", h, client, "https"))
+    if not decide:
+        engine.finish(ex, 200, "text/html; charset=utf-8")
+        return ex, ex.chat
     engine.chat.plan(ex, 200, "text/html; charset=utf-8", engine.response_headers(ex, list(PAGE)))
     decision = engine.chat.decide(ex)  # the one plan made, not a second one
     engine.finish(ex, 200, "text/html; charset=utf-8")
@@ -129,10 +141,28 @@ def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callabl
     page(engine, granted={"chat"})  # the ids' category (analytics) not granted
     page(engine)
     assert len(engine.chat.visits) == 0
-    ex, hidden = page(engine, "/admin", granted={"analytics"})
-    assert hidden.outcome == "hide" and hidden.track  # a page the chat is hidden on is still a page of the visit
+    ex, shown = page(engine, "/help", granted={"analytics"})
+    assert shown.outcome == "placeholder" and shown.track
     visit = engine.chat.visits.get(ex.session_id or "")
-    assert visit is not None and list(visit.pages) == ["/admin"]
+    assert visit is not None and list(visit.pages) == ["/help"]
+
+
+def test_pages_exclude_paths_match_are_not_part_of_the_visit(make_engine: Callable[..., Engine]) -> None:
+    """The chat has nothing to do with an excluded page (checkout, account pages): it is neither
+    counted into the visit nor listed to the agent, whether a decision was made for it or not."""
+    engine = make_engine({"exclude_paths": ["/account*"], "min_page_views": 2})
+    ex, _ = page(engine, "/shop", granted={"analytics", "chat"})
+    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    excluded = page(engine, "/account/delete", granted={"analytics", "chat"}, cookie=ids)[1]
+    assert said(excluded) == [("exclude_paths", "hide")] and not excluded.track
+    # Served with no decision (an app that places the chat itself, in a template without it).
+    bare, none = page(engine, "/account/edit", granted={"analytics", "chat"}, cookie=ids, decide=False)
+    assert none is None and bare.session_id == ex.session_id
+    shown = page(engine, "/help", granted={"analytics", "chat"}, cookie=ids)[1]
+    assert shown.outcome == "show" and shown.reasons[0].detail == "2 page views, need 2"
+    assert shown.prechat["pages"] == ["/shop", "/help"]
+    visit = engine.chat.visits.get(ex.session_id or "")
+    assert visit is not None and list(visit.pages) == ["/shop", "/help"] and visit.views == 2
 
 
 def test_a_hide_that_holds_on_every_page_keeps_no_visit_data(make_engine: Callable[..., Engine]) -> None:

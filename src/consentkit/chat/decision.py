@@ -31,7 +31,9 @@ class ChatDecision(NamedTuple):
     """The pre-chat fields in effect, for the widget."""
     track: bool = True
     """Whether the page view counts into the visit's data. False for a hide that holds on every page
-    while the visitor's headers stay the same: what the chat would never use is not kept."""
+    while the visitor's headers stay the same: what the chat would never use is not kept. False for a
+    page `exclude_paths` matches: such a page is outside the chat, so it is neither counted nor listed
+    in the pre-chat `pages` a third-party agent sees (typical ones: checkout, account pages)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"decision": self.outcome, "reasons": [r.as_dict() for r in self.reasons]}
@@ -94,7 +96,7 @@ class Decider:
         vetoed = self._vetoed.get(path, _UNSEEN)
         if vetoed is _UNSEEN:
             veto = rs.path_veto(path)
-            vetoed = None if veto is None else ChatDecision("hide", (veto,), "hidden_by_rule", {}, {})
+            vetoed = None if veto is None else ChatDecision("hide", (veto,), "hidden_by_rule", {}, {}, False)
             self._vetoed.put(path, vetoed)
         return vetoed
 

@@ -178,7 +178,7 @@ class ChatDeployer:
 
     def finished(self, ex: Exchange, status: int, content_type: str) -> None:
         """Called by `Engine.finish` while the chat is active: forget the request; count an HTML page
-        view into its visit."""
+        view into its visit, unless `exclude_paths` puts the page outside the chat."""
         ex.state._exchange = None
         chat = ex.chat
         sid = ex.session_id
@@ -186,6 +186,8 @@ class ChatDeployer:
             return  # nothing to keep about this visit
         if content_type[:9] != "text/html" or not 200 <= status < 400 or ex.request.method != "GET":
             return  # not a page view
+        if chat is None and self._vetoes and self.decider.vetoed(ex.request.path) is not None:
+            return  # an excluded page nothing decided for (no chat placed on it): outside the chat too
         d = self.decider
         if d.rules.needs is not d.hook_needs:  # a hook was registered since
             d.derive()

@@ -71,7 +71,8 @@ class ChatRulesConfig(_Strict):
     include_paths: tuple[PathGlob, ...] = ()
     """Page globs the chat may appear on (`*` crosses `/`); empty: every page."""
     exclude_paths: tuple[PathGlob, ...] = ()
-    """Page globs the chat never appears on, whatever the other rules say."""
+    """Page globs the chat never appears on, whatever the other rules say; they are not counted into
+    the visit nor listed in the pre-chat data."""
     min_page_views: int = Field(default=0, ge=0, le=10_000)
     """Page views in this visit, this page included (needs the session id's category)."""
     min_seconds_on_site: int = Field(default=0, ge=0, le=86_400)
