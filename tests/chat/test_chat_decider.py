@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -11,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chat.chat_helpers import BROWSER, LIVECHAT
+from consentkit.boundedcache import BoundedCache
 from consentkit.chat import context as context_module
 from consentkit.chat.decision import ChatDecision
 from consentkit.chat.hooks import Reason
@@ -111,14 +114,14 @@ def test_visit_rules_are_remembered_by_the_visit_counts(make_engine: Callable[..
     engine = make_engine({"min_page_views": 2})
     ex, first = page(engine, granted={"analytics", "chat"})
     cookie = f"ck_sid={ex.session_id}; ck_vid={ex.visitor_id}"
-    assert first.reasons[0] == Reason("min_page_views", "hide", "1 page views, need 2")
+    assert first.reasons[0] == Reason("min_page_views", "hide", "fewer than 2 page views")
     choice = Choice(new_id(), frozenset({"analytics", "chat"}), "1", 1.7e9 + 3e7)
     h = {"user-agent": BROWSER, "cookie": f"ck_consent={engine.codec.encode(choice)}; {cookie}"}
     for views in (2, 3):
         again = engine.begin(RequestView("GET", "/", "", h, "81.2.69.142", "https"))
         decision = engine.chat.decide(again)
         engine.finish(again, 200, "text/html")
-        assert decision.outcome == "show" and decision.reasons[0].detail == f"{views} page views, need 2"
+        assert decision.outcome == "show" and decision.reasons[0].detail == "at least 2 page views"
         assert decision.prechat["pages"] == ["/"] * views
 
 
@@ -159,7 +162,7 @@ def test_pages_exclude_paths_match_are_not_part_of_the_visit(make_engine: Callab
     bare, none = page(engine, "/account/edit", granted={"analytics", "chat"}, cookie=ids, decide=False)
     assert none is None and bare.session_id == ex.session_id
     shown = page(engine, "/help", granted={"analytics", "chat"}, cookie=ids)[1]
-    assert shown.outcome == "show" and shown.reasons[0].detail == "2 page views, need 2"
+    assert shown.outcome == "show" and shown.reasons[0].detail == "at least 2 page views"
     assert shown.prechat["pages"] == ["/shop", "/help"]
     visit = engine.chat.visits.get(ex.session_id or "")
     assert visit is not None and list(visit.pages) == ["/shop", "/help"] and visit.views == 2
@@ -242,11 +245,9 @@ def test_a_remembered_hook_that_failed_is_asked_again(make_engine: Callable[...,
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize(("rules", "also_unremembered"), [({}, True), ({"min_seconds_on_site": 1}, False)])
-def test_a_remembered_hook_is_asked_every_time_beside_what_is_not_remembered(
-        make_engine: Callable[..., Engine], rules: dict[str, Any], also_unremembered: bool) -> None:
-    """One hook asked on every page, or a clock-dependent rule, makes the whole verdict per page."""
-    engine = make_engine({**rules, "combine": "any"})
+def test_a_remembered_hook_is_asked_every_time_beside_one_that_is_not(make_engine: Callable[..., Engine]) -> None:
+    """One hook asked on every page makes the whole verdict per page."""
+    engine = make_engine({"combine": "any"})
     asked: list[str] = []
 
     @engine.chat.rule(needs={"language"}, remember=True)
@@ -254,15 +255,116 @@ def test_a_remembered_hook_is_asked_every_time_beside_what_is_not_remembered(
         asked.append("remembered")
         return False
 
-    if also_unremembered:
-        @engine.chat.rule(needs=set())
-        def every_page(ctx: Any) -> bool:
-            asked.append("every_page")
-            return False
+    @engine.chat.rule(needs=set())
+    def every_page(ctx: Any) -> bool:
+        asked.append("every_page")
+        return False
 
     for _ in range(2):
         assert page(engine, granted={"analytics"}, **{"accept-language": "fr"})[1].outcome == "hide"
-    assert asked.count("remembered") == 2 and asked.count("every_page") == (2 if also_unremembered else 0)
+    assert asked == ["remembered", "every_page"] * 2
+
+
+class Clock:
+    """The time the chat reads (its rules, its visits), set by the test."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from consentkit.chat import decision, deploy
+
+    fake = Clock(1_767_000_000.0)
+    for module in (context_module, decision, deploy):
+        monkeypatch.setattr(module, "time", fake)
+    return fake
+
+
+def counting_evaluations(engine: Engine) -> list[int]:
+    ruleset = engine.chat.decider.ruleset
+    calls = [0]
+    evaluate = ruleset.evaluate
+
+    def counted(facts: Any) -> Any:
+        calls[0] += 1
+        return evaluate(facts)
+
+    ruleset.evaluate = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_business_hours_are_remembered_for_the_minute(make_engine: Callable[..., Engine], clock: Clock) -> None:
+    engine = make_engine({"hours": {"timezone": "Asia/Kathmandu", "days": ["mon", "tue", "wed", "thu", "fri", "sat",
+                                                                          "sun"], "open": "09:00", "close": "17:00"}})
+    evaluations = counting_evaluations(engine)
+    nine = dt.datetime(2026, 12, 2, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Kathmandu")).timestamp()  # UTC+05:45
+    outcomes = []
+    for offset in (-30, -1, 0, 59):
+        clock.now = nine + offset
+        ex, decision = page(engine, "/a" if offset < 0 else "/b")
+        outcomes.append((decision.outcome, decision.reasons[0].detail))
+    assert outcomes == [("hide", "Wed 2026-12-02 08:59 Asia/Kathmandu: outside business hours")] * 2 + [
+        ("placeholder", "Wed 2026-12-02 09:00 Asia/Kathmandu: open")] * 2
+    assert evaluations[0] == 2  # once per minute, whatever the page
+    assert ex.chat is not None and page(engine)[1].reasons[0].rule == "hours"
+
+
+def test_visit_thresholds_are_remembered_by_the_side_they_are_on(make_engine: Callable[..., Engine],
+                                                                 clock: Clock) -> None:
+    engine = make_engine({"min_page_views": 10, "min_seconds_on_site": 30, "combine": "any"})
+    evaluations = counting_evaluations(engine)
+    start = clock.now
+    ex, first = page(engine, granted={"analytics"})
+    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    seen = [first]
+    for seconds in (10, 29, 31):
+        clock.now = start + seconds
+        seen.append(page(engine, granted={"analytics"}, cookie=ids)[1])
+    assert [said(d) for d in seen] == [[("min_page_views", "hide"), ("min_seconds_on_site", "hide")]] * 3 + [
+        [("min_page_views", "hide"), ("min_seconds_on_site", "show"), ("consent", "show")]]
+    assert seen[0].reasons[1].detail == "fewer than 30 seconds on site"
+    assert seen[3].reasons[1].detail == "at least 30 seconds on site"
+    assert [d.outcome for d in seen] == ["hide"] * 3 + ["placeholder"]
+    assert all(d.track for d in seen)  # the visit counts tell: every page is one of the visit's
+    assert evaluations[0] == 2  # the pages before the threshold found the first one's verdict
+    visit = engine.chat.visits.get(ex.session_id or "", clock.now)
+    assert visit is not None and visit.views == 4
+    # Another visitor's pages find these verdicts too.
+    other = page(engine, granted={"analytics"})[1]
+    assert said(other) == said(seen[0]) and evaluations[0] == 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rules=st.fixed_dictionaries({}, optional={
+    "hours": st.sampled_from([{"days": ["mon", "wed"], "open": "09:00", "close": "09:02"},
+                              {"timezone": "America/St_Johns", "open": "22:00", "close": "02:00"}]),
+    "min_page_views": st.integers(1, 4), "min_seconds_on_site": st.integers(1, 120),
+    "include_paths": st.just(["/help*"]), "languages": st.just(["fr"]), "combine": st.sampled_from(["all", "any"]),
+    "returning_only": st.booleans()}),
+    steps=st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 7, 59, 61, 600, 3600, 86_400]),
+                             st.sampled_from(["/", "/help", "/help/x"]), st.sampled_from(["fr", "en"])),
+                   min_size=1, max_size=12),
+    start=st.integers(1_767_000_000, 1_767_000_000 + 7 * 86_400))
+def test_remembering_verdicts_changes_no_decision(make_engine: Callable[..., Engine], clock: Clock,
+                                                  rules: dict[str, Any], steps: list[tuple[int, int, str, str]],
+                                                  start: int) -> None:
+    """The same pages at the same moments, to an engine that remembers verdicts and one that
+    remembers none: the same outcomes, reasons and visit data, whatever the clock does meanwhile."""
+    clock.now = float(start)
+    remembers, forgets = make_engine(rules), make_engine(rules)
+    forgets.chat.decider._verdicts = BoundedCache(0)
+    visitors = [f"ck_vid={new_id()}; ck_sid={new_id()}" for _ in range(3)] + [""]
+    for who, wait, path, language in steps:
+        clock.now += wait
+        got = [page(e, path, granted={"analytics"}, cookie=visitors[who], **{"accept-language": language})[1]
+               for e in (remembers, forgets)]
+        assert got[0] == got[1]
+    assert len(remembers.chat.visits) == len(forgets.chat.visits)
 
 
 def test_remember_is_true_or_false(make_engine: Callable[..., Engine]) -> None:

@@ -187,9 +187,11 @@ class ContextBuilder:
             return not ex.new_visitor
         return None
 
-    def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str) -> Facts:
-        """Facts that compute the `allowed` fields (from `allowed()`) on first read."""
-        return Facts(path, time.time(), ex.state._effective.categories, {}, allowed, (self, ex, current_page))
+    def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str,
+              now: float | None = None) -> Facts:
+        """Facts that compute the `allowed` fields (from `allowed()`) on first read, as of `now`."""
+        return Facts(path, time.time() if now is None else now, ex.state._effective.categories, {}, allowed,
+                     (self, ex, current_page))
 
     def values(self, ex: Exchange, fields: frozenset[str]) -> dict[str, Any]:
         """The `fields` (allowed ones, no visit field) computed now; those that are unknown are absent."""

@@ -46,12 +46,14 @@ _UNSEEN = ChatDecision("hide", (), "", {}, {})
 class Decider:
     """Rules, then consent.
 
-    Without clock-dependent rules, and with hooks only if registered with `remember=True`, the rules'
-    verdict depends only on the page (for `include_paths`) and what the allowed fields are computed
-    from: it is remembered (bounded) under those inputs as they come — headers, address, visit
-    counts — so that a repeated "hide" computes no field at all. Otherwise the fields made of
-    headers and the address are remembered under those, and the visit fields are computed as rules
-    first read them.
+    With hooks only if registered with `remember=True`, the rules' verdict depends only on what the
+    allowed fields are computed from, the page (for `include_paths`) and the minute (for `hours`):
+    it is remembered (bounded) under those inputs as they come — headers, address, visit counts —
+    so that a repeated "hide" computes no field at all. A visit count that only declarative rules
+    read counts by which side of its threshold it is on, so that the next page of a visit finds
+    the verdict of the last. Otherwise (a hook asked on every page) the fields made of headers and
+    the address are remembered under those, and the visit fields are computed as rules first read
+    them.
     """
 
     def __init__(self, cfg: ChatConfig, builder: ContextBuilder, hooks: ChatRules, optional: frozenset[str],
@@ -69,13 +71,15 @@ class Decider:
         self._verdicts: BoundedCache[tuple[Any, ...], tuple[Verdict, ChatDecision | None]] = BoundedCache(4096)
         self._values: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(4096)
         """Without the verdict cache: the fields made of headers and the address, under those."""
-        self._inputs: dict[frozenset[str], Inputs] = {}
-        """Per field groups in effect: what the fields the rules and hooks read are made of."""
+        self._inputs: dict[frozenset[str], tuple[Inputs, tuple[int | None, ...] | None]] = {}
+        """Per field groups in effect: what the fields the rules and hooks read are made of; and for
+        the visit fields among them, the threshold a verdict reads each by (None: its value), or
+        None when it reads them all by value."""
         self.hook_needs: frozenset[str] | None = None
         """The hooks' `needs` that what follows was derived for (`derive`)."""
         self._needs = self.ruleset.needs
         self._remember = False
-        """Whether verdicts are remembered: no clock-dependent rule, and hooks only with `remember=True`."""
+        """Whether verdicts are remembered: hooks only with `remember=True`."""
         self.tracks_visits = True
         """Whether a rule, hook or pre-chat field reads visit data: pages are recorded only then."""
 
@@ -85,7 +89,7 @@ class Decider:
         self.hook_needs = hooks.needs
         self._needs = rs.needs | hooks.needs
         self._inputs = {}
-        self._remember = rs.pure and all(h.remember for h in hooks.hooks)
+        self._remember = all(h.remember for h in hooks.hooks)
         self.tracks_visits = bool((self._needs | self.prechat_needs) & FROM_VISITS)
 
     def vetoed(self, path: str) -> ChatDecision | None:
@@ -107,10 +111,10 @@ class Decider:
         builder = self.builder
         if self.rules.needs is not self.hook_needs:  # a hook was registered since
             self.derive()
-        inputs = self._inputs.get(groups)
-        if inputs is None:  # groups take few distinct values
-            inputs = self._inputs[groups] = builder.inputs(groups, self._needs)
-        allowed, names, pick, network, derived, fixed = inputs
+        known = self._inputs.get(groups)
+        if known is None:  # groups take few distinct values
+            known = self._inputs[groups] = self._inputs_of(groups)
+        (allowed, names, pick, network, derived, fixed), cuts = known
         raw = None
         if pick is not None:
             try:
@@ -119,20 +123,25 @@ class Decider:
                 raw = tuple(map(ex.request.headers.get, names))
         facts: Facts | None = None
         if self._remember:
-            key: tuple[Any, ...] = (allowed, path, raw) if rs.by_path else (allowed, raw)
-            if network:
-                key = (*key, ex.request.client)
+            now = time.time() if rs.clocked else None
+            key: tuple[Any, ...] = (
+                allowed, raw, path if rs.by_path else None, ex.request.client if network else None,
+                None if now is None else int(now // 60))  # every zone's offset is whole minutes
             if derived:
-                facts = builder.facts(ex, allowed, current_page=current_page, path=path)
-                key = (*key, *map(facts.get, derived))
+                facts = builder.facts(ex, allowed, current_page=current_page, path=path, now=now)
+                if cuts is None:
+                    key = (*key, *map(facts.get, derived))
+                else:
+                    key = (*key, *[_side(facts.get(f), cut) for f, cut in zip(derived, cuts, strict=True)])
             cached = self._verdicts.get(key)
             if cached is None:
                 if facts is None:
-                    facts = builder.facts(ex, allowed, current_page=current_page, path=path)
+                    facts = builder.facts(ex, allowed, current_page=current_page, path=path, now=now)
                 verdict = rs.evaluate(facts)
                 # A hide that holds on every page of the visit keeps no visit data (`ChatDecision.track`).
                 hidden = None if verdict.show else ChatDecision(
-                    "hide", verdict.reasons, "hidden_by_rule", {}, {}, rs.by_path or bool(derived) or verdict.failed)
+                    "hide", verdict.reasons, "hidden_by_rule", {}, {},
+                    rs.by_path or rs.clocked or bool(derived) or verdict.failed)
                 cached = (verdict, hidden)
                 if not verdict.failed:
                     self._verdicts.put(key, cached)
@@ -177,8 +186,20 @@ class Decider:
         counted = "shown" if outcome == "show" else "placeholder_shown"
         return ChatDecision(outcome, (*verdict.reasons, why), counted, verdict.data, prechat)
 
+    def _inputs_of(self, groups: frozenset[str]) -> tuple[Inputs, tuple[int | None, ...] | None]:
+        inputs = self.builder.inputs(groups, self._needs)
+        thresholds = self.ruleset.thresholds
+        hooks = self.rules.needs
+        cuts = tuple(None if f in hooks else thresholds.get(f) for f in inputs[4])
+        return inputs, (cuts if any(c is not None for c in cuts) else None)
+
     def _can_ask(self, state: ConsentState) -> bool:
         cat = self.category
         if not self.config.placeholder or cat not in self.optional:
             return False
         return cat not in state._effective.denied_by_signal or self.overrides
+
+
+def _side(value: Any, cut: int | None) -> Any:
+    """A visit count as a remembered verdict reads it: by value, or by whether it reached `cut`."""
+    return value if cut is None or value is None else value >= cut

@@ -74,9 +74,14 @@ class RuleSet:
         for _, need, _ in checks:
             needs |= need
         self.needs = frozenset(needs)
-        # Without hooks or clock-dependent rules, a verdict depends on the path and the fields only.
-        self.pure = cfg.hours is None and not cfg.min_seconds_on_site
+        # What a verdict depends on besides the visitor fields made of headers and the address (for
+        # `Decider`, which remembers verdicts under those): the page, the minute, the visit counts.
         self.by_path = bool(cfg.include_paths)
+        self.clocked = cfg.hours is not None
+        """`hours` reads the clock; its answer holds for the minute (opening times are in minutes)."""
+        self.thresholds = {f: n for f, n in (("page_views", cfg.min_page_views),
+                                             ("seconds_on_site", cfg.min_seconds_on_site)) if n}
+        """The visit counts the rules compare: only whether each reached its threshold tells."""
 
     def _says(self, rule: str, ok: bool | None, detail: str) -> Reason:
         if ok is None:
@@ -86,7 +91,10 @@ class RuleSet:
     def _at_least(self, rule: str, value: int | None, need: int, what: str) -> Reason:
         if value is None:
             return self._says(rule, None, what)
-        return self._says(rule, value >= need, f"{value} {what}, need {need}")
+        # Not the count itself: a verdict is remembered for all counts on the same side of `need`.
+        if value >= need:
+            return self._says(rule, True, f"at least {need} {what}")
+        return self._says(rule, False, f"fewer than {need} {what}")
 
     def path_veto(self, path: str) -> Reason | None:
         if self.exclude is not None and self.exclude.match(path):
