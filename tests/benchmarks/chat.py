@@ -33,6 +33,8 @@ from consentkit.http import RequestView
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
 PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"
 LIVECHAT = {"provider": "livechat", "site_id": "12345678"}
+CLOSED = {"days": ["mon"], "open": "03:00", "close": "03:01"}
+"""Business hours closed but for one minute a week."""
 
 
 def app() -> Starlette:
@@ -128,6 +130,7 @@ def main() -> None:
         "page excluded (exclude_paths)": middleware("excl.db", chat={**LIVECHAT, "rules": {"exclude_paths": ["/"]}}),
         "a declarative rule says hide (languages)": middleware("rule.db",
                                                                chat={**LIVECHAT, "rules": {"languages": ["fr"]}}),
+        "business hours say closed (hours)": middleware("hours.db", chat={**LIVECHAT, "rules": {"hours": CLOSED}}),
         "a hook asked on every page says hide (needs={\"language\"})": middleware("hook.db", chat=LIVECHAT),
         "the same hook, remember=True": middleware("remembered.db", chat=LIVECHAT),
         "chat shown / placeholder inserted": middleware("shown.db", chat=LIVECHAT),

@@ -339,6 +339,20 @@ def test_visit_thresholds_are_remembered_by_the_side_they_are_on(make_engine: Ca
     assert said(other) == said(seen[0]) and evaluations[0] == 2
 
 
+def test_a_remembered_hook_reads_the_visit_counts_it_needs_by_value(make_engine: Callable[..., Engine]) -> None:
+    """A threshold rule reads page views by side; a remembered hook that needs them, by value."""
+    engine = make_engine({"min_page_views": 1})
+
+    @engine.chat.rule(needs={"page_views"}, remember=True)
+    def every_other_page(ctx: Any) -> bool:
+        return bool(ctx.page_views % 2 == 0)
+
+    ex, first = page(engine, granted={"analytics"})
+    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    later = [page(engine, granted={"analytics"}, cookie=ids)[1].outcome for _ in range(3)]
+    assert [first.outcome, *later] == ["hide", "placeholder", "hide", "placeholder"]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rules=st.fixed_dictionaries({}, optional={
     "hours": st.sampled_from([{"days": ["mon", "wed"], "open": "09:00", "close": "09:02"},
