@@ -150,6 +150,18 @@ def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callabl
     assert visit is not None and list(visit.pages) == ["/help"]
 
 
+@pytest.mark.parametrize("header", ["sec-purpose", "purpose", "x-moz"])
+def test_a_prefetched_page_is_not_a_page_of_the_visit(make_engine: Callable[..., Engine], header: str) -> None:
+    engine = make_engine({})
+    ex, _ = page(engine, "/a", granted={"analytics"})
+    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    page(engine, "/b", granted={"analytics"}, cookie=ids, **{header: "Prefetch"})
+    page(engine, "/c", granted={"analytics"}, cookie=ids, **{header: "prerender;anonymous-client-ip"})
+    page(engine, "/d", granted={"analytics"}, cookie=ids, **{header: ""})
+    visit = engine.chat.visits.get(ex.session_id or "")
+    assert visit is not None and list(visit.pages) == ["/a", "/d"]
+
+
 def test_pages_exclude_paths_match_are_not_part_of_the_visit(make_engine: Callable[..., Engine]) -> None:
     """The chat has nothing to do with an excluded page (checkout, account pages): it is neither
     counted into the visit nor listed to the agent, whether a decision was made for it or not."""

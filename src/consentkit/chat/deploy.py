@@ -50,6 +50,7 @@ class ChatDeployer:
         self.cap = cfg.max_html_bytes
         self.visits = Visits(cfg.session_cache_size, engine.config.cookies.session_idle_minutes * 60)
         self.builder = ContextBuilder(engine, self.visits)
+        self._returning = self.builder.returning  # bound once: it is passed on every page view
         self.optional = engine.config.optional
         self.decider = Decider(cfg, self.builder, self.rules, self.optional,
                                engine.config.signals.explicit_optin_overrides)
@@ -193,7 +194,7 @@ class ChatDeployer:
             d.derive()
         if d.tracks_visits and not is_prefetch(ex.request.headers):
             try:
-                self.visits.record(sid, ex.request.path, time.time(), self.builder.returning, ex)
+                self.visits.record(sid, ex.request.path, time.time(), self._returning, ex)
             except Exception:
                 log.exception("consentkit: chat visit tracking failed for one request")
 
