@@ -126,7 +126,7 @@ class Decider:
             now = time.time() if rs.clocked else None
             key: tuple[Any, ...] = (
                 allowed, raw, path if rs.by_path else None, ex.request.client if network else None,
-                None if now is None else int(now // 60))  # every zone's offset is whole minutes
+                None if now is None else now // 60)  # every zone's offset is whole minutes
             if derived:
                 facts = builder.facts(ex, allowed, current_page=current_page, path=path, now=now)
                 if cuts is None:
