@@ -124,9 +124,12 @@ class Decider:
         facts: Facts | None = None
         if self._remember:
             now = time.time() if rs.clocked else None
-            key: tuple[Any, ...] = (
-                allowed, raw, path if rs.by_path else None, ex.request.client if network else None,
-                None if now is None else now // 60)  # every zone's offset is whole minutes
+            # With `hours`, the minute: every zone's offset is whole minutes.
+            key: tuple[Any, ...] = (allowed, raw) if now is None else (allowed, raw, now // 60)
+            if rs.by_path:
+                key = (*key, path)
+            if network:
+                key = (*key, ex.request.client)
             if derived:
                 facts = builder.facts(ex, allowed, current_page=current_page, path=path, now=now)
                 if cuts is None:
