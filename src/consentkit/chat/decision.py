@@ -191,9 +191,8 @@ class Decider:
 
     def _inputs_of(self, groups: frozenset[str]) -> tuple[Inputs, tuple[int | None, ...] | None]:
         inputs = self.builder.inputs(groups, self._needs)
-        thresholds = self.ruleset.thresholds
-        hooks = self.rules.needs
-        cuts = tuple(None if f in hooks else thresholds.get(f) for f in inputs[4])
+        derived, thresholds, hooks = inputs[4], self.ruleset.thresholds, self.rules.needs
+        cuts = tuple(None if f in hooks else thresholds.get(f) for f in derived)  # hooks read values
         return inputs, (cuts if any(c is not None for c in cuts) else None)
 
     def _can_ask(self, state: ConsentState) -> bool:

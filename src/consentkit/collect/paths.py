@@ -32,7 +32,7 @@ class GlobSet:
 
 def is_prefetch(headers: Mapping[str, str]) -> bool:
     if "sec-purpose" not in headers and "purpose" not in headers and "x-moz" not in headers:
-        return False  # nearly every request: three `in` tests take half the time of a keys-view isdisjoint
+        return False  # nearly every request: three `in` tests, cheaper than making a keys view to compare
     purpose = headers.get("sec-purpose") or headers.get("purpose") or headers.get("x-moz")
     if not purpose:
         return False
