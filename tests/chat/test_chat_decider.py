@@ -139,6 +139,36 @@ def test_hooks_are_asked_on_every_page(make_engine: Callable[..., Engine]) -> No
     assert asked == ["fr", "fr"]
 
 
+def test_beside_a_hook_asked_on_every_page_the_declarative_rules_say_once_per_input(
+        make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook is asked on every page its turn comes on; the language rule before it is judged
+    once per Accept-Language, and where it hides the hook is never asked and no visit is kept."""
+    parsed: list[str] = []
+    real = context_module.primary_language
+    monkeypatch.setattr(context_module, "primary_language", lambda h: parsed.append(h) or real(h))
+    engine = make_engine({"languages": ["fr", "de"]})
+    asked: list[tuple[str | None, str]] = []
+
+    @engine.chat.rule(needs={"language"})
+    def german(ctx: Any) -> bool:
+        asked.append((ctx.language, ctx.path))
+        return bool(ctx.language == "de")
+
+    ex, first = page(engine, "/a", granted={"analytics"}, **{"accept-language": "en"})
+    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    again = page(engine, "/b", granted={"analytics"}, cookie=ids, **{"accept-language": "en"})[1]
+    assert said(first) == said(again) == [("languages", "hide")] and not first.track and not again.track
+    assert asked == [] and len(engine.chat.visits) == 0
+    fr = [page(engine, p, granted={"analytics"}, cookie=ids, **{"accept-language": "fr"})[1] for p in ("/c", "/d")]
+    assert [said(d) for d in fr] == [[("languages", "show"), ("hook:german", "hide")]] * 2
+    assert all(d.track and d.outcome == "hide" for d in fr)
+    de = page(engine, "/e", granted={"analytics"}, cookie=ids, **{"accept-language": "de"})[1]
+    assert said(de) == [("languages", "show"), ("hook:german", "show"), ("consent", "show")]
+    assert de.prechat["pages"] == ["/c", "/d", "/e"]  # the pages the hook was asked on are the visit's
+    assert asked == [("fr", "/c"), ("fr", "/d"), ("de", "/e")]
+    assert parsed == ["en", "fr", "de"]  # each header once, for the rule and the hook together
+
+
 def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine({})
     page(engine, granted={"chat"})  # the ids' category (analytics) not granted
@@ -364,25 +394,38 @@ def test_a_remembered_hook_reads_the_visit_counts_it_needs_by_value(make_engine:
     assert [first.outcome, *later] == ["hide", "placeholder", "hide", "placeholder"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rules=st.fixed_dictionaries({}, optional={
+RULES = st.fixed_dictionaries({}, optional={
     "hours": st.sampled_from([{"days": ["mon", "wed"], "open": "09:00", "close": "09:02"},
                               {"timezone": "America/St_Johns", "open": "22:00", "close": "02:00"}]),
     "min_page_views": st.integers(1, 4), "min_seconds_on_site": st.integers(1, 120),
     "include_paths": st.just(["/help*"]), "languages": st.just(["fr"]), "combine": st.sampled_from(["all", "any"]),
-    "returning_only": st.booleans()}),
+    "returning_only": st.booleans()})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rules=RULES,
     steps=st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 7, 59, 61, 600, 3600, 86_400]),
-                             st.sampled_from(["/", "/help", "/help/x"]), st.sampled_from(["fr", "en"])),
+                             st.sampled_from(["/", "/help", "/help/x"]), st.sampled_from(["fr", "en", "de"])),
                    min_size=1, max_size=12),
-    start=st.integers(1_767_000_000, 1_767_000_000 + 7 * 86_400))
+    start=st.integers(1_767_000_000, 1_767_000_000 + 7 * 86_400),
+    hook=st.sampled_from([None, (frozenset({"language"}), False), (frozenset({"language", "page_views"}), False),
+                          (frozenset({"language"}), True)]))
 def test_remembering_verdicts_changes_no_decision(make_engine: Callable[..., Engine], clock: Clock,
                                                   rules: dict[str, Any], steps: list[tuple[int, int, str, str]],
-                                                  start: int) -> None:
-    """The same pages at the same moments, to an engine that remembers verdicts and one that
-    remembers none: the same outcomes, reasons and visit data, whatever the clock does meanwhile."""
+                                                  start: int, hook: tuple[frozenset[str], bool] | None) -> None:
+    """The same pages at the same moments, to an engine that remembers verdicts (or, beside a hook
+    asked on every page, what the headers decide) and one that remembers none: the same outcomes,
+    reasons and visit data, whatever the clock does meanwhile."""
     clock.now = float(start)
     remembers, forgets = make_engine(rules), make_engine(rules)
+    if hook is not None:
+        needs, remember = hook
+        for engine in (remembers, forgets):
+            @engine.chat.rule(name="de_or_even", needs=needs, remember=remember)
+            def de_or_even(ctx: Any) -> bool:
+                return bool(ctx.language == "de" or (ctx.page_views or 1) % 2 == 0)
     forgets.chat.decider._verdicts = BoundedCache(0)
+    forgets.chat.decider._prepared = BoundedCache(0)
     visitors = [f"ck_vid={new_id()}; ck_sid={new_id()}" for _ in range(3)] + [""]
     for who, wait, path, language in steps:
         clock.now += wait
@@ -390,6 +433,34 @@ def test_remembering_verdicts_changes_no_decision(make_engine: Callable[..., Eng
                for e in (remembers, forgets)]
         assert got[0] == got[1]
     assert len(remembers.chat.visits) == len(forgets.chat.visits)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rules=RULES, steps=st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 59, 61, 3600, 86_400]),
+                                             st.sampled_from(["/", "/help", "/help/x"])), min_size=1, max_size=12),
+       languages=st.lists(st.sampled_from(["fr", "en", "de"]), min_size=4, max_size=4),
+       needs=st.sampled_from([frozenset({"language"}), frozenset({"language", "page_views"})]),
+       start=st.integers(1_767_000_000, 1_767_000_000 + 7 * 86_400))
+def test_preparing_what_the_headers_decide_changes_no_decision(
+        make_engine: Callable[..., Engine], clock: Clock, rules: dict[str, Any], steps: list[tuple[int, int, str]],
+        languages: list[str], needs: frozenset[str], start: int) -> None:
+    """Beside a hook asked on every page: an engine that prepares what the headers decide, and one
+    that evaluates every rule on every page. Each visitor keeps its language (a prepared hide keeps
+    no visit data: it holds while the headers stay the same)."""
+    clock.now = float(start)
+    prepares, evaluates = make_engine(rules), make_engine(rules)
+    for engine in (prepares, evaluates):
+        @engine.chat.rule(name="de_or_even", needs=needs)
+        def de_or_even(ctx: Any) -> bool:
+            return bool(ctx.language == "de" or (ctx.page_views or 1) % 2 == 0)
+    evaluates.chat.decider.ruleset.fixed = False
+    evaluates.chat.decider._prepared = BoundedCache(0)
+    visitors = [f"ck_vid={new_id()}; ck_sid={new_id()}" for _ in range(3)] + [""]
+    for who, wait, path in steps:
+        clock.now += wait
+        got = [page(e, path, granted={"analytics"}, cookie=visitors[who], **{"accept-language": languages[who]})[1]
+               for e in (prepares, evaluates)]
+        assert got[0]._replace(track=True) == got[1]
 
 
 def test_remember_is_true_or_false(make_engine: Callable[..., Engine]) -> None:

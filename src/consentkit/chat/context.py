@@ -93,9 +93,23 @@ class VisitorContext:
     """The client address, after trusted proxies (field group ip)."""
 
 
-_UNKNOWN: dict[str, Any] = dict.fromkeys(ALL_FIELDS)
+UNKNOWN: dict[str, Any] = dict.fromkeys(ALL_FIELDS)
+"""Every visitor field, None: what a context holds of a field not computed."""
 _new = object.__new__
-_setattr = object.__setattr__
+
+
+def make_context(path: str, now: float, categories: frozenset[str], *fields: Mapping[str, Any]) -> VisitorContext:
+    """A `VisitorContext` of the visitor `fields` (later ones win; all ten must be there)."""
+    ctx = _new(VisitorContext)
+    # Filled in place rather than through the generated __init__, which sets each field with
+    # object.__setattr__ (frozen): a third of the cost. Assignments still raise.
+    known = ctx.__dict__
+    for f in fields:
+        known.update(f)
+    known["path"] = path
+    known["now"] = now
+    known["categories"] = categories
+    return ctx
 
 
 class Facts:
@@ -140,11 +154,7 @@ class Facts:
                 for name in list(todo):
                     if name in todo:
                         self._fill(name)
-            ctx = self._context = _new(VisitorContext)
-            # Filled at once rather than through the generated __init__, which sets each field with
-            # object.__setattr__ (frozen): a third of the cost. Assignments still raise.
-            _setattr(ctx, "__dict__", {
-                **_UNKNOWN, **self.values, "path": self.path, "now": self.now, "categories": self.categories})
+            ctx = self._context = make_context(self.path, self.now, self.categories, UNKNOWN, self.values)
         return ctx
 
     def _fill(self, name: str) -> None:
@@ -188,10 +198,12 @@ class ContextBuilder:
         return None
 
     def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str,
-              now: float | None = None) -> Facts:
-        """Facts that compute the `allowed` fields (from `allowed()`) on first read, as of `now`."""
-        return Facts(path, time.time() if now is None else now, ex.state._effective.categories, {}, allowed,
-                     (self, ex, current_page))
+              now: float | None = None, known: dict[str, Any] | None = None) -> Facts:
+        """Facts that compute the `allowed` fields (from `allowed()`) on first read, as of `now`;
+        but for those `known` already."""
+        return Facts(path, time.time() if now is None else now, ex.state._effective.categories,
+                     {} if known is None else dict(known), allowed, (self, ex, current_page),
+                     None if known is None else allowed - known.keys())
 
     def values(self, ex: Exchange, fields: frozenset[str]) -> dict[str, Any]:
         """The `fields` (allowed ones, no visit field) computed now; those that are unknown are absent."""

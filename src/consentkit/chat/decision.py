@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
 
 from consentkit.boundedcache import BoundedCache
-from consentkit.chat.context import FROM_VISITS, ContextBuilder, Facts, Inputs
+from consentkit.chat.context import FROM_VISITS, UNKNOWN, ContextBuilder, Facts, Inputs, make_context
 from consentkit.chat.rules import ChatRules, DataValue, Reason, RuleSet, Verdict
 
 if TYPE_CHECKING:
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     from consentkit.engine import Exchange
 
 Outcome = Literal["show", "placeholder", "hide"]
+Prepared: TypeAlias = "tuple[dict[str, Any], dict[str, Any], Verdict | tuple[Reason, ...] | None, ChatDecision | None]"
+"""`Decider._prepare`: the fields made of headers and the address; those with the others None (a
+context's visitor fields); the declarative rules' say (`RuleSet.judge`) if they read only those,
+else None; the decision, when that say is a hide."""
 
 
 class ChatDecision(NamedTuple):
@@ -39,6 +44,8 @@ class ChatDecision(NamedTuple):
         return {"decision": self.outcome, "reasons": [r.as_dict() for r in self.reasons]}
 
 
+_make = tuple.__new__
+_NONE: Mapping[str, Any] = MappingProxyType({})
 _UNSEEN = ChatDecision("hide", (), "", {}, {})
 """Marks a path `Decider.vetoed` has not seen yet."""
 
@@ -52,8 +59,8 @@ class Decider:
     so that a repeated "hide" computes no field at all. A visit count that only declarative rules
     read counts by which side of its threshold it is on, so that the next page of a visit finds
     the verdict of the last. Otherwise (a hook asked on every page) the fields made of headers and
-    the address are remembered under those, and the visit fields are computed as rules first read
-    them.
+    the address are remembered under those — with the declarative rules' say when those fields are
+    all the rules read — and the visit fields are computed as rules first read them.
     """
 
     def __init__(self, cfg: ChatConfig, builder: ContextBuilder, hooks: ChatRules, optional: frozenset[str],
@@ -69,8 +76,8 @@ class Decider:
         self._vetoed: BoundedCache[str, ChatDecision | None] = BoundedCache(1024)
         """Per path: the decision of `exclude_paths`, or None when they let it through."""
         self._verdicts: BoundedCache[tuple[Any, ...], tuple[Verdict, ChatDecision | None]] = BoundedCache(4096)
-        self._values: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(4096)
-        """Without the verdict cache: the fields made of headers and the address, under those."""
+        self._prepared: BoundedCache[tuple[Any, ...], Prepared] = BoundedCache(4096)
+        """Without the verdict cache: what the fields made of headers and the address decide, under those."""
         self._inputs: dict[frozenset[str], tuple[Inputs, tuple[int | None, ...] | None]] = {}
         """Per field groups in effect: what the fields the rules and hooks read are made of; and for
         the visit fields among them, the threshold a verdict reads each by (None: its value), or
@@ -89,6 +96,7 @@ class Decider:
         self.hook_needs = hooks.needs
         self._needs = rs.needs | hooks.needs
         self._inputs = {}
+        self._prepared.clear()  # a declarative rules' say left to the hooks may now be theirs alone
         self._remember = all(h.remember for h in hooks.hooks)
         self.tracks_visits = bool((self._needs | self.prechat_needs) & FROM_VISITS)
 
@@ -111,10 +119,10 @@ class Decider:
         builder = self.builder
         if self.rules.needs is not self.hook_needs:  # a hook was registered since
             self.derive()
-        known = self._inputs.get(groups)
-        if known is None:  # groups take few distinct values
-            known = self._inputs[groups] = self._inputs_of(groups)
-        (allowed, names, pick, network, derived, fixed), cuts = known
+        inputs = self._inputs.get(groups)
+        if inputs is None:  # groups take few distinct values
+            inputs = self._inputs[groups] = self._inputs_of(groups)
+        (allowed, names, pick, network, derived, fixed), cuts = inputs
         raw = None
         if pick is not None:
             try:
@@ -122,6 +130,7 @@ class Decider:
             except KeyError:  # a header the fields are made of is missing
                 raw = tuple(map(ex.request.headers.get, names))
         facts: Facts | None = None
+        known: dict[str, Any] | None = None  # fields computed already, when `facts` is None
         if self._remember:
             now = time.time() if rs.clocked else None
             # With `hours`, the minute: every zone's offset is whole minutes.
@@ -152,18 +161,30 @@ class Decider:
             if hidden is not None:
                 return hidden
         else:
-            # Hooks are asked on every page, but the fields made of headers and the address are
-            # computed once for those inputs; only the visit fields are computed per page.
+            # Hooks are asked on every page. What is made of the headers and the address alone is
+            # prepared once for those: the fields, and the declarative rules' say if that is all
+            # they read; per page, only the visit fields and the hooks' answers.
             vkey = (allowed, raw, ex.request.client) if network else (allowed, raw)
-            values = self._values.get(vkey)
-            if values is None:
-                values = builder.values(ex, fixed)
-                self._values.put(vkey, values)
-            facts = Facts(path, time.time(), ex.state._effective.categories, dict(values), allowed,
-                          (builder, ex, current_page), derived)
-            verdict = rs.evaluate(facts)
-            if not verdict.show:
-                return ChatDecision("hide", verdict.reasons, "hidden_by_rule", {}, {})
+            prepared = self._prepared.get(vkey)
+            if prepared is None:
+                prepared = self._prepare(ex, fixed)
+                self._prepared.put(vkey, prepared)
+            values, base, judged, hidden = prepared
+            known = values
+            if hidden is not None:
+                return hidden
+            cats = ex.state._effective.categories
+            if derived or judged is None:
+                facts = Facts(path, time.time(), cats, dict(values), allowed, (builder, ex, current_page), derived)
+                if judged is None:
+                    judged = rs.judge(facts)
+                verdict = judged if isinstance(judged, Verdict) else rs.hear(facts.context(), judged)
+            elif isinstance(judged, Verdict):
+                verdict = judged
+            else:
+                verdict = rs.hear(make_context(path, time.time(), cats, base), judged)
+            if not verdict.show:  # as in `RuleSet.evaluate`, without the generated __new__
+                return _make(ChatDecision, ("hide", verdict.reasons, "hidden_by_rule", _NONE, _NONE, True))
         state = ex.state
         cat = self.category
         if cat in state._effective.categories:
@@ -179,7 +200,7 @@ class Decider:
         if self.config.prechat_fields:
             wanted = builder.allowed(groups, self.prechat_needs)
             if facts is None:
-                facts = builder.facts(ex, wanted, current_page=current_page, path=path)
+                facts = builder.facts(ex, wanted, current_page=current_page, path=path, known=known)
             else:
                 facts.add(wanted)
             for name in self.config.prechat_fields:
@@ -188,6 +209,17 @@ class Decider:
                     prechat[name] = list(value) if isinstance(value, tuple) else value
         counted = "shown" if outcome == "show" else "placeholder_shown"
         return ChatDecision(outcome, (*verdict.reasons, why), counted, verdict.data, prechat)
+
+    def _prepare(self, ex: Exchange, fixed: frozenset[str]) -> Prepared:
+        """For hooks asked on every page: what the `fixed` fields (made of headers and the address)
+        decide, for every page of these inputs."""
+        values = self.builder.values(ex, fixed)
+        rs = self.ruleset
+        judged = rs.judge(Facts("", 0.0, frozenset(), values)) if rs.fixed else None
+        # A hide of the declarative rules alone holds whatever the page: nothing of the visit is kept.
+        hidden = None if not isinstance(judged, Verdict) or judged.show else ChatDecision(
+            "hide", judged.reasons, "hidden_by_rule", {}, {}, False)
+        return values, {**UNKNOWN, **values}, judged, hidden
 
     def _inputs_of(self, groups: frozenset[str]) -> tuple[Inputs, tuple[int | None, ...] | None]:
         inputs = self.builder.inputs(groups, self._needs)

@@ -16,7 +16,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
-from consentkit.chat.context import Facts
+from consentkit.chat.context import FROM_VISITS, Facts, VisitorContext
 from consentkit.chat.hooks import ChatHook, ChatRules, DataValue, Hide, HookResult, Reason, Says, Show, ask
 from consentkit.chat.settings import BusinessHours, ChatRulesConfig
 from consentkit.collect.paths import GlobSet
@@ -33,6 +33,7 @@ class Verdict(NamedTuple):
     """A hook failed (raised, timed out, answered nonsense): not to be remembered."""
 
 
+_make = tuple.__new__
 Check: TypeAlias = Callable[[Facts], Reason]
 
 
@@ -40,6 +41,8 @@ class RuleSet:
     def __init__(self, cfg: ChatRulesConfig, hooks: ChatRules) -> None:
         self.hooks = hooks
         self.any = cfg.combine == "any"
+        self.settles: Says = "show" if self.any else "hide"
+        """The answer that ends evaluation: the first "show" with combine = "any", "hide" with "all"."""
         self.unknown: Says = cfg.when_unknown
         # Not remembered here: `Decider.vetoed` remembers the decision per path.
         self.exclude = GlobSet(cfg.exclude_paths, remember=0) if cfg.exclude_paths else None
@@ -79,6 +82,8 @@ class RuleSet:
         self.by_path = bool(cfg.include_paths)
         self.clocked = cfg.hours is not None
         """`hours` reads the clock; its answer holds for the minute (opening times are in minutes)."""
+        self.fixed = not (self.by_path or self.clocked or self.needs & FROM_VISITS)
+        """The declarative rules read only fields made of the request headers and the address."""
         self.thresholds = {f: n for f, n in (("page_views", cfg.min_page_views),
                                              ("seconds_on_site", cfg.min_seconds_on_site)) if n}
         """The visit counts the rules compare: only whether each reached its threshold tells."""
@@ -102,33 +107,50 @@ class RuleSet:
         return None
 
     def evaluate(self, facts: Facts) -> Verdict:
+        judged = self.judge(facts)
+        return judged if isinstance(judged, Verdict) else self.hear(facts.context(), judged)
+
+    def judge(self, facts: Facts) -> Verdict | tuple[Reason, ...]:
+        """The declarative rules' verdict; or, when they leave it to the hooks, their reasons so far."""
         if self.bots and facts.get("is_bot"):
-            return Verdict(False, (Reason("never_for_bots", "hide", "a known bot"),), {})
+            return _BOT
+        settles = self.settles
         reasons: list[Reason] = []
-        data: dict[str, DataValue] = {}
-        settled: bool | None = None
         for _, _, check in self.checks:
             r = check(facts)
             reasons.append(r)
-            if (r.says == "show") == self.any:
-                settled = self.any
-                break
-        if settled is None and self.hooks.hooks:
-            ctx = facts.context()
-            for hook in self.hooks.hooks:
-                r, got, failed = ask(hook, ctx, self.hook_timeout_s)
-                reasons.append(r)
-                if failed:
-                    return Verdict(False, tuple(reasons), {}, True)
-                if r.says == "show":
-                    data.update(got)
-                if (r.says == "show") == self.any:
-                    settled = self.any
-                    break
+            if r.says == settles:
+                return _make(Verdict, (self.any, tuple(reasons), {}, False))
+        if self.hooks.hooks:
+            return tuple(reasons)
         if not reasons:
             return Verdict(True, (Reason("rules", "show", "no rules configured"),), {})
-        show = (not self.any) if settled is None else settled
-        return Verdict(show, tuple(reasons), data if show else {})
+        return _make(Verdict, (not self.any, tuple(reasons), {}, False))
+
+    def hear(self, ctx: VisitorContext, judged: tuple[Reason, ...]) -> Verdict:
+        """The hooks' say, after the declarative rules' reasons (`judge`) left the verdict open."""
+        settles = self.settles
+        reasons = list(judged)
+        data: dict[str, DataValue] = {}
+        settled = False
+        timeout = self.hook_timeout_s
+        for hook in self.hooks.hooks:
+            r, got, failed = ask(hook, ctx, timeout)
+            reasons.append(r)
+            if failed:
+                return Verdict(False, tuple(reasons), {}, True)
+            says = r.says
+            if says == "show" and got:
+                data.update(got)
+            if says == settles:
+                settled = True
+                break
+        show = self.any if settled else not self.any
+        # tuple.__new__ skips the generated __new__, a Python call: this runs on every page with hooks.
+        return _make(Verdict, (show, tuple(reasons), data if show else {}, False))
+
+
+_BOT = Verdict(False, (Reason("never_for_bots", "hide", "a known bot"),), {})
 
 
 def _included(globs: GlobSet) -> Check:
