@@ -50,7 +50,7 @@ def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
             "server": ("bench", 443)}
 
 
-def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int, repeats: int = 3
+def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int, repeats: int = 5
                  ) -> dict[str, tuple[float, float]]:
     """(median µs per request, extra over the first) of each middleware, measured as middleware.py
     measures: each against the first in its own phase of paired rounds, from its quietest repeat."""
