@@ -1,8 +1,10 @@
 """Cost of the chat: a page where the rules say hide, against the same page without chat; injection.
 
 Run: .venv/bin/python tests/benchmarks/chat.py [n]
-Medians of several rounds of CPU time in this thread (`time.thread_time()`: other processes on a
-shared machine do not inflate it), per request or per call, side by side with the targets.
+CPU time in this thread (`time.thread_time()`: other processes on a shared machine do not inflate
+it), per request or per call, side by side with the targets. Per request, through ASGI and in the
+core alone, each case runs against the page without chat in paired rounds, five times spread over
+the run; it is judged by its quietest repeat (the median of its rounds' differences there).
 """
 
 from __future__ import annotations
@@ -66,9 +68,10 @@ def side_by_side(cases: dict[str, Any], s: dict[str, Any], n: int, rounds: int, 
     return out
 
 
-def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds: int
+def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds: int, repeats: int = 5
             ) -> dict[str, tuple[float, float]]:
-    """The same, without any framework: begin → response headers → chat plan → finish."""
+    """The same, without any framework (begin → response headers → chat plan → finish), measured
+    the same way: each engine against the first in paired rounds, from its quietest repeat."""
     response = [("content-length", "300"), ("content-type", "text/html; charset=utf-8")]
 
     def one(engine: Engine) -> None:
@@ -77,17 +80,25 @@ def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds:
         engine.chat.plan(ex, 200, "text/html; charset=utf-8", out, None)
         engine.finish(ex, 200, "text/html; charset=utf-8")
 
-    results: dict[str, list[float]] = {name: [] for name in engines}
-    for _ in range(rounds):
-        for name, engine in engines.items():
+    def timed(engine: Engine) -> float:
+        t0 = time.thread_time()
+        for _ in range(n):
             one(engine)
-            t0 = time.thread_time()
-            for _ in range(n):
-                one(engine)
-            results[name].append((time.thread_time() - t0) / n * 1e6)
-    medians = {name: statistics.median(r) for name, r in results.items()}
-    first = next(iter(medians.values()))
-    return {name: (t, t - first) for name, t in medians.items()}
+        return (time.thread_time() - t0) / n * 1e6
+
+    (base_name, base), *others = engines.items()
+    quietest: dict[str, tuple[float, float, float]] = {}
+    for _ in range(repeats):
+        for name, engine in others:
+            one(base)
+            one(engine)
+            pairs = [(timed(base), timed(engine)) for _ in range(rounds)]
+            phase = (statistics.median(b for b, _ in pairs), statistics.median(c for _, c in pairs),
+                     statistics.median(c - b for b, c in pairs))
+            quietest[name] = min(quietest.get(name, phase), phase)  # where the baseline ran fastest
+    out = {base_name: (min(q[0] for q in quietest.values()), 0.0)}
+    out.update((name, (t, extra)) for name, (_, t, extra) in quietest.items())
+    return out
 
 
 def per_call_us(fn: Callable[[], object], n: int, rounds: int) -> float:
@@ -151,7 +162,7 @@ def main() -> None:
         s = scope([(k.encode(), v.encode()) for k, v in headers.items()])
         for label, results in (
             ("ASGI, Starlette app", side_by_side(cases, s, n, rounds)),
-            ("core only", core_us({k: mw.engine for k, mw in cases.items()}, headers, n * 4, rounds)),
+            ("core only", core_us({k: mw.engine for k, mw in cases.items()}, headers, n, rounds)),
         ):
             print(f"-- {who}, {label}")
             for name, (t, extra) in results.items():
