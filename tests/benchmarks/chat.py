@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from middleware import phases  # the runner of the sibling benchmark script
+from middleware import Paired, phases, summary  # the runner of the sibling benchmark script
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -87,17 +87,16 @@ def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds:
         return (time.thread_time() - t0) / n * 1e6
 
     (base_name, base), *others = engines.items()
-    quietest: dict[str, tuple[float, float, float]] = {}
+    quietest: dict[str, Paired] = {}
     for _ in range(repeats):
         for name, engine in others:
             one(base)
             one(engine)
-            pairs = [(timed(base), timed(engine)) for _ in range(rounds)]
-            phase = (statistics.median(b for b, _ in pairs), statistics.median(c for _, c in pairs),
-                     statistics.median(c - b for b, c in pairs))
+            b, c = zip(*[(timed(base), timed(engine)) for _ in range(rounds)], strict=True)
+            phase = summary(list(b), list(c))
             quietest[name] = min(quietest.get(name, phase), phase)  # where the baseline ran fastest
     out = {base_name: (min(q[0] for q in quietest.values()), 0.0)}
-    out.update((name, (t, extra)) for name, (_, t, extra) in quietest.items())
+    out.update((name, (t, extra)) for name, (_, t, extra, _) in quietest.items())
     return out
 
 

@@ -80,6 +80,11 @@ def paired(baseline: Case, case: Case, rounds: int) -> Paired:
         b.append(loop.run_until_complete(run(base_app, base_scope, n, base_body)))
         c.append(loop.run_until_complete(run(app, make_scope, n, body)))
     loop.close()
+    return summary(b, c)
+
+
+def summary(b: list[float], c: list[float]) -> Paired:
+    """`paired`'s medians of the baseline's and the case's times, measured in the same rounds."""
     pairs = list(zip(b, c, strict=True))
     return (statistics.median(b), statistics.median(c), statistics.median(y - x for x, y in pairs),
             statistics.median(y / x for x, y in pairs))

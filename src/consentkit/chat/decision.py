@@ -173,16 +173,14 @@ class Decider:
             known = values
             if hidden is not None:
                 return hidden
-            cats = ex.state._effective.categories
-            if derived or judged is None:
-                facts = Facts(path, time.time(), cats, dict(values), allowed, (builder, ex, current_page), derived)
-                if judged is None:
-                    judged = rs.judge(facts)
-                verdict = judged if isinstance(judged, Verdict) else rs.hear(facts.context(), judged)
-            elif isinstance(judged, Verdict):
+            if isinstance(judged, Verdict):
                 verdict = judged
+            elif derived or judged is None:  # the visit fields, or the rules, need computing per page
+                facts = Facts(path, time.time(), ex.state._effective.categories, dict(values), allowed,
+                              (builder, ex, current_page), derived)
+                verdict = rs.evaluate(facts) if judged is None else rs.hear(facts.context(), judged)
             else:
-                verdict = rs.hear(make_context(path, time.time(), cats, base), judged)
+                verdict = rs.hear(make_context(path, time.time(), ex.state._effective.categories, base), judged)
             if not verdict.show:  # as in `RuleSet.evaluate`, without the generated __new__
                 return _make(ChatDecision, ("hide", verdict.reasons, "hidden_by_rule", _NONE, _NONE, True))
         state = ex.state
