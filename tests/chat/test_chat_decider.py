@@ -169,6 +169,21 @@ def test_beside_a_hook_asked_on_every_page_the_declarative_rules_say_once_per_in
     assert parsed == ["en", "fr", "de"]  # each header once, for the rule and the hook together
 
 
+def test_with_combine_any_a_prepared_show_leaves_the_hook_unasked(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine({"languages": ["fr"], "combine": "any"})
+    asked: list[str] = []
+
+    @engine.chat.rule(needs={"language"})
+    def never(ctx: Any) -> bool:
+        asked.append(ctx.path)
+        return False
+
+    fr = [page(engine, p, granted={"analytics"}, **{"accept-language": "fr"})[1] for p in ("/a", "/b")]
+    assert [said(d) for d in fr] == [[("languages", "show"), ("consent", "show")]] * 2 and asked == []
+    en = page(engine, "/c", granted={"analytics"}, **{"accept-language": "en"})[1]
+    assert said(en) == [("languages", "hide"), ("hook:never", "hide")] and asked == ["/c"]
+
+
 def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine({})
     page(engine, granted={"chat"})  # the ids' category (analytics) not granted
