@@ -381,6 +381,18 @@ def test_export_and_erase_commands(people: Store, any_store_url: str, capsys: py
     assert main(["ledger", "verify", "--storage-url", any_store_url]) == 0
 
 
+def test_export_and_erase_take_an_id_that_begins_with_a_dash(people: Store, any_store_url: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """One id in 64 begins with "-": it is the subject, not an unknown option."""
+    dashed = "-" + "x" * 21
+    assert main(["export", "--subject", dashed, "--storage-url", any_store_url]) == 0
+    assert json.loads(capsys.readouterr().out)["events"] == []
+    assert main(["erase", "--subject", dashed, "--storage-url", any_store_url]) == 0
+    assert json.loads(capsys.readouterr().out)["subject"] == dashed
+    with pytest.raises(SystemExit):  # a missing id is still refused
+        main(["export", "--subject", "--storage-url", any_store_url])
+
+
 def test_purge_command(old_data: Store, any_store_url: str, tmp_path: Path,
                        capsys: pytest.CaptureFixture[str]) -> None:
     cfg = write_config(tmp_path, any_store_url)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from consentkit.config import ConsentConfig, load_config
+from consentkit.consent import is_id
 from consentkit.errors import ConfigError
 from consentkit.storage import Store, StoreError, open_store
 
@@ -88,11 +89,26 @@ def _store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--storage-url", help="overrides the config's storage_url")
 
 
+def _glued(argv: list[str]) -> list[str]:
+    """`--subject ID` as `--subject=ID`: one id in 64 begins with "-" (URL-safe base64), which
+    argparse would take for an option and refuse the command."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--subject" and i + 1 < len(argv) and is_id(argv[i + 1]):
+            out.append(f"--subject={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None, *, config: ConsentConfig | None = None) -> int:
     """Run the command; frameworks pass their site's `config`, used unless a path is given."""
     global _site_config
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glued(sys.argv[1:] if argv is None else list(argv)))
     previous, _site_config = _site_config, config
     try:
         return int(args.func(args))
