@@ -20,7 +20,7 @@ from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
 from consentkit.http import VARY, RequestView
-from consentkit.policy import Effective, Rules, decide_cached
+from consentkit.policy import Effective, Rules, decide
 from consentkit.signals import Signals, read_signals
 from consentkit.storage import Store, open_store
 from consentkit.storage.writer import Writer
@@ -115,7 +115,7 @@ class Engine:
         self._visitor_age = cfg.cookies.visitor_days * 86400
         self._policy_version = cfg.policy_version
         self._begun: BoundedCache[tuple[str, Signals], Begun] = BoundedCache(4096)
-        self.groups = GroupsInEffect(cfg.collection.fields, cfg.signals.explicit_optin_overrides)
+        self.groups = GroupsInEffect(cfg.collection.fields)
         """Makes `Exchange.groups`, once per cached Cookie-header decision (`Begun.groups`)."""
         self.collector: Collector | None = None
         if col.enabled:
@@ -153,7 +153,7 @@ class Engine:
     def _decide(self, request: RequestView, signals: Signals, now: float) -> Begun:
         cookies = request.cookies
         choice = self.codec.decode(cookies.get(self._choice_cookie, ""), now)
-        eff = decide_cached(
+        eff = decide(
             choice.granted if choice else None, signals, self.rules, choice.signals if choice else None
         )
         until = choice.decided_at + self.codec.max_age_s if choice else now + 3600
@@ -164,7 +164,7 @@ class Engine:
             vid = vid if is_id(vid) else ""
             sid = cookies.get(self._sid_cookie, "")
             sid = sid if is_id(sid) else ""
-        groups = self.groups.of(eff.categories, signals, choice is not None)
+        groups = self.groups.of(eff)
         return Begun(until, choice, eff, groups, vid, sid, self._expired(cookies, eff.categories))
 
     def _expired(self, cookies: dict[str, str], eff: frozenset[str]) -> tuple[str, ...]:
