@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from consentkit.banner.texts import texts_for
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.consent import Choice, ConsentState, new_id
 from consentkit.http import VARY, Reply, RequestView
@@ -173,14 +174,7 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
 def engine_shown_hash(engine: Engine, lang: str | None) -> str:
     cfg = engine.config
     cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in cfg.categories]
-    texts: object = None
-    try:
-        from consentkit.banner.i18n import texts_for
-
-        texts = texts_for(cfg, lang)
-    except ImportError:
-        pass
-    return shown_hash(cfg.policy_version, cats, texts, lang)
+    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang), lang)
 
 
 def engine_log_failure() -> None:

@@ -140,7 +140,8 @@ class BannerConfig(Strict):
 
     @model_validator(mode="after")
     def _default_language_known(self) -> BannerConfig:
-        if i18n.match_language(self.default_language, i18n.available_languages(self)) is None:
+        available = frozenset(i18n.shipped_languages()) | frozenset(self.texts)
+        if i18n.match_language(self.default_language, available) is None:
             shipped = ", ".join(i18n.shipped_languages())
             raise ValueError(
                 f"default_language: no texts for {self.default_language!r}; "
