@@ -18,21 +18,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.errors import ConfigError
+from consentkit.strict import CategoryKey, Strict
 
 MAX_CHOICE_DAYS = 395  # 13 months: the longest a choice may be remembered
-CategoryKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 LawfulBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Category(Strict):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from consentkit.strict import Strict
 
 FIELDS = (
     "ip", "geo", "isp", "browser", "os", "device", "language", "referrer", "utm", "visitor_id", "session_id",
@@ -36,9 +38,7 @@ def _default_fields() -> dict[FieldGroup, str]:
     return dict.fromkeys(FIELDS, "analytics")  # type: ignore[arg-type]
 
 
-class CollectionConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
+class CollectionConfig(Strict):
     enabled: bool = True
     """Record page views at all (the consent machinery works either way)."""
     fields: dict[FieldGroup, str] = Field(default_factory=_default_fields)
