@@ -15,7 +15,8 @@ import anyio
 from consentkit import endpoints
 from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
-from consentkit.engine import Engine, Exchange
+from consentkit.engine import Engine
+from consentkit.exchange import Exchange
 from consentkit.http import Reply, RequestView, headers_from_asgi
 
 Scope = dict[str, Any]

@@ -9,7 +9,8 @@ from typing import Any
 
 from consentkit import endpoints
 from consentkit.config import ConsentConfig
-from consentkit.engine import Engine, Exchange
+from consentkit.engine import Engine
+from consentkit.exchange import Exchange
 from consentkit.http import Reply, RequestView, headers_from_environ
 
 log = logging.getLogger("consentkit")

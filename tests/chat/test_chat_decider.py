@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from chat.chat_helpers import BROWSER, LIVECHAT
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat import context as context_module
-from consentkit.chat.decision import ChatDecision
-from consentkit.chat.hooks import Reason
+from consentkit.chat.outcome import ChatDecision, Reason
 from consentkit.consent import Choice, new_id
-from consentkit.engine import Engine, Exchange
+from consentkit.engine import Engine
+from consentkit.exchange import Exchange
 from consentkit.http import RequestView
 
 from conftest import make_config

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from consentkit.chat.context import Facts, VisitorContext
-from consentkit.chat.rules import ChatRules, Hide, RuleSet, Show
+from consentkit.chat.hooks import ChatRules, Hide, Show
+from consentkit.chat.rules import RuleSet
 from consentkit.chat.settings import ChatRulesConfig
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -19,27 +19,28 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from consentkit.chat.context import VisitorContext
-    from consentkit.chat.decision import ChatDecision
     from consentkit.chat.deploy import ChatDeployer
-    from consentkit.chat.hooks import ChatHook, ChatRules, Hide, HookResult, Reason, Show
+    from consentkit.chat.hooks import ChatHook, ChatRules, Hide, HookResult, Show
     from consentkit.chat.inject import inject_html
+    from consentkit.chat.outcome import ChatDecision, Reason
     from consentkit.chat.settings import BusinessHours, ChatConfig, ChatRulesConfig
     from consentkit.consent import ConsentState
-    from consentkit.engine import Engine, Exchange
+    from consentkit.engine import Engine
+    from consentkit.exchange import Exchange
 
 _LAZY = {
     "BusinessHours": "consentkit.chat.settings",
     "ChatConfig": "consentkit.chat.settings",
     "ChatRulesConfig": "consentkit.chat.settings",
     "VisitorContext": "consentkit.chat.context",
-    "ChatDecision": "consentkit.chat.decision",
+    "ChatDecision": "consentkit.chat.outcome",
     "ChatDeployer": "consentkit.chat.deploy",
     "inject_html": "consentkit.chat.inject",
     "ChatHook": "consentkit.chat.hooks",
     "ChatRules": "consentkit.chat.hooks",
     "Hide": "consentkit.chat.hooks",
     "HookResult": "consentkit.chat.hooks",
-    "Reason": "consentkit.chat.hooks",
+    "Reason": "consentkit.chat.outcome",
     "Show": "consentkit.chat.hooks",
 }
 

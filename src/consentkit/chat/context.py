@@ -32,7 +32,9 @@ from consentkit.collect.language import primary_language
 from consentkit.collect.useragent import parse_user_agent
 
 if TYPE_CHECKING:
-    from consentkit.engine import Engine, Exchange
+    from consentkit.collect.geo import GeoLookup
+    from consentkit.config import ConsentConfig
+    from consentkit.exchange import Exchange
 
 FIELD_GROUPS: dict[str, str] = {
     "country": "geo", "language": "language", "device": "device", "is_bot": "device", "browser": "browser",
@@ -173,10 +175,9 @@ class Facts:
 
 
 class ContextBuilder:
-    def __init__(self, engine: Engine, visits: Visits) -> None:
-        cfg = engine.config
-        self.engine = engine
+    def __init__(self, cfg: ConsentConfig, visits: Visits, geo: GeoLookup | None) -> None:
         self.visits = visits
+        self.geo = geo
         self.sid_cookie = cfg.cookies.session_name
         self.trusted = cfg.trusted_proxies
         self._allowed: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
@@ -268,8 +269,7 @@ class ContextBuilder:
             return out
         if "ip" in want:
             out["ip"] = ip
-        collector = self.engine.collector
-        geo = collector.geo if collector is not None else None
+        geo = self.geo
         if "country" in want and geo is not None:
             country = geo.lookup(ip, want_location=True, want_network=False).country
             if country is not None:

@@ -5,43 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.context import FROM_VISITS, UNKNOWN, ContextBuilder, Facts, Inputs, make_context
-from consentkit.chat.rules import ChatRules, DataValue, Reason, RuleSet, Verdict
+from consentkit.chat.hooks import ChatRules
+from consentkit.chat.outcome import ChatDecision, Outcome, Reason
+from consentkit.chat.rules import RuleSet, Verdict
 
 if TYPE_CHECKING:
     from consentkit.chat.settings import ChatConfig
     from consentkit.consent import ConsentState
-    from consentkit.engine import Exchange
+    from consentkit.exchange import Exchange
 
-Outcome = Literal["show", "placeholder", "hide"]
 Prepared: TypeAlias = "tuple[dict[str, Any], dict[str, Any], Verdict | tuple[Reason, ...] | None, ChatDecision | None]"
 """`Decider._prepare`: the fields made of headers and the address; those with the others None (a
 context's visitor fields); the declarative rules' say (`RuleSet.judge`) if they read only those,
 else None; the decision, when that say is a hide."""
-
-
-class ChatDecision(NamedTuple):
-    """What was decided for one page, why, and what the widget gets."""
-
-    outcome: Outcome
-    reasons: tuple[Reason, ...]
-    counted: str
-    """The counter it was counted under: shown, placeholder_shown, hidden_by_rule, hidden_by_consent."""
-    data: Mapping[str, DataValue]
-    """Data the hooks returned with Show(data=…), for the widget."""
-    prechat: Mapping[str, Any]
-    """The pre-chat fields in effect, for the widget."""
-    track: bool = True
-    """Whether the page view counts into the visit's data. False for a hide that holds on every page
-    while the visitor's headers stay the same: what the chat would never use is not kept. False for a
-    page `exclude_paths` matches: such a page is outside the chat, so it is neither counted nor listed
-    in the pre-chat `pages` a third-party agent sees (typical ones: checkout, account pages)."""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"decision": self.outcome, "reasons": [r.as_dict() for r in self.reasons]}
 
 
 _make = tuple.__new__

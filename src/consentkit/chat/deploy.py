@@ -11,26 +11,30 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from consentkit.chat.decision import ChatDecision, Outcome
+from consentkit.chat.hooks import ChatRules
 from consentkit.chat.inject import pick_nonce
+from consentkit.chat.outcome import ChatDecision, Outcome
 from consentkit.chat.render import snippet
-from consentkit.chat.rules import ChatRules
 from consentkit.chat.streams import InjectPlan
 from consentkit.collect.paths import is_prefetch
 from consentkit.consent import ConsentState
-from consentkit.http import Reply
 
 if TYPE_CHECKING:
-    from consentkit.engine import Engine, Exchange
+    from consentkit.collect.geo import GeoLookup
+    from consentkit.config import ConsentConfig
+    from consentkit.exchange import Exchange
+    from consentkit.storage.writer import Writer
 
 log = logging.getLogger("consentkit")
 __all__ = ["ChatDecision", "ChatDeployer", "Outcome"]
 
 
 class ChatDeployer:
-    def __init__(self, engine: Engine) -> None:
-        cfg = engine.config.chat
-        self.engine = engine
+    def __init__(self, site: ConsentConfig, writer: Writer, geo: GeoLookup | None) -> None:
+        cfg = site.chat
+        self.site = site
+        """The whole configuration (the chat's own part is `config`)."""
+        self.writer = writer
         self.config = cfg
         self.active = cfg.active
         self.rules = ChatRules()
@@ -45,17 +49,17 @@ class ChatDeployer:
         from consentkit.chat.visits import Visits
         from consentkit.collect.ratelimit import RateLimiter
 
-        self.prefix = engine.prefix
+        self.prefix = site.prefix
         self.inject = cfg.inject
         self.cap = cfg.max_html_bytes
-        self.visits = Visits(cfg.session_cache_size, engine.config.cookies.session_idle_minutes * 60)
-        self.builder = ContextBuilder(engine, self.visits)
+        self.visits = Visits(cfg.session_cache_size, site.cookies.session_idle_minutes * 60)
+        self.builder = ContextBuilder(site, self.visits, geo)
         self._returning = self.builder.returning  # bound once: it is passed on every page view
-        self.optional = engine.config.optional
+        self.optional = site.optional
         self.decider = Decider(cfg, self.builder, self.rules, self.optional,
-                               engine.config.signals.explicit_optin_overrides)
+                               site.signals.explicit_optin_overrides)
         self.rate = RateLimiter(cfg.clicks_per_minute)
-        self._tally = engine.writer.tally
+        self._tally = writer.tally
         self._vetoes = self.decider.ruleset.exclude is not None
 
     # -- per request ---------------------------------------------------------------------------------
@@ -204,13 +208,6 @@ class ChatDeployer:
         else:
             self._warned.add(key)
             log.warning("consentkit: " + message + " (logged once; later ones at debug level)", arg)
-
-    # -- endpoints --------------------------------------------------------------------------------
-    def endpoint(self, ex: Exchange, sub: str, method: str) -> Reply:
-        """GET {prefix}/chat (single-page apps), GET {prefix}/chat.js, POST {prefix}/chat/click."""
-        from consentkit.chat.routes import route
-
-        return route(self, ex, sub, method)
 
 
 def _as_str(headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]) -> Iterable[tuple[str, str]]:

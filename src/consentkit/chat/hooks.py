@@ -10,13 +10,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, TypeAlias, TypeVar, overload
+from typing import NamedTuple, TypeAlias, TypeVar, overload
 
 from consentkit.chat.context import ALL_FIELDS, VisitorContext
+from consentkit.chat.outcome import DataValue, Reason
 
 log = logging.getLogger("consentkit")
-Says = Literal["show", "hide"]
-DataValue: TypeAlias = str | int | float | bool | None
 MAX_DATA_ITEMS = 32
 
 
@@ -38,17 +37,6 @@ HookResult: TypeAlias = bool | Show | Hide
 ChatHook: TypeAlias = Callable[[VisitorContext], HookResult]
 """A Python rule: gets the read-only `VisitorContext`, returns True / False, `Show(data)` or `Hide(reason)`."""
 H = TypeVar("H", bound=ChatHook)
-
-
-class Reason(NamedTuple):
-    """One rule's say in a decision: which rule, "show" or "hide", and why."""
-
-    rule: str
-    says: Says
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "says": self.says, "detail": self.detail}
 
 
 class Hook(NamedTuple):

@@ -16,7 +16,7 @@ from consentkit.chat import providers
 from consentkit.chat.assets import script_url
 
 if TYPE_CHECKING:
-    from consentkit.chat.deploy import ChatDecision
+    from consentkit.chat.outcome import ChatDecision
     from consentkit.chat.settings import ChatConfig
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from consentkit.chat.assets import script_reply
+from consentkit.chat.outcome import Reason
 from consentkit.chat.render import spa_params
-from consentkit.chat.rules import Reason
 from consentkit.collect.ip import client_ip
-from consentkit.endpoints import same_site
-from consentkit.http import VARY, Reply
+from consentkit.http import VARY, Reply, same_site
 
 if TYPE_CHECKING:
     from consentkit.chat.deploy import ChatDeployer
-    from consentkit.engine import Exchange
+    from consentkit.exchange import Exchange
 
 _VARY = [("vary", VARY)]
 
@@ -55,7 +54,7 @@ def decision(chat: ChatDeployer, ex: Exchange) -> Reply:
 def click(chat: ChatDeployer, ex: Exchange) -> Reply:
     """chat.js reports a click on the placeholder: counted (rate-limited per visitor), always 204."""
     req = ex.request
-    cfg = chat.engine.config
+    cfg = chat.site
     if not same_site(req, cfg.allowed_origins):
         return Reply.error(403, "cross-site requests are refused")
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
@@ -63,5 +62,5 @@ def click(chat: ChatDeployer, ex: Exchange) -> Reply:
         return reply
     key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
     if chat.rate.allow(key):
-        chat.engine.writer.tally("chat", "placeholder_clicked")
+        chat.writer.tally("chat", "placeholder_clicked")
     return reply

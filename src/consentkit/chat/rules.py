@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 from consentkit.chat.context import FROM_VISITS, Facts, VisitorContext
-from consentkit.chat.hooks import ChatHook, ChatRules, DataValue, Hide, HookResult, Reason, Says, Show, ask
+from consentkit.chat.hooks import ChatRules, ask
+from consentkit.chat.outcome import DataValue, Reason, Says
 from consentkit.chat.settings import BusinessHours, ChatRulesConfig
 from consentkit.collect.paths import GlobSet
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-__all__ = ["ChatHook", "ChatRules", "DataValue", "Hide", "HookResult", "Reason", "RuleSet", "Says", "Show", "Verdict"]
 
 
 class Verdict(NamedTuple):

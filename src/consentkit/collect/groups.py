@@ -16,7 +16,7 @@ class GroupsInEffect:
         self.owners = dict(owners)
 
     def of(self, effective: Effective) -> frozenset[str]:
-        # Asked once per cached cookie decision (`Begun`), so not cached here.
+        # Asked once per cached cookie decision (`CookieDecision`), so not cached here.
         if not effective.per_visitor:
             return frozenset()
         return frozenset(g for g, cat in self.owners.items() if cat in effective.categories)
