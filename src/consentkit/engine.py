@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from consentkit.boundedcache import BoundedCache
-from consentkit.chat.deploy import ChatDeployer
+from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
@@ -67,7 +67,7 @@ class Engine:
             from consentkit.collect.pipeline import Collector
 
             self.collector = Collector(cfg, self.store, self.writer)
-        self.chat = ChatDeployer(cfg, self.writer, self.collector.geo if self.collector is not None else None)
+        self.chat = Chat(cfg, self.writer, self.collector.geo if self.collector is not None else None)
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:

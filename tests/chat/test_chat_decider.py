@@ -334,10 +334,10 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from consentkit.chat import decision, deploy
+    from consentkit.chat import decision, service
 
     fake = Clock(1_767_000_000.0)
-    for module in (context_module, decision, deploy):
+    for module in (context_module, decision, service):
         monkeypatch.setattr(module, "time", fake)
     return fake
 

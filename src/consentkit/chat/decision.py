@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.context import FROM_VISITS, UNKNOWN, ContextBuilder, Facts, Inputs, make_context
-from consentkit.chat.hooks import ChatRules
+from consentkit.chat.hooks import HookRegistry
 from consentkit.chat.outcome import ChatDecision, Outcome, Reason
 from consentkit.chat.rules import RuleSet, Verdict
 
@@ -43,12 +43,12 @@ class Decider:
     all the rules read — and the visit fields are computed as rules first read them.
     """
 
-    def __init__(self, cfg: ChatConfig, builder: ContextBuilder, hooks: ChatRules, optional: frozenset[str],
+    def __init__(self, cfg: ChatConfig, builder: ContextBuilder, hooks: HookRegistry, optional: frozenset[str],
                  overrides: bool) -> None:
         self.config = cfg
         self.category = cfg.category
         self.builder = builder
-        self.rules = hooks
+        self.hooks = hooks
         self.ruleset = RuleSet(cfg.rules, hooks)
         self.prechat_needs = frozenset(cfg.prechat_fields)
         self.optional = optional
@@ -72,7 +72,7 @@ class Decider:
 
     def derive(self) -> None:
         """Derive what depends on the registered hooks; called when one was registered since."""
-        rs, hooks = self.ruleset, self.rules
+        rs, hooks = self.ruleset, self.hooks
         self.hook_needs = hooks.needs
         self._needs = rs.needs | hooks.needs
         self._inputs = {}
@@ -97,7 +97,7 @@ class Decider:
         cached per request); `groups` are the field groups in effect for it (`Exchange.groups`)."""
         rs = self.ruleset
         builder = self.builder
-        if self.rules.needs is not self.hook_needs:  # a hook was registered since
+        if self.hooks.needs is not self.hook_needs:  # a hook was registered since
             self.derive()
         inputs = self._inputs.get(groups)
         if inputs is None:  # groups take few distinct values
@@ -201,7 +201,7 @@ class Decider:
 
     def _inputs_of(self, groups: frozenset[str]) -> tuple[Inputs, tuple[int | None, ...] | None]:
         inputs = self.builder.inputs(groups, self._needs)
-        derived, thresholds, hooks = inputs[4], self.ruleset.thresholds, self.rules.needs
+        derived, thresholds, hooks = inputs[4], self.ruleset.thresholds, self.hooks.needs
         cuts = tuple(None if f in hooks else thresholds.get(f) for f in derived)  # hooks read values
         return inputs, (cuts if any(c is not None for c in cuts) else None)
 

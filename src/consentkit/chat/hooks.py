@@ -57,8 +57,8 @@ class Hook(NamedTuple):
                    remember)
 
 
-class ChatRules:
-    """The registry of hooks; reachable as `engine.chat.rules`, its decorator as `engine.chat.rule`."""
+class HookRegistry:
+    """The registry of hooks; reachable as `engine.chat.hooks`, its decorator as `engine.chat.rule`."""
 
     def __init__(self) -> None:
         self.hooks: list[Hook] = []

@@ -11,13 +11,13 @@ from consentkit.collect.ip import client_ip
 from consentkit.http import VARY, Reply, same_site
 
 if TYPE_CHECKING:
-    from consentkit.chat.deploy import ChatDeployer
+    from consentkit.chat.service import Chat
     from consentkit.exchange import Exchange
 
 _VARY = [("vary", VARY)]
 
 
-def route(chat: ChatDeployer, ex: Exchange, sub: str, method: str) -> Reply:
+def route(chat: Chat, ex: Exchange, sub: str, method: str) -> Reply:
     """GET {prefix}/chat, GET {prefix}/chat.js, POST {prefix}/chat/click (HEAD counts as GET)."""
     req = ex.request
     want = "POST" if sub == "/chat/click" else "GET"
@@ -33,7 +33,7 @@ def route(chat: ChatDeployer, ex: Exchange, sub: str, method: str) -> Reply:
     return decision(chat, ex)
 
 
-def decision(chat: ChatDeployer, ex: Exchange) -> Reply:
+def decision(chat: Chat, ex: Exchange) -> Reply:
     """`{decision, reasons, provider, params}` for a single-page app; `?path=` is its current route."""
     if not chat.active:
         body: dict[str, Any] = {"decision": "hide", "provider": None, "params": {},
@@ -51,7 +51,7 @@ def decision(chat: ChatDeployer, ex: Exchange) -> Reply:
     return Reply.json(body, headers=list(_VARY))
 
 
-def click(chat: ChatDeployer, ex: Exchange) -> Reply:
+def click(chat: Chat, ex: Exchange) -> Reply:
     """chat.js reports a click on the placeholder: counted (rate-limited per visitor), always 204."""
     req = ex.request
     cfg = chat.site

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 from consentkit.chat.context import FROM_VISITS, Facts, VisitorContext
-from consentkit.chat.hooks import ChatRules, ask
+from consentkit.chat.hooks import HookRegistry, ask
 from consentkit.chat.outcome import DataValue, Reason, Says
 from consentkit.chat.settings import BusinessHours, ChatRulesConfig
 from consentkit.collect.paths import GlobSet
@@ -38,7 +38,7 @@ Check: TypeAlias = Callable[[Facts], Reason]
 
 
 class RuleSet:
-    def __init__(self, cfg: ChatRulesConfig, hooks: ChatRules) -> None:
+    def __init__(self, cfg: ChatRulesConfig, hooks: HookRegistry) -> None:
         self.hooks = hooks
         self.any = cfg.combine == "any"
         self.settles: Says = "show" if self.any else "hide"

@@ -1,4 +1,4 @@
-"""`ChatDeployer`, the chat part of the engine (`engine.chat`): decides, counts, renders, routes.
+"""`Chat`, the chat service of the engine (`engine.chat`): decides, counts, renders; `chat.routes` answers its URLs.
 
 Always present; `active` is False unless `chat.enabled` and a `chat.provider` are set, and then
 every entry point returns at once. Hooks can be registered either way (`@engine.chat.rule`).
@@ -11,9 +11,9 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from consentkit.chat.hooks import ChatRules
+from consentkit.chat.hooks import HookRegistry
 from consentkit.chat.inject import pick_nonce
-from consentkit.chat.outcome import ChatDecision, Outcome
+from consentkit.chat.outcome import ChatDecision
 from consentkit.chat.render import snippet
 from consentkit.chat.streams import InjectPlan
 from consentkit.collect.paths import is_prefetch
@@ -26,10 +26,9 @@ if TYPE_CHECKING:
     from consentkit.storage.writer import Writer
 
 log = logging.getLogger("consentkit")
-__all__ = ["ChatDecision", "ChatDeployer", "Outcome"]
 
 
-class ChatDeployer:
+class Chat:
     def __init__(self, site: ConsentConfig, writer: Writer, geo: GeoLookup | None) -> None:
         cfg = site.chat
         self.site = site
@@ -37,8 +36,8 @@ class ChatDeployer:
         self.writer = writer
         self.config = cfg
         self.active = cfg.active
-        self.rules = ChatRules()
-        self.rule = self.rules.rule
+        self.hooks = HookRegistry()
+        self.rule = self.hooks.rule
         self.category = cfg.category
         self.inject = False
         self._warned: set[str] = set()
@@ -56,7 +55,7 @@ class ChatDeployer:
         self.builder = ContextBuilder(site, self.visits, geo)
         self._returning = self.builder.returning  # bound once: it is passed on every page view
         self.optional = site.optional
-        self.decider = Decider(cfg, self.builder, self.rules, self.optional,
+        self.decider = Decider(cfg, self.builder, self.hooks, self.optional,
                                site.signals.explicit_optin_overrides)
         self.rate = RateLimiter(cfg.clicks_per_minute)
         self._tally = writer.tally
@@ -194,7 +193,7 @@ class ChatDeployer:
         if chat is None and self._vetoes and self.decider.vetoed(ex.request.path) is not None:
             return  # an excluded page nothing decided for (no chat placed on it): outside the chat too
         d = self.decider
-        if d.rules.needs is not d.hook_needs:  # a hook was registered since
+        if d.hooks.needs is not d.hook_needs:  # a hook was registered since
             d.derive()
         if d.tracks_visits and not is_prefetch(ex.request.headers):
             try:
@@ -223,7 +222,7 @@ class _Later:
 
     __slots__ = ("chat", "csp", "ex", "nonce_hint")
 
-    def __init__(self, chat: ChatDeployer, ex: Exchange, nonce_hint: object, csp: str) -> None:
+    def __init__(self, chat: Chat, ex: Exchange, nonce_hint: object, csp: str) -> None:
         self.chat, self.ex, self.nonce_hint, self.csp = chat, ex, nonce_hint, csp
 
     def __call__(self) -> str | None:
