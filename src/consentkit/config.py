@@ -25,6 +25,7 @@ from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.errors import ConfigError
+from consentkit.storage.urls import redact_url
 
 MAX_CHOICE_DAYS = 395  # 13 months: the longest a choice may be remembered
 CategoryKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -250,6 +251,7 @@ class ConsentConfig(BaseSettings):
     def redacted(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
         data["secret_keys"] = [f"<redacted, {len(k.get_secret_value())} chars>" for k in self.secret_keys]
+        data["storage_url"] = redact_url(self.storage_url)
         return data
 
 
