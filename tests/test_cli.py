@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from consentkit import __version__
 from consentkit.cli import main
+from servers import BIN
 
 KEY = "k" * 40
 
@@ -19,3 +22,8 @@ def test_check_redacts_the_password_of_a_postgresql_url(tmp_path: Path, capsys: 
     out = capsys.readouterr().out
     assert "s3cret-pw" not in out
     assert json.loads(out)["storage_url"] == "postgresql://shop:***@db.internal:5432/shop"
+
+
+def test_version() -> None:
+    done = subprocess.run([str(BIN / "consentkit"), "--version"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, f"consentkit {__version__}", "")

@@ -55,7 +55,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from consentkit import __version__
+
     p = argparse.ArgumentParser(prog="consentkit", description=__doc__)
+    p.add_argument("--version", action="version", version=f"consentkit {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("check", help="validate a config file and print the effective configuration")
