@@ -10,6 +10,8 @@ import pytest
 
 from consentkit import __version__
 from consentkit.cli import main
+from consentkit.ledger import LedgerDraft
+from consentkit.storage import open_store
 from servers import BIN
 
 KEY = "k" * 40
@@ -27,3 +29,47 @@ def test_check_redacts_the_password_of_a_postgresql_url(tmp_path: Path, capsys: 
 def test_version() -> None:
     done = subprocess.run([str(BIN / "consentkit"), "--version"], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, f"consentkit {__version__}", "")
+
+
+def many_events_db(tmp_path: Path, n: int = 3000) -> str:
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    store = open_store(url)
+    try:
+        store.write_events([{"ts": 1_714_564_800.0 + i, "kind": "pageview", "method": "GET", "host": "example.com",
+                             "path": f"/page/{i}", "status": 200, "visitor_id": "v" * 22, "policy_version": "1",
+                             "basis": "analytics,necessary", "truncated": False} for i in range(n)])
+    finally:
+        store.close()
+    return url
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
+def test_events_piped_into_head_stop_quietly(tmp_path: Path, fmt: str) -> None:
+    url = many_events_db(tmp_path)
+    proc = subprocess.Popen([str(BIN / "consentkit"), "events", "--storage-url", url, "--format", fmt],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what `head -1` does once it has its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 1
+    assert first and err == ""
+
+
+def test_check_of_a_directory_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == f"consentkit: {tmp_path}: is a directory, not a file"
+
+
+def test_export_of_an_unreadable_ledger_record_is_a_message(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    store = open_store(url)
+    store.append_ledger(LedgerDraft(1_714_564_800.0, "c" * 22, ("analytics",), (), "1", "h" * 64, False, False,
+                                    "banner", None, None))
+    store.execute("UPDATE ck_ledger SET granted = 'not json'")
+    store.close()
+    assert main(["export", "--subject", "c" * 22, "--storage-url", url]) == 1
+    assert capsys.readouterr().err.startswith("consentkit: ledger record 1: stored values are not readable")
+    assert main(["ledger", "verify", "--storage-url", url]) == 1
+    assert capsys.readouterr().out.startswith("BAD: record 1: stored values are not readable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import is_id
 from consentkit.errors import ConfigError
+from consentkit.ledger import UnreadableRecord
 from consentkit.storage import Store, StoreError, open_store
 
 _site_config: ConsentConfig | None = None
@@ -121,11 +123,31 @@ def main(argv: Sequence[str] | None = None, *, config: ConsentConfig | None = No
     except StoreError as exc:
         print(f"consentkit: storage: {exc}", file=sys.stderr)
         return 1
+    except UnreadableRecord as exc:
+        print(f"consentkit: {exc} (`consentkit ledger verify` checks the whole chain)", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except IsADirectoryError as exc:
+        print(f"consentkit: {exc.filename}: is a directory, not a file", file=sys.stderr)
+        return 1
     except (FileNotFoundError, PermissionError) as exc:
         print(f"consentkit: {exc}", file=sys.stderr)
         return 1
     finally:
         _site_config = previous
+
+
+def _quiet_stdout() -> None:
+    """The reader of our output went away (`| head`): that ends the command, quietly. Python would
+    complain once more when it flushes stdout at exit, so stdout goes to /dev/null first."""
+    try:
+        out = sys.__stdout__
+        if out is not None and sys.stdout is out:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":
