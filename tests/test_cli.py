@@ -73,3 +73,22 @@ def test_export_of_an_unreadable_ledger_record_is_a_message(tmp_path: Path,
     assert capsys.readouterr().err.startswith("consentkit: ledger record 1: stored values are not readable")
     assert main(["ledger", "verify", "--storage-url", url]) == 1
     assert capsys.readouterr().out.startswith("BAD: record 1: stored values are not readable")
+
+
+def test_renaming_a_category_gives_one_line_per_distinct_problem_naming_the_field_groups(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "consentkit.toml"
+    f.write_text(f'secret_keys = ["{KEY}"]\ndefault_granted = ["stats", "stats"]\n'
+                 '[collection.fields]\nip = "analytics"\nbrowser = "marketing"\ngeo = "analytics"\n'
+                 '[[categories]]\nkey = "necessary"\ntitle = "Necessary"\nrequired = true\n'
+                 '[[categories]]\nkey = "statistics"\ntitle = "Statistics"\n')
+    assert main(["check", str(f)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "consentkit configuration has 4 problem(s):"
+    known = "(known: necessary, statistics)"
+    assert lines[1:] == [
+        f"  - default_granted: unknown category 'stats' {known}",
+        f"  - ids_category: unknown category 'analytics' {known}",
+        f"  - collection.fields: unknown category 'analytics' for the field group(s) ip, geo {known}",
+        f"  - collection.fields: unknown category 'marketing' for the field group(s) browser {known}",
+    ]
