@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -92,3 +93,43 @@ def test_renaming_a_category_gives_one_line_per_distinct_problem_naming_the_fiel
         f"  - collection.fields: unknown category 'analytics' for the field group(s) ip, geo {known}",
         f"  - collection.fields: unknown category 'marketing' for the field group(s) browser {known}",
     ]
+
+
+REVIEW_COMMANDS = [["ledger", "verify"], ["events"], ["export", "--subject", "c" * 22],
+                   ["erase", "--subject", "c" * 22], ["purge", "--dry-run"], ["purge"]]
+
+
+@pytest.mark.parametrize("command", REVIEW_COMMANDS, ids=" ".join)
+def test_review_commands_never_create_a_database(tmp_path: Path, command: list[str],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    mistyped = tmp_path / "new" / "dmeo.db"
+    assert main([*command, "--storage-url", f"sqlite:///{mistyped}"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"consentkit: storage: no SQLite database at {mistyped}: it does not exist"
+    assert not mistyped.parent.exists()
+    other = tmp_path / "other.db"
+    other.write_bytes(b"")
+    assert main([*command, "--storage-url", f"sqlite:///{other}"]) == 1
+    assert "holds no consentkit data" in capsys.readouterr().err and other.read_bytes() == b""
+
+
+def test_reading_commands_are_read_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """They work while the site holds the write lock, and leave the file as it was."""
+    url = many_events_db(tmp_path, 5)
+    store = open_store(url)
+    store.append_ledger(LedgerDraft(1_714_564_800.0, "c" * 22, ("analytics",), (), "1", "h" * 64, False, False,
+                                    "banner", None, None))
+    store.close()
+    db = tmp_path / "events.db"
+    before = db.read_bytes()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for command in (["ledger", "verify"], ["events"], ["export", "--subject", "c" * 22]):
+            assert main([*command, "--storage-url", url]) == 0, capsys.readouterr().err
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    out = capsys.readouterr().out
+    assert "OK: 1 ledger records verified" in out and out.count('"path": "/page/') == 5
+    assert db.read_bytes() == before

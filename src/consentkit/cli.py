@@ -30,9 +30,36 @@ def config_from_args(args: argparse.Namespace) -> ConsentConfig:
     return _config(getattr(args, "config", None) or getattr(args, "path", None))
 
 
-def _store(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace, write: bool = False) -> Store:
+    """The site's existing store, read-only unless the command writes: a mistyped path is an error
+    naming it, never a new, empty database that reads as a clean result."""
     url = getattr(args, "storage_url", None) or _config(getattr(args, "config", None)).storage_url
-    return open_store(url)
+    store = open_store(url, migrate=False, existing=True, read_only=not write)
+    try:
+        _check_schema(store, url, write)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _check_schema(store: Store, url: str, write: bool) -> None:
+    from consentkit.storage.schema import migrations
+    from consentkit.storage.urls import redact_url
+
+    try:
+        version = int(store.query("SELECT MAX(version) FROM ck_schema")[0][0] or 0)
+    except StoreError:
+        version = 0
+    if version == 0:
+        raise StoreError(f"{redact_url(url)} holds no consentkit data (no ck_schema table): is it the site's "
+                         "storage_url?")
+    current = len(migrations(store.dialect))
+    if version < current:
+        if not write:
+            raise StoreError(f"{redact_url(url)} has consentkit's schema {version}; this version reads "
+                             f"{current}: start the site (or run a command that writes) once to upgrade it")
+        store.migrate()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -45,7 +72,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
     from consentkit.ledger import verify
 
-    verdict = verify(_store(args).ledger())
+    store = _store(args)
+    try:
+        verdict = verify(store.ledger())
+    finally:
+        store.close()
     print(verdict)
     return 0 if verdict.ok else 1
 

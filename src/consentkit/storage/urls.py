@@ -19,6 +19,8 @@ def redact_url(url: str) -> str:
         if query:
             pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
             query = urlencode(pairs, safe="*")
+        if (netloc, query) == (parts.netloc, parts.query):
+            return url  # nothing to hide: as given (urlunsplit would drop the empty host of sqlite:///…)
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     except ValueError:
         return "<unparseable PostgreSQL URL>"
