@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -125,7 +126,7 @@ def test_reading_commands_are_read_only(tmp_path: Path, capsys: pytest.CaptureFi
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
-        for command in (["ledger", "verify"], ["events"], ["export", "--subject", "c" * 22]):
+        for command in (["ledger", "verify"], ["events"], ["export", "--subject", "c" * 22], ["purge", "--dry-run"]):
             assert main([*command, "--storage-url", url]) == 0, capsys.readouterr().err
     finally:
         writer.execute("ROLLBACK")
@@ -133,3 +134,44 @@ def test_reading_commands_are_read_only(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "OK: 1 ledger records verified" in out and out.count('"path": "/page/') == 5
     assert db.read_bytes() == before
+
+
+@pytest.fixture
+def no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory without a configuration file, and no CONSENTKIT_* variable."""
+    for name in list(os.environ):
+        if name.startswith("CONSENTKIT_"):
+            monkeypatch.delenv(name)
+    work = tmp_path / "site"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.mark.parametrize("command", [c for c in REVIEW_COMMANDS if c != ["purge"]], ids=" ".join)
+def test_without_a_configuration_file_the_command_says_where_it_looked(
+        no_config: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    looked = f"looked for {no_config / 'consentkit.toml'} and {no_config / 'pyproject.toml'}"
+    assert f"no configuration file: {looked}" in err
+    assert "secret_keys" not in err
+
+
+def test_check_without_a_configuration_file_says_where_it_looked(no_config: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert "secret_keys: Field required" in err and f"looked for {no_config / 'consentkit.toml'}" in err
+
+
+def test_commands_that_never_sign_need_no_secret(no_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = many_events_db(no_config, 3)
+    assert main(["purge", "--dry-run", "--storage-url", url]) == 0
+    assert json.loads(capsys.readouterr().out)["dry_run"] is True
+    (no_config / "consentkit.toml").write_text(f'storage_url = "{url}"\n')  # no secret_keys
+    for command in (["ledger", "verify"], ["events"], ["export", "--subject", "v" * 22], ["purge"]):
+        assert main(command) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["check"]) == 1  # check validates the whole configuration, the secret included
+    assert "secret_keys: Field required" in capsys.readouterr().err

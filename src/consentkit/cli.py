@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig, find_config_file, load_config, read_toml
 from consentkit.consent import is_id
 from consentkit.errors import ConfigError
 from consentkit.ledger import UnreadableRecord
@@ -19,21 +19,49 @@ _site_config: ConsentConfig | None = None
 """The configuration an embedding framework handed to `main` (used when no path is given)."""
 
 
-def _config(path: str | None) -> ConsentConfig:
-    if path:
-        return load_config(path)
-    return _site_config if _site_config is not None else load_config()
+_UNUSED_KEY = "unused: this command signs no cookie and checks no signature"
+"""Stands in for `secret_keys` in commands that never sign, so they need no secret configured."""
+
+
+def _config(path: str | None, *, signs: bool = True, for_storage: bool = False) -> ConsentConfig:
+    """`path`, else the site's configuration, else the file found in the working directory (and
+    CONSENTKIT_* variables). `signs`: the command needs the secret keys (only `check` does).
+    `for_storage`: it is read only for `storage_url`, so no file and no variable for it is an error
+    saying where a file was looked for."""
+    if not path and _site_config is not None:
+        return _site_config
+    source = Path(path) if path else find_config_file()
+    if source is None and for_storage and not os.environ.get("CONSENTKIT_STORAGE_URL"):
+        raise ConfigError([f"{_not_found()}; give --config PATH, --storage-url URL or --app MODULE:APP"])
+    data = read_toml(source) if source is not None else {}
+    if not signs:
+        data.setdefault("secret_keys", [_UNUSED_KEY])
+    try:
+        return load_config(data)
+    except ConfigError as exc:
+        if source is None:
+            raise ConfigError([*exc.problems, _not_found()]) from None
+        raise
+
+
+def _not_found() -> str:
+    cwd = Path.cwd()
+    return (f"no configuration file: looked for {cwd / 'consentkit.toml'} and {cwd / 'pyproject.toml'} "
+            "(with [tool.consentkit])")
 
 
 def config_from_args(args: argparse.Namespace) -> ConsentConfig:
-    """The config a command works with: `--config PATH`, else the site's, else the file/env lookup."""
-    return _config(getattr(args, "config", None) or getattr(args, "path", None))
+    """The config a command that signs nothing works with: `--config PATH`, else the site's, else
+    the file/env lookup."""
+    return _config(getattr(args, "config", None) or getattr(args, "path", None), signs=False)
 
 
 def _store(args: argparse.Namespace, write: bool = False) -> Store:
     """The site's existing store, read-only unless the command writes: a mistyped path is an error
     naming it, never a new, empty database that reads as a clean result."""
-    url = getattr(args, "storage_url", None) or _config(getattr(args, "config", None)).storage_url
+    url = getattr(args, "storage_url", None)
+    if not url:
+        url = _config(getattr(args, "config", None), signs=False, for_storage=True).storage_url
     store = open_store(url, migrate=False, existing=True, read_only=not write)
     try:
         _check_schema(store, url, write)
