@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,80 @@ def test_commands_that_never_sign_need_no_secret(no_config: Path, capsys: pytest
     capsys.readouterr()
     assert main(["check"]) == 1  # check validates the whole configuration, the secret included
     assert "secret_keys: Field required" in capsys.readouterr().err
+
+
+APPS = {
+    "fastapi_install": """
+from fastapi import FastAPI
+from consentkit_fastapi import install
+app = FastAPI()
+install(app, {"secret_keys": [KEY], "storage_url": URL})
+""",
+    "starlette_add_middleware": """
+from starlette.applications import Starlette
+from consentkit import ConsentConfig, ConsentMiddleware
+app = Starlette()
+app.add_middleware(ConsentMiddleware, config=ConsentConfig(secret_keys=[KEY], storage_url=URL))
+""",
+    "asgi_middleware": """
+from consentkit import ConsentMiddleware
+async def site(scope, receive, send):
+    pass
+app = ConsentMiddleware(site, config={"secret_keys": [KEY], "storage_url": URL})
+""",
+    "wsgi_middleware": """
+from consentkit import WSGIConsentMiddleware
+def site(environ, start_response):
+    return []
+application = WSGIConsentMiddleware(site, config={"secret_keys": [KEY], "storage_url": URL})
+""",
+    "flask_extension": """
+from flask import Flask
+from consentkit_flask import ConsentKit
+app = Flask(__name__)
+app.config["CONSENTKIT"] = {"secret_keys": [KEY], "storage_url": URL}
+ConsentKit(app)
+""",
+}
+
+
+@pytest.mark.parametrize("kind", list(APPS))
+def test_app_option_takes_the_configuration_of_an_app_configured_in_code(
+        no_config: Path, kind: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    url = many_events_db(no_config, 2)
+    name = f"ck_app_{kind}"
+    (no_config / f"{name}.py").write_text(f"KEY = {KEY!r}\nURL = {url!r}\n" + APPS[kind])
+    spec = f"{name}:{'application' if kind == 'wsgi_middleware' else 'app'}"
+    try:
+        assert main(["check", "--app", spec]) == 0, capsys.readouterr().err
+        assert json.loads(capsys.readouterr().out)["storage_url"] == url
+        assert main(["events", "--app", spec, "--format", "csv", "--fields", "path"]) == 0
+        assert capsys.readouterr().out == "path\n/page/0\n/page/1\n"
+    finally:
+        sys.modules.pop(name, None)
+
+
+def test_app_option_through_the_real_command(no_config: Path) -> None:
+    url = many_events_db(no_config, 1)
+    (no_config / "shop.py").write_text(f"KEY = {KEY!r}\nURL = {url!r}\n" + APPS["fastapi_install"])
+    done = subprocess.run([str(BIN / "consentkit"), "ledger", "verify", "--app", "shop:app"], capture_output=True,
+                          text=True, timeout=60, cwd=no_config)
+    assert (done.returncode, done.stdout.strip()) == (0, "OK: 0 ledger records verified"), done.stderr
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("shop", "--app: 'shop' is not MODULE:ATTR, e.g. mysite.main:app"),
+    ("no_such_module_here:app", "--app: cannot import 'no_such_module_here'"),
+    ("ck_plain:nothing", "--app: 'ck_plain' has no attribute 'nothing'"),
+    ("ck_plain:app", "--app: consentkit is not in front of ck_plain:app"),
+])
+def test_app_option_names_what_is_wrong(no_config: Path, spec: str, message: str, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (no_config / "ck_plain.py").write_text("def app(environ, start_response):\n    return []\n")
+    try:
+        assert main(["events", "--app", spec]) == 1
+        assert message in capsys.readouterr().err
+    finally:
+        sys.modules.pop("ck_plain", None)

@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate a config file and print the effective configuration")
     c.add_argument("path", nargs="?", help="consentkit.toml or pyproject.toml (default: found in the cwd)")
+    _app_arg(c)
     c.set_defaults(func=cmd_check)
 
     led = sub.add_parser("ledger", help="the consent ledger")
@@ -151,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="config file (TOML)")
     p.add_argument("--storage-url", help="overrides the config's storage_url")
+    _app_arg(p)
+
+
+def _app_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--app", metavar="MODULE:ATTR",
+                   help="take the configuration of this ASGI/WSGI app (consentkit in front of it), e.g. main:app")
 
 
 def _glued(argv: list[str]) -> list[str]:
@@ -175,6 +182,10 @@ def main(argv: Sequence[str] | None = None, *, config: ConsentConfig | None = No
     args = parser.parse_args(_glued(sys.argv[1:] if argv is None else list(argv)))
     previous, _site_config = _site_config, config
     try:
+        if getattr(args, "app", None):
+            from consentkit.app_config import config_of_app
+
+            _site_config = config_of_app(args.app)
         return int(args.func(args))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
