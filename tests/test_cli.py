@@ -253,3 +253,24 @@ def test_app_option_names_what_is_wrong(no_config: Path, spec: str, message: str
         assert message in capsys.readouterr().err
     finally:
         sys.modules.pop("ck_plain", None)
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.mark.parametrize("framework", ["django", "flask"])
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_the_framework_commands_show_consentkits_help_and_version(tmp_path: Path, framework: str, flag: str) -> None:
+    env = {**os.environ, "CONSENTKIT_SECRET_KEYS": "example-test-" + "s" * 40,
+           "DJANGO_SECRET_KEY": "example-test-" + "d" * 40, "CONSENTKIT_STORAGE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    if framework == "django":
+        argv, cwd = [str(BIN / "python"), "manage.py", "consentkit", flag], EXAMPLES / "django_site"
+    else:
+        argv, cwd = [str(BIN / "flask"), "--app", "app.py", "consentkit", flag], EXAMPLES / "flask_app"
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    if flag == "--help":
+        assert done.stdout.startswith("usage: consentkit [-h] [--version]")
+        assert "{check,ledger,demo,events,export,erase,purge}" in done.stdout
+    else:
+        assert done.stdout.strip() == f"consentkit {__version__}"
