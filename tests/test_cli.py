@@ -274,3 +274,17 @@ def test_the_framework_commands_show_consentkits_help_and_version(tmp_path: Path
         assert "{check,ledger,demo,events,export,erase,purge}" in done.stdout
     else:
         assert done.stdout.strip() == f"consentkit {__version__}"
+
+
+@pytest.mark.postgres
+def test_review_commands_create_no_tables_in_an_empty_postgresql_database(
+        pg_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for command in REVIEW_COMMANDS:
+        assert main([*command, "--storage-url", pg_db_url]) == 1
+        assert "holds no consentkit data" in capsys.readouterr().err
+    import psycopg
+
+    with psycopg.connect(pg_db_url) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    assert tables == []
+
