@@ -32,7 +32,7 @@ def _config(path: str | None, *, signs: bool = True, for_storage: bool = False) 
         return _site_config
     source = Path(path) if path else find_config_file()
     if source is None and for_storage and not os.environ.get("CONSENTKIT_STORAGE_URL"):
-        raise ConfigError([f"{_not_found()}; give --config PATH, --storage-url URL or --app MODULE:APP"])
+        raise ConfigError([f"{_not_found()}; give --config PATH, --storage-url URL or --app MODULE:ATTR"])
     data = read_toml(source) if source is not None else {}
     if not signs:
         data.setdefault("secret_keys", [_UNUSED_KEY])
