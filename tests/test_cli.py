@@ -288,3 +288,33 @@ def test_review_commands_create_no_tables_in_an_empty_postgresql_database(
         tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
     assert tables == []
 
+
+
+
+@pytest.mark.postgres
+def test_reading_commands_need_only_select_on_postgresql(pg_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A privacy team's database role that may only read is enough for every command that reads."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    store = open_store(pg_db_url)
+    store.append_ledger(LedgerDraft(1_714_564_800.0, "c" * 22, ("analytics",), (), "1", "h" * 64, False, False,
+                                    "banner", None, None))
+    store.close()
+    role = f"ck_reader_{os.getpid()}"
+    with psycopg.connect(pg_db_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'reader-pw'")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    parts = urlsplit(pg_db_url)
+    reader = urlunsplit(parts._replace(netloc=f"{role}:reader-pw@{parts.netloc.rpartition('@')[2]}"))
+    try:
+        for command in (["ledger", "verify"], ["events"], ["export", "--subject", "c" * 22], ["purge", "--dry-run"]):
+            assert main([*command, "--storage-url", reader]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        assert main(["erase", "--subject", "c" * 22, "--storage-url", reader]) == 1  # the role cannot write
+        assert "permission denied" in capsys.readouterr().err
+    finally:
+        with psycopg.connect(pg_db_url, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
