@@ -25,6 +25,7 @@ from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.errors import ConfigError
+from consentkit.storage.urls import redact_url
 from consentkit.strict import CategoryKey, Strict
 
 MAX_CHOICE_DAYS = 395  # 13 months: the longest a choice may be remembered
@@ -246,6 +247,7 @@ class ConsentConfig(BaseSettings):
     def redacted(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
         data["secret_keys"] = [f"<redacted, {len(k.get_secret_value())} chars>" for k in self.secret_keys]
+        data["storage_url"] = redact_url(self.storage_url)
         return data
 
 
@@ -267,7 +269,13 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     refs("signals.dnt_denies", cfg.signals.dnt_denies)
     refs("signals.gpc_denies", cfg.signals.gpc_denies)
     refs("ids_category", (cfg.ids_category,))
-    refs("collection.fields", tuple(cfg.collection.fields.values()))
+    by_category: dict[str, list[str]] = {}  # one line per unknown category, naming its field groups
+    for group, owner in cfg.collection.fields.items():
+        by_category.setdefault(owner, []).append(str(group))
+    for owner, groups in by_category.items():
+        if owner not in known:
+            problems.append(f"collection.fields: unknown category {owner!r} for the field group(s) "
+                            f"{', '.join(groups)} (known: {', '.join(keys)})")
     if cfg.chat.enabled and cfg.chat.provider is not None:  # a site without chat needs no chat category
         refs("chat.category", (cfg.chat.category,))
     for name in (cfg.cookies.choice_name, cfg.cookies.visitor_name, cfg.cookies.session_name):
@@ -282,7 +290,7 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     problems += cfg.banner.cross_problems(cfg.category_keys)
     if cfg.cookies.samesite == "none" and cfg.cookies.secure is False:
         problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
-    return problems
+    return list(dict.fromkeys(problems))  # each distinct problem once
 
 
 def find_config_file(start: Path | None = None) -> Path | None:
@@ -353,4 +361,4 @@ def _all_problems(data: dict[str, Any], exc: ValidationError) -> list[str]:
                     problems.append(p)
         except SettingsError:
             pass
-    return problems
+    return list(dict.fromkeys(problems))

@@ -44,7 +44,8 @@ class CollectionConfig(Strict):
     fields: dict[FieldGroup, str] = Field(default_factory=_default_fields)
     """Field group → the category that owns it. A group missing here is never collected."""
     aggregate: bool = True
-    """Count anonymous page views per day and path for visitors without a per-visitor event."""
+    """Count every page view per day and path (and every pixel request), anonymously: the total,
+    consented or not, beside which the per-visitor events can be read."""
     ip_mode: Literal["full", "truncated", "hash", "none"] = "truncated"
     """How the IP is stored: as is, network part only, keyed hash with a daily random salt, or not."""
     ipv4_prefix: int = Field(default=24, ge=0, le=32)

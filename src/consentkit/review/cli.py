@@ -18,7 +18,8 @@ from consentkit.storage.base import Store
 from consentkit.storage.schema import EVENT_FIELDS
 
 StoreArgs = Callable[[argparse.ArgumentParser], None]
-OpenStore = Callable[[argparse.Namespace], Store]
+OpenStore = Callable[[argparse.Namespace, bool], Store]
+"""Opens the site's existing store; the flag says whether the command writes (else read-only)."""
 
 TABLE_FIELDS = (
     "ts", "kind", "path", "status", "visitor_id", "session_id", "consent_id", "country", "browser", "os", "device",
@@ -89,9 +90,11 @@ def add_review_commands(
 ) -> None:
     """Add `events`, `export`, `erase` and `purge` to the `consentkit` command."""
 
-    def with_store(run: Callable[[argparse.Namespace, Store], int]) -> Callable[[argparse.Namespace], int]:
+    def with_store(
+        run: Callable[[argparse.Namespace, Store], int], writes: Callable[[argparse.Namespace], bool] = lambda a: False
+    ) -> Callable[[argparse.Namespace], int]:
         def command(args: argparse.Namespace) -> int:
-            store = open_store_from_args(args)
+            store = open_store_from_args(args, writes(args))
             try:
                 return run(args, store)
             finally:
@@ -123,7 +126,7 @@ def add_review_commands(
     )
     store_args(er)
     er.add_argument("--subject", metavar="ID", required=True, help="a visitor id or a consent id")
-    er.set_defaults(func=with_store(cmd_erase))
+    er.set_defaults(func=with_store(cmd_erase, lambda a: True))
 
     pu = subparsers.add_parser(
         "purge", help="delete or blank what is older than its category's retention_days (the ledger is kept)"
@@ -131,7 +134,7 @@ def add_review_commands(
     store_args(pu)
     pu.add_argument("--dry-run", action="store_true", help="only count what would be removed")
     pu.add_argument("--batch-size", type=_positive, default=5000, help="rows per statement (default: 5000)")
-    pu.set_defaults(func=with_store(cmd_purge))
+    pu.set_defaults(func=with_store(cmd_purge, lambda a: not a.dry_run))
 
 
 def cmd_events(args: argparse.Namespace, store: Store) -> int:
