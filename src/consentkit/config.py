@@ -7,7 +7,6 @@ problem naming the key, never at the first request.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import ipaddress
 import json
 import os
@@ -25,6 +24,7 @@ from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.errors import ConfigError
+from consentkit.owners import CookieOwners
 from consentkit.storage.urls import redact_url
 from consentkit.strict import CategoryKey, Strict
 
@@ -278,10 +278,11 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
                             f"{', '.join(groups)} (known: {', '.join(keys)})")
     if cfg.chat.enabled and cfg.chat.provider is not None:  # a site without chat needs no chat category
         refs("chat.category", (cfg.chat.category,))
+    declared = CookieOwners((c.key, c.cookies) for c in cfg.categories)
     for name in (cfg.cookies.choice_name, cfg.cookies.visitor_name, cfg.cookies.session_name):
-        owners = [c.key for c in cfg.categories if any(fnmatch.fnmatchcase(name, p) for p in c.cookies)]
-        if owners:
-            problems.append(f"cookies: {name!r} is consentkit's own cookie but category {owners[0]!r} declares it")
+        claimed = declared.owner(name)
+        if claimed is not None:
+            problems.append(f"cookies: {name!r} is consentkit's own cookie but category {claimed!r} declares it")
     for origin in cfg.allowed_origins:
         if not re.fullmatch(r"https?://[^/\s]+", origin):
             problems.append(f"allowed_origins: {origin!r} is not of the form scheme://host[:port]")

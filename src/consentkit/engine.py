@@ -17,9 +17,10 @@ from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
-from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
+from consentkit.cookies import cookie_flags, cookie_owners
 from consentkit.exchange import CookieDecision, Exchange
 from consentkit.http import VARY, RequestView
+from consentkit.owners import ALWAYS
 from consentkit.policy import Effective, Rules, decide
 from consentkit.signals import Signals, read_signals
 from consentkit.storage import Store, open_store
@@ -45,7 +46,7 @@ class Engine:
             gpc_denies=cfg.gpc_denies,
             explicit_optin_overrides=cfg.signals.explicit_optin_overrides,
         )
-        self.owners = CookieOwners(cfg)
+        self.owners = cookie_owners(cfg)
         self.flags = cookie_flags(cfg)
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection
