@@ -19,7 +19,7 @@ from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import cookie_flags, cookie_owners
 from consentkit.exchange import CookieDecision, Exchange
-from consentkit.http import VARY, RequestView
+from consentkit.http import VARY, RequestView, is_html
 from consentkit.owners import ALWAYS
 from consentkit.policy import Effective, Rules, decide
 from consentkit.signals import Signals, read_signals
@@ -147,7 +147,7 @@ class Engine:
                     continue
             elif lname == "vary":
                 vary_at = len(out)
-            elif lname == "content-type" and value.startswith("text/html"):
+            elif lname == "content-type" and is_html(value):
                 touched = True
             out.append((name, value))
         added = self._cookie_headers(ex, eff, https)

@@ -115,7 +115,7 @@ def headers_from_environ(environ: Mapping[str, Any], scheme: str | None = None) 
     for key, name in _ENVIRON_KEYS:
         value = get(key)
         if value:
-            out[name] = value if value.__class__ is str else str(value)
+            out[name] = str(value)
     if "host" not in out and get("SERVER_NAME"):
         # HTTP/1.0 clients and some test clients send no Host; PEP 3333 says to rebuild it so.
         port = str(get("SERVER_PORT", ""))
@@ -156,3 +156,8 @@ def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
         parts = urlsplit(referer)
         return parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed
     return True  # not a browser: no ambient credentials to abuse
+
+
+def is_html(content_type: str) -> bool:
+    """Whether a response is an HTML page (what collection counts, the chat and the banner go into)."""
+    return content_type[:9].lower() == "text/html"

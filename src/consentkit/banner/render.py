@@ -6,8 +6,6 @@ block with `<`, `>` and `&` escaped, so no configuration value can open or close
 
 from __future__ import annotations
 
-import json
-from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -17,24 +15,13 @@ from consentkit.banner.texts import category_text, pick_language, texts_in
 from consentkit.bodies import safe_next
 from consentkit.config import Category, ConsentConfig
 from consentkit.consent import ConsentState
+from consentkit.htmlsafe import escape as _e
+from consentkit.htmlsafe import script_json
 
 _COLOR_VARS = {
     "background": "bg", "text": "fg", "accent": "ac", "accent_text": "at", "border": "bd", "focus": "fo",
 }
 _JS_TEXTS = ("saved", "save_error", "embed_text", "embed_load")
-
-
-def _e(text: str) -> str:
-    return escape(text, quote=True)
-
-
-def script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no `<`, `>` or `&` can end the element or start a comment."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return (
-        raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    )
 
 
 def _nonce(nonce: str | None) -> str:

@@ -18,6 +18,7 @@ from consentkit.chat.render import snippet
 from consentkit.chat.streams import InjectPlan
 from consentkit.collect.paths import is_prefetch
 from consentkit.consent import ConsentState
+from consentkit.http import is_html
 
 if TYPE_CHECKING:
     from consentkit.collect.geo import GeoLookup
@@ -101,21 +102,20 @@ class Chat:
         insertable. `nonce_hint` is `scope["csp_nonce"]` / `environ["csp_nonce"]`. Never raises.
         """
         if status != 200 or not self.inject or ex.chat_placed or ex.request.method not in ("GET", "POST") or (
-                not content_type.startswith("text/html") and content_type[:9].lower() != "text/html"):
+                not is_html(content_type)):
             return None
         try:
             if self._decide(ex, True, ex.request.path).outcome == "hide":
                 return None
             length = encoding = csp = ""
             for k, v in _as_str(headers):
-                if k[:1] in "cC":  # the others are skipped without making a lower-case copy
-                    lk = k.lower()
-                    if lk == "content-length":
-                        length = v
-                    elif lk == "content-encoding":
-                        encoding = v
-                    elif lk == "content-security-policy":
-                        csp = v
+                lk = k.lower()
+                if lk == "content-length":
+                    length = v
+                elif lk == "content-encoding":
+                    encoding = v
+                elif lk == "content-security-policy":
+                    csp = v
             if encoding and encoding.strip().lower() != "identity":
                 self._once("encoded", "chat not inserted into a compressed (Content-Encoding: %s) page; put the "
                            "compression middleware outside consentkit's, or place chat_html() in the template",
@@ -188,7 +188,7 @@ class Chat:
         sid = ex.session_id
         if (chat is not None and not chat.track) or sid is None or "session_id" not in ex.groups:
             return  # nothing to keep about this visit
-        if content_type[:9] != "text/html" or not 200 <= status < 400 or ex.request.method != "GET":
+        if not is_html(content_type) or not 200 <= status < 400 or ex.request.method != "GET":
             return  # not a page view
         if chat is None and self._vetoes and self.decider.vetoed(ex.request.path) is not None:
             return  # an excluded page nothing decided for (no chat placed on it): outside the chat too

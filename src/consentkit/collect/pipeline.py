@@ -16,7 +16,7 @@ from consentkit.collect.paths import GlobSet, is_prefetch
 from consentkit.collect.ratelimit import RateLimiter
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.errors import ConfigError
-from consentkit.http import VARY, Reply
+from consentkit.http import VARY, Reply, is_html
 
 if TYPE_CHECKING:
     from consentkit.config import ConsentConfig
@@ -58,7 +58,7 @@ class Collector:
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
         req = ex.request
-        if req.method not in _PAGE_METHODS or (self.html_only and content_type[:9] != "text/html"):
+        if req.method not in _PAGE_METHODS or (self.html_only and not is_html(content_type)):
             return
         if is_prefetch(req.headers):
             return
