@@ -253,3 +253,17 @@ def test_forms_work_without_javascript(new_page: Any) -> None:
     with page.expect_navigation():
         page.click("#ck-l2 button[value=reject_all]")
     assert server_state(page)["granted"] == []
+
+
+def test_withdrawn_embed_is_unloaded_and_its_placeholder_back(new_page: Any) -> None:
+    page = new_page()
+    open_banner(page)
+    choose_in_first_layer(page, "reject_all")
+    page.locator(".ck-embed").get_by_role("button").click()
+    page.frame_locator("#map").locator("#embedded").wait_for()
+    with post_of_choice(page):
+        page.evaluate("consentkit.set([])")
+    page.locator(".ck-embed").wait_for()
+    assert page.locator("#map").get_attribute("src") is None  # a fresh element: the loaded frame went with the old one
+    assert page.evaluate("document.getElementById('map').contentDocument.getElementById('embedded')") is None
+    clean(page)

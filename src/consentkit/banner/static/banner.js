@@ -77,23 +77,43 @@
       return r.json();
     }).then(function (s) {
       busy = false;
-      apply(s);
+      apply(s, false);
       closeAll();
       say(T.saved);
       return copy();
     }, function (e) { busy = false; say(T.save_error); throw e; });
   }
 
-  function apply(s) {
+  // `elsewhere`: the change was made outside this page (while it was in the back/forward cache).
+  // Code that already ran cannot be unloaded, so the page then reloads.
+  function apply(s, elsewhere) {
     var before = S.effective;
+    if (elsewhere && key(s) === key(S)) return;
     S = s;
     var gone = before.filter(function (c) { return !has(c); });
     sync();
-    gate();
+    if (elsewhere) reshape();
+    var stale = gate();
     update();
     if (has(C.measure)) measure();
     emit('change', copy());
     if (gone.length) emit('withdraw', { categories: gone, state: copy() });
+    if (elsewhere && stale) location.reload();
+  }
+  function key(s) { return JSON.stringify([s.choice_made, s.consent_id, s.decided_at, s.granted, s.effective]); }
+  function reshape() {
+    if (open === l2) return;
+    if (S.choice_made) { if (!l1.hidden) closeAll(); }
+    else if (l1.hidden) { fabs(false); l1.hidden = false; prev = d.activeElement; focusIn(l1); }
+  }
+  // What the cookie says now: asked whenever this page may have missed a change.
+  var asking = null;
+  function recheck() {
+    if (asking) return;
+    asking = fetch(C.prefix + '/state', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (!r.ok) throw new Error('consentkit: HTTP ' + r.status);
+      return r.json();
+    }).then(function (s) { asking = null; apply(s, true); }, function () { asking = null; });
   }
 
   function update() {
@@ -103,17 +123,28 @@
     w.gtag('consent', 'update', m);
   }
 
-  // Gating: <script type="text/plain" data-consent> and [data-consent][data-src] embeds.
+  // Gating: <script type="text/plain" data-consent>, <template data-consent> (its content is inert:
+  // a frame in it is neither loaded nor restored by the browser's history until it is put in the
+  // page) and [data-consent][data-src] embeds. Embeds come and go with their categories; a gated
+  // script that ran while its categories are no longer in effect makes gate() return true.
   function gate() {
+    var stale = false;
     [].forEach.call(d.querySelectorAll('[data-consent]'), function (el) {
-      if (el.ckDone || root.contains(el)) return;
+      if (root.contains(el)) return;
       var ok = cats(el).every(has);
       if (el.tagName === 'SCRIPT') {
-        if (ok && el.type === 'text/plain') runScript(el);
-      } else if (el.hasAttribute('data-src')) {
-        if (ok) load(el); else if (!el.ckPh) placeholder(el);
+        if (el.ckDone) stale = stale || !ok;
+        else if (ok && el.type === 'text/plain') runScript(el);
+      } else if (el.tagName === 'TEMPLATE' || el.hasAttribute('data-src')) {
+        if (ok && !el.ckOn) load(el);
+        else if (!ok && el.ckOn) unload(el);
+        else if (!ok && !el.ckPh) placeholder(el);
       }
     });
+    // The chat widget is code that ran, too: rendered into the page, or loaded by chat.js.
+    var ce = d.getElementById('consentkit-chat'), chat = ce && JSON.parse(ce.textContent);
+    var ran = chat && (chat.mode === 'show' || (w.consentkitChat && w.consentkitChat.loaded));
+    return stale || !!(ran && !has(chat.category));
   }
   function runScript(el) {
     var s = d.createElement('script'), src = el.getAttribute('data-src') || el.getAttribute('src');
@@ -127,10 +158,33 @@
     el.parentNode.insertBefore(s, el.nextSibling);
   }
   function load(el) {
-    el.ckDone = true;
-    el.setAttribute('src', el.getAttribute('data-src'));
-    el.classList.remove('ck-hide');
+    el.ckOn = true;
+    if (el.tagName === 'TEMPLATE') {
+      var frag = el.content.cloneNode(true);
+      el.ckNodes = [].slice.call(frag.childNodes);
+      el.parentNode.insertBefore(frag, el.nextSibling);
+    } else {
+      el.setAttribute('src', el.getAttribute('data-src'));
+      el.classList.remove('ck-hide');
+    }
     if (el.ckPh) { el.ckPh.remove(); el.ckPh = null; }
+  }
+  function unload(el) {
+    el.ckOn = false;
+    if (el.tagName === 'TEMPLATE') {
+      el.ckNodes.forEach(function (n) { if (n.parentNode) n.parentNode.removeChild(n); });
+      el.ckNodes = null;
+      placeholder(el);
+    } else {  // a copy without src: the loaded frame or media goes with the element it lived in
+      var fresh = el.cloneNode(true);
+      fresh.removeAttribute('src');
+      el.parentNode.replaceChild(fresh, el);
+      placeholder(fresh);
+    }
+  }
+  function firstLoaded(el) {
+    var n = el.tagName === 'TEMPLATE' ? (el.ckNodes || []).filter(function (x) { return x.nodeType === 1; })[0] : el;
+    return n || null;
   }
   function placeholder(el) {
     var need = cats(el), box = d.createElement('div'), p = d.createElement('p'), b = d.createElement('button');
@@ -141,7 +195,7 @@
     b.className = 'ck-btn';
     b.textContent = T.embed_load;
     b.addEventListener('click', function () {
-      api.set(S.effective.concat(need)).then(function () { if (el.ckDone) el.focus(); }, function () {});
+      api.set(S.effective.concat(need)).then(function () { var n = el.ckOn && firstLoaded(el); if (n && n.focus) n.focus(); }, function () {});
     });
     box.appendChild(p);
     box.appendChild(b);
@@ -228,6 +282,9 @@
   d.addEventListener('focusin', function (e) {
     if (modal(open) && !panel(open).contains(e.target)) panel(open).focus();
   });
+
+  // A page restored from the back/forward cache may have missed a change: it asks again.
+  w.addEventListener('pageshow', function (e) { if (e.persisted) recheck(); });
 
   var api = w.consentkit = {
     get: copy,
