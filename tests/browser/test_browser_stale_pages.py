@@ -1,10 +1,12 @@
-"""Pages that outlive a choice: Back after a withdrawal, with the back/forward cache on and off.
-Against the FastAPI example site under uvicorn, whose home page has a gated embed, a gated script
-and the chat."""
+"""Pages that outlive a choice: Back after a withdrawal (with the back/forward cache on and off)
+and a second tab. Against the FastAPI example site under uvicorn, whose
+home page has a gated embed, a gated script and the chat."""
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -189,3 +191,96 @@ def test_restored_page_without_gated_script_unloads_the_embed_in_place(
     assert page.evaluate("document.querySelectorAll('iframe').length") == 0
     assert page.evaluate("window.samePage") is True  # no script had run: no reload needed
     assert page.evaluate("consentkit.get().effective") == ["necessary"]
+
+
+# -- A second tab ----------------------------------------------------------------------------------
+
+def ledger(db: Path) -> list[tuple[str, str]]:
+    from consentkit.storage import open_store
+
+    store = open_store(f"sqlite:///{db}", migrate=False)
+    try:
+        rows = store.query("SELECT consent_id, granted FROM ck_ledger ORDER BY seq")
+        return [(str(c), ",".join(json.loads(g))) for c, g in rows]
+    finally:
+        store.close()
+
+
+def stored_events(
+    db: Path, kind: str, consent_id: str, paths: tuple[str, ...], count: int = 1, column: str = "basis"
+) -> list[tuple[Any, ...]]:
+    """(path, column) of the stored events of one kind for a consent id on these paths, once `count`
+    are there or 1.5 s passed (the writer flushes about once a second)."""
+    from consentkit.storage import open_store
+
+    store = open_store(f"sqlite:///{db}", migrate=False)
+    marks = ", ".join("?" * len(paths))
+    try:
+        rows: list[tuple[Any, ...]] = []
+        for _ in range(15):
+            rows = store.query(
+                f"SELECT path, {column} FROM ck_events WHERE kind = ? AND consent_id = ? AND path IN ({marks})"
+                " ORDER BY id", (kind, consent_id, *paths),
+            )
+            if len(rows) >= count:
+                break
+            time.sleep(0.1)
+        return rows
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("placeholder", ["embed", "chat"])
+@pytest.mark.parametrize("withdrawn", ["in another tab", "unannounced"])
+def test_placeholder_on_a_stale_page_adds_only_its_category(
+    placeholder: str, withdrawn: str, pages: Callable[..., Any], site: tuple[str, Path]
+) -> None:
+    stale = pages()
+    ready(stale, "/")
+    granted = stale.evaluate("consentkit.set(['analytics']).then(s => s.granted)")
+    assert granted == ["analytics"]
+    ready(stale, "/")  # the page is rendered while analytics is allowed
+    stale.wait_for_function("document.documentElement.dataset.analytics === 'on'")
+    consent_id = stale.evaluate("consentkit.get().consent_id")
+    if withdrawn == "unannounced":
+        reject_unannounced(stale)
+        assert stale.evaluate("consentkit.get().effective") == ["analytics", "necessary"]  # stale
+    else:
+        other = pages(context=stale.context)
+        ready(other, "/")
+        reject_in_banner(other)
+        stale.wait_for_function("window.consentkit && consentkit.get().granted.length === 0")
+    name = "Allow and load" if placeholder == "embed" else "Allow and open chat"
+    category = "marketing" if placeholder == "embed" else "chat"
+    with stale.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/_consent")) as resp:
+        stale.get_by_role("button", name=name).press("Enter")
+    assert resp.value.json()["granted"] == [category]
+    assert ledger(site[1])[-2:] == [(consent_id, ""), (consent_id, category)]
+    # Without analytics a page view is only counted, not stored: the next one stored is the one
+    # after the visitor allows analytics again.
+    stale.goto("/teas")
+    assert stale.evaluate("consentkit.add(['analytics']).then(s => s.granted)") == ["analytics", category]
+    stale.goto("/privacy")
+    rows = stored_events(site[1], "pageview", consent_id, ("/teas", "/privacy"))
+    assert rows == [("/privacy", f"analytics,{category},necessary")]
+
+
+def test_other_tabs_follow_a_change_made_in_one(pages: Callable[..., Any]) -> None:
+    first = pages()
+    ready(first, "/")
+    choose(first, "reject_all")
+    first.evaluate("window.samePage = true")
+    second = pages(context=first.context)
+    ready(second, "/teas")
+    choose(second, "accept_all")
+    everything_loaded(first)  # loaded in the first tab, without a reload
+    assert first.evaluate("window.samePage") is True
+    assert first.evaluate("consentkit.get().granted") == ["analytics", "chat", "marketing", "preferences"]
+    assert first.locator(".ck-embed").count() == 0
+    since = len(first.sent)
+    choose(second, "reject_all")
+    # Gated code ran in the first tab and cannot be unloaded: it loads again, with only what is necessary.
+    first.wait_for_function("performance.getEntriesByType('navigation')[0].type === 'reload'")
+    nothing_gated(first)
+    assert requested(first, since, GATED) == []
+    assert first.js_errors == [] and second.js_errors == []

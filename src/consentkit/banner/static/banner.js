@@ -64,7 +64,7 @@
     });
   }
 
-  // Talking to the server: the reply is the new state.
+  // Talking to the server: the reply is the new state, announced to the site's other open pages.
   function send(body) {
     body.source = 'banner';
     body.lang = C.lang;
@@ -78,14 +78,15 @@
     }).then(function (s) {
       busy = false;
       apply(s, false);
+      if (bc) bc.postMessage(s);
       closeAll();
       say(T.saved);
       return copy();
     }, function (e) { busy = false; say(T.save_error); throw e; });
   }
 
-  // `elsewhere`: the change was made outside this page (while it was in the back/forward cache).
-  // Code that already ran cannot be unloaded, so the page then reloads.
+  // `elsewhere`: the change was made outside this page (another tab, or while it was in the
+  // back/forward cache). Code that already ran cannot be unloaded, so the page then reloads.
   function apply(s, elsewhere) {
     var before = S.effective;
     if (elsewhere && key(s) === key(S)) return;
@@ -115,6 +116,8 @@
       return r.json();
     }).then(function (s) { asking = null; apply(s, true); }, function () { asking = null; });
   }
+  var bc = null;
+  try { bc = new BroadcastChannel('consentkit:' + C.prefix); } catch (e) { bc = null; }
 
   function update() {
     if (!C.gtag || typeof w.gtag !== 'function') return;
@@ -194,8 +197,10 @@
     b.type = 'button';
     b.className = 'ck-btn';
     b.textContent = T.embed_load;
+    // Adds exactly these categories to the visitor's current choice, which the server reads from
+    // the choice cookie: this page's own state may be stale.
     b.addEventListener('click', function () {
-      api.set(S.effective.concat(need)).then(function () { var n = el.ckOn && firstLoaded(el); if (n && n.focus) n.focus(); }, function () {});
+      api.add(need).then(function () { var n = el.ckOn && firstLoaded(el); if (n && n.focus) n.focus(); }, function () {});
     });
     box.appendChild(p);
     box.appendChild(b);
@@ -285,10 +290,18 @@
 
   // A page restored from the back/forward cache may have missed a change: it asks again.
   w.addEventListener('pageshow', function (e) { if (e.persisted) recheck(); });
+  // Another page's announcement: a narrower state is applied at once (nothing is lost by trusting
+  // it); one that allows more is taken from the server, which alone can say so.
+  if (bc) bc.addEventListener('message', function (e) {
+    var s = e.data, fewer = s && Array.isArray(s.effective) && s.effective.every(has);
+    if (fewer) apply(s, true); else recheck();
+  });
 
+  function unique(categories) { return categories.filter(function (c, i, a) { return a.indexOf(c) === i; }); }
   var api = w.consentkit = {
     get: copy,
-    set: function (categories) { return send({ grant: categories.filter(function (c, i, a) { return a.indexOf(c) === i; }) }); },
+    set: function (categories) { return send({ grant: unique(categories) }); },
+    add: function (categories) { return send({ add: unique(categories) }); },
     show: openSettings,
     on: function (name, fn) {
       var h = function (e) { fn(e.detail); };

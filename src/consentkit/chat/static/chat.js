@@ -102,11 +102,13 @@
     return !!state && Array.isArray(state.effective) && state.effective.indexOf(C.category) >= 0;
   }
 
+  // Adds the chat's category to the visitor's current choice, which the server reads from the
+  // choice cookie: this page's idea of that choice may be stale (another tab changed it since).
   function grant() {
-    if (w.consentkit && typeof w.consentkit.set === 'function') return w.consentkit.set(C.grant);
+    if (w.consentkit && typeof w.consentkit.add === 'function') return w.consentkit.add([C.category]);
     return fetch(C.prefix, {
       method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ grant: C.grant, source: 'banner' })
+      body: JSON.stringify({ add: [C.category], source: 'banner' })
     }).then(function (r) {
       if (!r.ok) throw new Error('consentkit: HTTP ' + r.status);
       return r.json();
