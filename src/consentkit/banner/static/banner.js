@@ -221,8 +221,14 @@
     var h = de.scrollHeight || 1, pct = Math.round(Math.min(1, (w.scrollY + w.innerHeight) / h) * 100);
     if (pct > M.scroll) M.scroll = pct;
   }
+  // One beacon each time the page is hidden or left (leaving fires both pagehide and
+  // visibilitychange), and only while the measuring category is in effect as far as the page
+  // knows: other pages announce changes, and the state is asked again whenever the page is shown.
   function beacon() {
+    if (M.out) return;
     tick();
+    M.out = true;
+    M.since = 0;
     if (!has(C.measure) || (M.sent && !M.ms && !M.clicks.length)) return;
     var body = JSON.stringify({ path: location.pathname, engaged_ms: M.ms, scroll: M.scroll, clicks: M.clicks });
     var url = C.prefix + '/beacon', ok = false;
@@ -237,14 +243,17 @@
   }
   function measure() {
     if (M) return;
-    M = { ms: 0, since: 0, scroll: 0, clicks: [], sent: false };
+    M = { ms: 0, since: 0, scroll: 0, clicks: [], sent: false, out: false };
     tick();
     scrolled();
     w.addEventListener('focus', tick);
     w.addEventListener('blur', tick);
     w.addEventListener('scroll', scrolled, { passive: true });
     w.addEventListener('pagehide', beacon);
-    d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'hidden') beacon(); else tick(); });
+    w.addEventListener('pageshow', function () { M.out = false; tick(); });
+    d.addEventListener('visibilitychange', function () {
+      if (d.visibilityState === 'hidden') beacon(); else { M.out = false; tick(); }
+    });
     d.addEventListener('click', function (e) {
       var a = e.target.closest && e.target.closest('a[href]');
       if (a && /^https?:$/.test(a.protocol) && a.host !== location.host && M.clicks.length < 20) M.clicks.push(a.href);
@@ -288,8 +297,9 @@
     if (modal(open) && !panel(open).contains(e.target)) panel(open).focus();
   });
 
-  // A page restored from the back/forward cache may have missed a change: it asks again.
+  // A page that may have missed a change asks again: restored from the back/forward cache, or shown again.
   w.addEventListener('pageshow', function (e) { if (e.persisted) recheck(); });
+  d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'visible') recheck(); });
   // Another page's announcement: a narrower state is applied at once (nothing is lost by trusting
   // it); one that allows more is taken from the server, which alone can say so.
   if (bc) bc.addEventListener('message', function (e) {
