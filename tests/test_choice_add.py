@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consentkit.bodies import BadBody, parse_choice
@@ -38,6 +38,25 @@ def test_add_is_on_top_of_the_choice_the_cookie_carries(site: Any) -> None:
     assert granted(choose(client, {"add": ["marketing", "marketing", "necessary"]})) == ["marketing"]
     assert ledger_grants(engine)[-2:] == [[], ["marketing"]]
     assert "analytics" not in client.get("/_consent/state").json()["effective"]
+
+
+OPTIONAL = ("preferences", "analytics", "marketing", "chat")
+_CLIENTS: dict[int, Any] = {}
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.none() | st.sets(st.sampled_from(OPTIONAL)), st.lists(st.sampled_from(["necessary", *OPTIONAL]), min_size=1))
+def test_add_grants_the_choice_in_the_cookie_plus_the_added_and_nothing_else(
+    site: Any, current: set[str] | None, add: list[str]
+) -> None:
+    if id(site) not in _CLIENTS:  # one site for all the examples of a run: a fresh cookie jar each
+        _CLIENTS.clear()
+        _CLIENTS[id(site)] = site()[0]
+    client = _CLIENTS[id(site)]
+    client.cookies.clear()
+    if current is not None:
+        granted(choose(client, {"grant": sorted(current)}))
+    assert granted(choose(client, {"add": add})) == sorted((current or set()) | (set(add) - {"necessary"}))
 
 
 def test_a_choice_cookie_that_does_not_verify_adds_to_nothing(site: Any) -> None:
