@@ -21,7 +21,9 @@ class BadBody(ValueError):
 @dataclass(frozen=True, slots=True)
 class ChoiceRequest:
     action: str
-    """"accept_all", "reject_all" or "choose" (with `grant`)."""
+    """"accept_all", "reject_all", "choose" (exactly `grant`) or "add" (`grant` on top of the
+    visitor's current choice, as the choice cookie of the request says: a page never resends a
+    state it may hold stale)."""
     grant: tuple[str, ...]
     next_url: str | None
     source: str
@@ -73,7 +75,7 @@ def parse_choice(content_type: str, body: bytes, known: tuple[str, ...]) -> Choi
         lang = (data.get("lang") or [None])[-1]
         source = "form"
     else:
-        unknown = sorted(set(data) - {"action", "grant", "next", "source", "lang"})
+        unknown = sorted(set(data) - {"action", "grant", "add", "next", "source", "lang"})
         if unknown:
             raise BadBody(f"unknown field(s): {', '.join(map(str, unknown))}")
         action = data.get("action", "choose" if "grant" in data else "")
@@ -83,10 +85,17 @@ def parse_choice(content_type: str, body: bytes, known: tuple[str, ...]) -> Choi
         source = "banner" if data.get("source") == "banner" else "api"
     if not isinstance(action, str) or action not in ("accept_all", "reject_all", "choose", ""):
         raise BadBody("action must be one of accept_all, reject_all, choose")
+    if "add" in data:
+        if action or "grant" in data:
+            raise BadBody("send 'add' alone, without 'grant' or 'action'")
+        if not isinstance(data["add"], list) or not data["add"]:
+            raise BadBody("add must be a non-empty list of category keys")
+        action, grant_raw = "add", data["add"]
+    field = "add" if action == "add" else "grant"
     if not isinstance(grant_raw, list) or not all(isinstance(g, str) for g in grant_raw):
-        raise BadBody("grant must be a list of category keys")
+        raise BadBody(f"{field} must be a list of category keys")
     if len(grant_raw) > MAX_ITEMS:
-        raise BadBody("grant lists too many categories")
+        raise BadBody(f"{field} lists too many categories")
     if action == "":
         if not form and "grant" not in data:
             raise BadBody("send either 'grant': [categories] or 'action': accept_all | reject_all")

@@ -99,7 +99,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     if not same_site(req, cfg.allowed_origins):
         return Reply.error(403, "cross-site consent changes are refused (Origin/Referer does not match this site)")
     parsed = parse_choice(req.header("content-type"), body, cfg.category_keys)
-    granted = _granted(engine, parsed)
+    granted = _granted(engine, parsed, ex.state.granted)
     previous = ex.state.choice
     choice = Choice(
         previous.consent_id if previous else new_id(), granted, cfg.policy_version, time.time(), ex.state.signals
@@ -138,12 +138,16 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     return reply
 
 
-def _granted(engine: Engine, parsed: ChoiceRequest) -> frozenset[str]:
+def _granted(engine: Engine, parsed: ChoiceRequest, current: frozenset[str]) -> frozenset[str]:
+    """The categories the new choice grants. `current` is what the request's valid choice cookie
+    grants (nothing without one: defaults are not a choice), the base of an "add"."""
     cfg = engine.config
     if parsed.action == "accept_all":
         return cfg.optional
     if parsed.action == "reject_all":
         return frozenset()
+    if parsed.action == "add":
+        return (current | frozenset(parsed.grant)) & cfg.optional
     return frozenset(parsed.grant) & cfg.optional
 
 

@@ -186,22 +186,79 @@ def test_beacon_is_sent_when_the_page_is_hidden(new_page: Any, server: Server) -
     assert json.loads(clicks) == ["https://example.org/elsewhere"]
 
 
-def stored_beacons(server: Server, consent_id: str) -> list[tuple[Any, ...]]:
+def stored_beacons(server: Server, consent_id: str, count: int = 1, tries: int = 50) -> list[tuple[Any, ...]]:
+    """The stored beacons of a consent id, once `count` are there or `tries` tenths of a second passed
+    (the writer flushes about once a second)."""
     from consentkit.storage import open_store
 
     store = open_store(f"sqlite:///{server.db}", migrate=False)
     try:
-        for _ in range(50):
+        rows: list[tuple[Any, ...]] = []
+        for _ in range(tries):
             rows = store.query(
                 "SELECT path, engaged_ms, scroll, clicks FROM ck_events WHERE kind = ? AND consent_id = ?",
                 ("beacon", consent_id),
             )
-            if rows:
-                return rows
+            if len(rows) >= count:
+                break
             time.sleep(0.1)
-        return []
+        return rows
     finally:
         store.close()
+
+
+def leave(page: Any) -> None:
+    """What a browser fires when the page is left: pagehide, then visibilitychange to hidden (a
+    millisecond or two apart), here on a page that stays, so that its requests can be watched."""
+    page.evaluate("""() => new Promise(done => {
+        window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: false}));
+        setTimeout(() => {
+            Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+            document.dispatchEvent(new Event('visibilitychange'));
+            done();
+        }, 5);
+    })""")
+
+
+def beacons_sent(page: Any) -> list[str]:
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/_consent/beacon") else None)
+    return sent
+
+
+def test_leaving_a_page_sends_one_beacon(new_page: Any, server: Server) -> None:
+    page = new_page()
+    open_banner(page, "/allowed")
+    consent_id = choose_in_first_layer(page, "accept_all")["consent_id"]
+    page.wait_for_timeout(50)
+    page.goto("/privacy")
+    assert len(stored_beacons(server, consent_id, count=2, tries=15)) == 1  # a real exit, counted at the server
+    page.wait_for_function("window.consentkit")
+    sent = beacons_sent(page)
+    leave(page)
+    page.wait_for_timeout(200)
+    assert len(sent) == 1
+
+
+def test_no_beacon_after_a_withdrawal_in_another_tab(new_page: Any, server: Server) -> None:
+    page = new_page()
+    open_banner(page, "/allowed")
+    consent_id = choose_in_first_layer(page, "accept_all")["consent_id"]
+    page.evaluate("window.samePage = true")
+    other = page.context.new_page()
+    open_banner(other, "/allowed")
+    other.click(".ck-fab")
+    with post_of_choice(other) as resp:
+        other.click("#ck-l2 button[value=reject_all]")
+    assert resp.value.json()["granted"] == []
+    # The first tab learns of it at once, without a reload (no gated script ran there).
+    page.wait_for_function("() => !consentkit.get().effective.includes('analytics')", timeout=3_000)
+    assert page.evaluate("window.samePage") is True
+    sent = beacons_sent(page)
+    leave(page)
+    page.goto("/privacy")  # and a real exit
+    assert sent == []
+    assert stored_beacons(server, consent_id, tries=15) == []
 
 
 def test_no_beacon_without_consent(new_page: Any) -> None:
@@ -253,3 +310,17 @@ def test_forms_work_without_javascript(new_page: Any) -> None:
     with page.expect_navigation():
         page.click("#ck-l2 button[value=reject_all]")
     assert server_state(page)["granted"] == []
+
+
+def test_withdrawn_embed_is_unloaded_and_its_placeholder_back(new_page: Any) -> None:
+    page = new_page()
+    open_banner(page)
+    choose_in_first_layer(page, "reject_all")
+    page.locator(".ck-embed").get_by_role("button").click()
+    page.frame_locator("#map").locator("#embedded").wait_for()
+    with post_of_choice(page):
+        page.evaluate("consentkit.set([])")
+    page.locator(".ck-embed").wait_for()
+    assert page.locator("#map").get_attribute("src") is None  # a fresh element: the loaded frame went with the old one
+    assert page.evaluate("document.getElementById('map').contentDocument.getElementById('embedded')") is None
+    clean(page)

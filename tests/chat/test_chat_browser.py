@@ -12,7 +12,7 @@ import pytest
 
 from servers import running
 
-from conftest import page_maker
+from conftest import CHROMIUM_ARGS, page_maker
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -107,6 +107,36 @@ def test_chat_only_with_consent_even_after_the_category_is_withdrawn(new_page: C
     page.locator("#consentkit-chat-ph").wait_for(state="visible")
     assert page.locator("#fake-chat-button").count() == 0
     assert "twk_fake" not in cookie_names(page)  # the provider's cookie was expired by cookie control
+
+
+@pytest.fixture(scope="module")
+def bfcache_browser(chromium: Any) -> Iterator[Any]:
+    """A second Chromium with the back/forward cache on (Playwright turns it off by default)."""
+    browser = chromium.browser_type.launch(
+        executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, ignore_default_args=["--disable-back-forward-cache"]
+    )
+    yield browser
+    browser.close()
+
+
+def test_a_page_restored_from_the_cache_without_the_banner_drops_a_withdrawn_widget(
+    bfcache_browser: Any, server: tuple[str, Path]
+) -> None:
+    init = "addEventListener('pageshow', e => { if (e.persisted) sessionStorage.setItem('restored', '1'); });"
+    with page_maker(bfcache_browser, server[0], RECORDER + init) as make:
+        page = make()
+        page.goto("/")
+        page.get_by_role("button", name="Allow and open chat").click()
+        page.locator("#fake-chat-button").wait_for(state="visible")
+        page.goto("/other")
+        withdrawn = page.request.post("/_consent", data={"grant": []}, headers={"origin": server[0]})
+        assert withdrawn.status == 200 and "chat" not in withdrawn.json()["effective"]
+        page.go_back(wait_until="commit")
+        page.wait_for_function("() => sessionStorage.getItem('restored')")  # it did come from the cache
+        page.wait_for_function("() => performance.getEntriesByType('navigation')[0].type === 'reload'",
+                               timeout=5_000)
+        page.locator("#consentkit-chat-ph").wait_for(state="visible")
+        assert page.locator("#fake-chat-button").count() == 0
 
 
 PRESET_SCRIPTS = {

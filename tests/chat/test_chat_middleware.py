@@ -32,7 +32,7 @@ def test_no_consent_gets_the_placeholder_with_a_correct_length(chat_site: Any) -
     before, _, after = PAGE.partition("</body>")
     assert body.startswith(before + '<div id="consentkit-chat-ph"') and body.endswith("</body>" + after)
     assert '<form method="post" action="/_consent"' in body
-    assert '<input type="hidden" name="grant" value="chat">' in body
+    assert '<input type="hidden" name="add" value="chat">' in body and 'name="grant"' not in body
     assert '<input type="hidden" name="next" value="/?q=1">' in body
     assert "Chat with us — this loads the chat service, which sets cookies." in body
     cfg = chat_config(body)

@@ -13,7 +13,7 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GATED_SCRIPT = '<script type="text/plain" data-consent="analytics">'
-EMBED = '<iframe data-consent="marketing" data-src="/embed"'
+EMBED = '<template data-consent="marketing"><iframe src="/embed"'
 ORIGIN = {"origin": "http://testserver"}
 
 

@@ -41,10 +41,12 @@ def snippet(
         generic = providers.render(cfg.template, values)
     if decision.outcome == "show":
         return block + (generic if cfg.provider == "generic" else loader)
-    grants = "".join(f'<input type="hidden" name="grant" value="{_e(c)}">' for c in grant)
+    # The form adds the chat's category to the visitor's current choice (read from the choice
+    # cookie when it is posted), so a page rendered before a withdrawal cannot grant it back.
+    adds = f'<input type="hidden" name="add" value="{_e(cfg.category)}">'
     placeholder = (
         f'<div id="consentkit-chat-ph" class="ck-chat-ph" role="region" aria-label="{_e(cfg.placeholder_button)}">'
-        f'<form method="post" action="{_e(prefix)}" class="ck-chat-form">{grants}'
+        f'<form method="post" action="{_e(prefix)}" class="ck-chat-form">{adds}'
         f'<input type="hidden" name="next" value="{_e(next_url)}">'
         f'<p class="ck-chat-text">{_e(cfg.placeholder_text)}</p>'
         f'<button type="submit" class="ck-chat-btn">{_e(cfg.placeholder_button)}</button></form></div>'

@@ -64,7 +64,7 @@
     });
   }
 
-  // Talking to the server: the reply is the new state.
+  // Talking to the server: the reply is the new state, announced to the site's other open pages.
   function send(body) {
     body.source = 'banner';
     body.lang = C.lang;
@@ -77,24 +77,47 @@
       return r.json();
     }).then(function (s) {
       busy = false;
-      apply(s);
+      apply(s, false);
+      if (bc) bc.postMessage(s);
       closeAll();
       say(T.saved);
       return copy();
     }, function (e) { busy = false; say(T.save_error); throw e; });
   }
 
-  function apply(s) {
+  // `elsewhere`: the change was made outside this page (another tab, or while it was in the
+  // back/forward cache). Code that already ran cannot be unloaded, so the page then reloads.
+  function apply(s, elsewhere) {
     var before = S.effective;
+    if (elsewhere && key(s) === key(S)) return;
     S = s;
     var gone = before.filter(function (c) { return !has(c); });
     sync();
-    gate();
+    if (elsewhere) reshape();
+    var stale = gate();
     update();
     if (has(C.measure)) measure();
     emit('change', copy());
     if (gone.length) emit('withdraw', { categories: gone, state: copy() });
+    if (elsewhere && stale) location.reload();
   }
+  function key(s) { return JSON.stringify([s.choice_made, s.consent_id, s.decided_at, s.granted, s.effective]); }
+  function reshape() {
+    if (open === l2) return;
+    if (S.choice_made) { if (!l1.hidden) closeAll(); }
+    else if (l1.hidden) { fabs(false); l1.hidden = false; prev = d.activeElement; focusIn(l1); }
+  }
+  // What the cookie says now: asked whenever this page may have missed a change.
+  var asking = null;
+  function recheck() {
+    if (asking) return;
+    asking = fetch(C.prefix + '/state', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (!r.ok) throw new Error('consentkit: HTTP ' + r.status);
+      return r.json();
+    }).then(function (s) { asking = null; apply(s, true); }, function () { asking = null; });
+  }
+  var bc = null;
+  try { bc = new BroadcastChannel('consentkit:' + C.prefix); } catch (e) { bc = null; }
 
   function update() {
     if (!C.gtag || typeof w.gtag !== 'function') return;
@@ -103,17 +126,28 @@
     w.gtag('consent', 'update', m);
   }
 
-  // Gating: <script type="text/plain" data-consent> and [data-consent][data-src] embeds.
+  // Gating: <script type="text/plain" data-consent>, <template data-consent> (its content is inert:
+  // a frame in it is neither loaded nor restored by the browser's history until it is put in the
+  // page) and [data-consent][data-src] embeds. Embeds come and go with their categories; a gated
+  // script that ran while its categories are no longer in effect makes gate() return true.
   function gate() {
+    var stale = false;
     [].forEach.call(d.querySelectorAll('[data-consent]'), function (el) {
-      if (el.ckDone || root.contains(el)) return;
+      if (root.contains(el)) return;
       var ok = cats(el).every(has);
       if (el.tagName === 'SCRIPT') {
-        if (ok && el.type === 'text/plain') runScript(el);
-      } else if (el.hasAttribute('data-src')) {
-        if (ok) load(el); else if (!el.ckPh) placeholder(el);
+        if (el.ckDone) stale = stale || !ok;
+        else if (ok && el.type === 'text/plain') runScript(el);
+      } else if (el.tagName === 'TEMPLATE' || el.hasAttribute('data-src')) {
+        if (ok && !el.ckOn) load(el);
+        else if (!ok && el.ckOn) unload(el);
+        else if (!ok && !el.ckPh) placeholder(el);
       }
     });
+    // The chat widget is code that ran, too: rendered into the page, or loaded by chat.js.
+    var ce = d.getElementById('consentkit-chat'), chat = ce && JSON.parse(ce.textContent);
+    var ran = chat && (chat.mode === 'show' || (w.consentkitChat && w.consentkitChat.loaded));
+    return stale || !!(ran && !has(chat.category));
   }
   function runScript(el) {
     var s = d.createElement('script'), src = el.getAttribute('data-src') || el.getAttribute('src');
@@ -127,10 +161,33 @@
     el.parentNode.insertBefore(s, el.nextSibling);
   }
   function load(el) {
-    el.ckDone = true;
-    el.setAttribute('src', el.getAttribute('data-src'));
-    el.classList.remove('ck-hide');
+    el.ckOn = true;
+    if (el.tagName === 'TEMPLATE') {
+      var frag = el.content.cloneNode(true);
+      el.ckNodes = [].slice.call(frag.childNodes);
+      el.parentNode.insertBefore(frag, el.nextSibling);
+    } else {
+      el.setAttribute('src', el.getAttribute('data-src'));
+      el.classList.remove('ck-hide');
+    }
     if (el.ckPh) { el.ckPh.remove(); el.ckPh = null; }
+  }
+  function unload(el) {
+    el.ckOn = false;
+    if (el.tagName === 'TEMPLATE') {
+      el.ckNodes.forEach(function (n) { if (n.parentNode) n.parentNode.removeChild(n); });
+      el.ckNodes = null;
+      placeholder(el);
+    } else {  // a copy without src: the loaded frame or media goes with the element it lived in
+      var fresh = el.cloneNode(true);
+      fresh.removeAttribute('src');
+      el.parentNode.replaceChild(fresh, el);
+      placeholder(fresh);
+    }
+  }
+  function firstLoaded(el) {
+    var n = el.tagName === 'TEMPLATE' ? (el.ckNodes || []).filter(function (x) { return x.nodeType === 1; })[0] : el;
+    return n || null;
   }
   function placeholder(el) {
     var need = cats(el), box = d.createElement('div'), p = d.createElement('p'), b = d.createElement('button');
@@ -140,8 +197,10 @@
     b.type = 'button';
     b.className = 'ck-btn';
     b.textContent = T.embed_load;
+    // Adds exactly these categories to the visitor's current choice, which the server reads from
+    // the choice cookie: this page's own state may be stale.
     b.addEventListener('click', function () {
-      api.set(S.effective.concat(need)).then(function () { if (el.ckDone) el.focus(); }, function () {});
+      api.add(need).then(function () { var n = el.ckOn && firstLoaded(el); if (n && n.focus) n.focus(); }, function () {});
     });
     box.appendChild(p);
     box.appendChild(b);
@@ -162,8 +221,14 @@
     var h = de.scrollHeight || 1, pct = Math.round(Math.min(1, (w.scrollY + w.innerHeight) / h) * 100);
     if (pct > M.scroll) M.scroll = pct;
   }
+  // One beacon each time the page is hidden or left (leaving fires both pagehide and
+  // visibilitychange), and only while the measuring category is in effect as far as the page
+  // knows: other pages announce changes, and the state is asked again whenever the page is shown.
   function beacon() {
+    if (M.out) return;
     tick();
+    M.out = true;
+    M.since = 0;
     if (!has(C.measure) || (M.sent && !M.ms && !M.clicks.length)) return;
     var body = JSON.stringify({ path: location.pathname, engaged_ms: M.ms, scroll: M.scroll, clicks: M.clicks });
     var url = C.prefix + '/beacon', ok = false;
@@ -178,14 +243,17 @@
   }
   function measure() {
     if (M) return;
-    M = { ms: 0, since: 0, scroll: 0, clicks: [], sent: false };
+    M = { ms: 0, since: 0, scroll: 0, clicks: [], sent: false, out: false };
     tick();
     scrolled();
     w.addEventListener('focus', tick);
     w.addEventListener('blur', tick);
     w.addEventListener('scroll', scrolled, { passive: true });
     w.addEventListener('pagehide', beacon);
-    d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'hidden') beacon(); else tick(); });
+    w.addEventListener('pageshow', function () { M.out = false; tick(); });
+    d.addEventListener('visibilitychange', function () {
+      if (d.visibilityState === 'hidden') beacon(); else { M.out = false; tick(); }
+    });
     d.addEventListener('click', function (e) {
       var a = e.target.closest && e.target.closest('a[href]');
       if (a && /^https?:$/.test(a.protocol) && a.host !== location.host && M.clicks.length < 20) M.clicks.push(a.href);
@@ -229,9 +297,21 @@
     if (modal(open) && !panel(open).contains(e.target)) panel(open).focus();
   });
 
+  // A page that may have missed a change asks again: restored from the back/forward cache, or shown again.
+  w.addEventListener('pageshow', function (e) { if (e.persisted) recheck(); });
+  d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'visible') recheck(); });
+  // Another page's announcement: a narrower state is applied at once (nothing is lost by trusting
+  // it); one that allows more is taken from the server, which alone can say so.
+  if (bc) bc.addEventListener('message', function (e) {
+    var s = e.data, fewer = s && Array.isArray(s.effective) && s.effective.every(has);
+    if (fewer) apply(s, true); else recheck();
+  });
+
+  function unique(categories) { return categories.filter(function (c, i, a) { return a.indexOf(c) === i; }); }
   var api = w.consentkit = {
     get: copy,
-    set: function (categories) { return send({ grant: categories.filter(function (c, i, a) { return a.indexOf(c) === i; }) }); },
+    set: function (categories) { return send({ grant: unique(categories) }); },
+    add: function (categories) { return send({ add: unique(categories) }); },
     show: openSettings,
     on: function (name, fn) {
       var h = function (e) { fn(e.detail); };

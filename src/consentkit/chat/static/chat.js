@@ -91,6 +91,7 @@
   function load() {
     if (loaded) return;
     loaded = true;
+    exposed.loaded = true;
     var loader = LOADERS[C.provider];
     if (loader) loader(attrs());
     if (ph) { ph.remove(); ph = null; }
@@ -101,11 +102,13 @@
     return !!state && Array.isArray(state.effective) && state.effective.indexOf(C.category) >= 0;
   }
 
+  // Adds the chat's category to the visitor's current choice, which the server reads from the
+  // choice cookie: this page's idea of that choice may be stale (another tab changed it since).
   function grant() {
-    if (w.consentkit && typeof w.consentkit.set === 'function') return w.consentkit.set(C.grant);
+    if (w.consentkit && typeof w.consentkit.add === 'function') return w.consentkit.add([C.category]);
     return fetch(C.prefix, {
       method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ grant: C.grant, source: 'banner' })
+      body: JSON.stringify({ add: [C.category], source: 'banner' })
     }).then(function (r) {
       if (!r.ok) throw new Error('consentkit: HTTP ' + r.status);
       return r.json();
@@ -145,10 +148,21 @@
     });
   }
 
-  // A choice made in the banner meanwhile counts too.
+  // A choice made in the banner meanwhile counts too. The banner also reloads a page whose widget
+  // lost its category elsewhere (`loaded` tells it the widget ran); without the banner, a page
+  // restored from the back/forward cache asks the server itself.
   d.addEventListener('consentkit:change', function (e) { if (ph && granted(e.detail)) load(); });
+  w.addEventListener('pageshow', function (e) {
+    if (!e.persisted || (w.consentkit && w.consentkit.get)) return;
+    fetch(C.prefix + '/state', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (s) {
+      if (!s) return;
+      if (loaded && !granted(s)) location.reload(); else if (ph && granted(s)) load();
+    }, function () {});
+  });
 
-  w.consentkitChat = { config: C };
+  var exposed = w.consentkitChat = { config: C, loaded: false };
   if (C.mode === 'show') load();
   else if (ph) wire();
 })();
