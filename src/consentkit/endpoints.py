@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.consent import Choice, ConsentState, new_id
 from consentkit.http import VARY, Reply, RequestView
 from consentkit.ledger import LedgerDraft, shown_hash
 from consentkit.policy import decide
+from consentkit.urls import split_url
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine, Exchange
@@ -97,11 +97,12 @@ def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
     host = req.host.lower()
     origin = req.header("origin")
     if origin:
-        return origin != "null" and (urlsplit(origin).netloc.lower() == host or origin in allowed)
+        parts = split_url(origin)  # a malformed Origin is another site's, not an error
+        return origin != "null" and parts is not None and (parts.netloc.lower() == host or origin in allowed)
     referer = req.header("referer")
     if referer:
-        parts = urlsplit(referer)
-        return parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed
+        parts = split_url(referer)
+        return parts is not None and (parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed)
     return True  # not a browser: no ambient credentials to abuse
 
 
