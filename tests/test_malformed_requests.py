@@ -41,3 +41,15 @@ def test_a_malformed_referrer_or_click_is_dropped_from_the_event(site: Any) -> N
     beacons = [e for e in stored if e["kind"] == "beacon"]
     assert len(beacons) == len(MALFORMED_URLS)
     assert all(e["clicks"] == '["https://partner.example/a"]' for e in beacons)
+
+
+def test_a_form_with_too_many_fields_is_a_400_naming_the_problem(site: Any) -> None:
+    client, engine = site()
+    form = "&".join(["grant=analytics"] * 65) + "&action=choose"
+    r = client.post("/_consent", content=form.encode(), headers={
+        **ORIGIN, "content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400 and "more than 64 fields" in r.json()["error"]
+    assert list(engine.store.ledger()) == []
+    r = client.post("/_consent/beacon", content=form.encode(), headers={
+        **ORIGIN, "content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 204
