@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from consentkit.storage.schema import EVENT_FIELDS
+import pytest
 
-from conftest import ORIGIN, choose
+from consentkit import ConsentMiddleware, WSGIConsentMiddleware
+from consentkit.engine import Engine
+from consentkit.storage.schema import EVENT_FIELDS
+from raw_requests import asgi_call, wsgi_call
+
+from conftest import ORIGIN, WSGISite, asgi_site, choose, make_config
 
 MALFORMED_URLS = ("http://[", "https://[abc]", "//a]b/", "http://[x")
 
@@ -53,3 +59,40 @@ def test_a_form_with_too_many_fields_is_a_400_naming_the_problem(site: Any) -> N
     r = client.post("/_consent/beacon", content=form.encode(), headers={
         **ORIGIN, "content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 204
+
+
+def test_request_cookie_names_that_are_not_tokens_never_reach_a_set_cookie_header(tmp_path: Path) -> None:
+    """Cookies of categories not in effect are expired by name; a name with a control byte is left
+    alone and counted: only RFC 6265 token names are written into a header."""
+    bad = [b"_hj\x00", b"_hjA\r\nX-Evil: 1", b"_ga_\x01", b"__lc\x7f", b"_hj\xff", b"_hj a"]
+    cookie = b"; ".join([*(n + b"=1" for n in bad), b"_hjGood=1"])
+    for kind in ("asgi", "wsgi"):
+        cfg = make_config(tmp_path, storage_url=f"sqlite:///{tmp_path / (kind + '.db')}")
+        if kind == "asgi":
+            mw: Any = ConsentMiddleware(asgi_site(), config=cfg)
+            r = asgi_call(mw, "GET", "/", [(b"cookie", cookie)])
+        else:
+            mw = WSGIConsentMiddleware(WSGISite(), config=cfg)
+            r = wsgi_call(mw, "GET", "/", [(b"cookie", cookie)])
+        try:
+            set_cookies = r.header_values(b"set-cookie")
+            assert [v.split(b"=")[0] for v in set_cookies] == [b"_hjGood"], (kind, set_cookies)
+            for _, value in r.headers:
+                assert all(0x20 <= b < 0x7F or b == 0x09 for b in value), (kind, value)
+            mw.engine.writer.flush()
+            counted = {(metric, key): n for _, metric, key, n in mw.engine.store.counts("cookie.unsafe_name")}
+            assert counted == {("cookie.unsafe_name", "analytics"): 5, ("cookie.unsafe_name", "chat"): 1}, kind
+        finally:
+            mw.engine.close()
+
+
+def test_the_set_cookie_renderer_refuses_what_is_not_a_cookie_name_or_value(tmp_path: Path) -> None:
+    engine = Engine(make_config(tmp_path))
+    try:
+        flags = engine.flags
+        assert flags.expire("_ga_X1", False).startswith("_ga_X1=; Max-Age=0")
+        for name, value in (("_hj\x00", ""), ("a b", ""), ("a;b", ""), ("", "x"), ("ok", "a;b"), ("ok", "\r\n")):
+            with pytest.raises(ValueError, match="not a cookie name"):
+                flags.render(name, value, 0, False)
+    finally:
+        engine.close()

@@ -18,7 +18,7 @@ from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
-from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
+from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags, is_cookie_name
 from consentkit.http import VARY, RequestView
 from consentkit.policy import Effective, Rules, decide_cached
 from consentkit.signals import Signals, read_signals
@@ -172,7 +172,10 @@ class Engine:
         for cname in cookies:
             owner = self.owners.owner(cname)
             if owner is not None and owner != ALWAYS and owner not in eff:
-                out.append(cname)
+                if is_cookie_name(cname):
+                    out.append(cname)
+                else:  # a client's bytes never reach a response header: left alone, counted
+                    self.writer.tally("cookie.unsafe_name", owner)
         return tuple(out)
 
     def is_own_path(self, path: str) -> bool:
