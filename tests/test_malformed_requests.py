@@ -96,3 +96,30 @@ def test_the_set_cookie_renderer_refuses_what_is_not_a_cookie_name_or_value(tmp_
                 flags.render(name, value, 0, False)
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("declared", ["²", "¹0", "5²", " ³ ", "-1", "5, 5"])
+def test_a_content_length_that_is_not_ascii_digits_is_read_as_unknown(tmp_path: Path, declared: str) -> None:
+    """"²".isdigit() is true and int("²") raises: such a length is treated as absent (the body is read
+    up to the limit), in both body readers."""
+    body = b'{"action": "accept_all"}'
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"content-type", b"application/json"),
+               (b"content-length", declared.encode("latin-1"))]
+    cfg = make_config(tmp_path)
+    asgi = ConsentMiddleware(asgi_site(), config=cfg)
+    wsgi = WSGIConsentMiddleware(WSGISite(), engine=asgi.engine)
+    try:
+        for call, app in ((asgi_call, asgi), (wsgi_call, wsgi)):
+            r = call(app, "POST", "/_consent", headers, body)
+            assert r.status == 200, (call.__name__, r.body)
+            assert b'"choice_made":true' in r.body
+    finally:
+        asgi.engine.close()
+
+
+def test_content_length_accepts_only_ascii_digits() -> None:
+    from consentkit.http import content_length
+
+    assert content_length(" 42 ") == 42 and content_length("0") == 0
+    for bad in ("", "²", "٣", "4 2", "+4", "0x10", "1" * 19, "\uff11\uff12"):
+        assert content_length(bad) is None, bad

@@ -16,7 +16,7 @@ from consentkit import endpoints
 from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine, Exchange
-from consentkit.http import Reply, RequestView, headers_from_asgi
+from consentkit.http import Reply, RequestView, content_length, headers_from_asgi
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -131,7 +131,8 @@ class ConsentMiddleware:
 
 async def _read_body(receive: Any, limit: int, declared: str) -> bytes | None:
     """The request body, or None once it is known to exceed `limit` (checked before reading)."""
-    if declared.strip().isdigit() and int(declared) > limit:
+    length = content_length(declared)
+    if length is not None and length > limit:
         return None
     chunks: list[bytes] = []
     size = 0

@@ -141,3 +141,18 @@ class Reply:
     @classmethod
     def error(cls, status: int, message: str, **extra: Any) -> Reply:
         return cls.json({"error": message, **extra}, status=status)
+
+
+MAX_LENGTH_DIGITS = 18
+"""More digits than any body consentkit reads could need, and still a machine-sized int."""
+
+
+def content_length(value: str) -> int | None:
+    """A Content-Length value as a number; None when it is not one (RFC 9110: ASCII digits only).
+
+    `str.isdigit` alone is not enough: "²" is a digit to it and `int("²")` raises.
+    """
+    value = value.strip()
+    if not value or len(value) > MAX_LENGTH_DIGITS or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)

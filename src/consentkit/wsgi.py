@@ -10,7 +10,7 @@ from typing import Any
 from consentkit import endpoints
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine, Exchange
-from consentkit.http import Reply, RequestView, headers_from_environ
+from consentkit.http import Reply, RequestView, content_length, headers_from_environ
 
 log = logging.getLogger("consentkit")
 StartResponse = Callable[..., Any]
@@ -87,14 +87,14 @@ class WSGIConsentMiddleware:
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
-    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    declared = content_length(str(environ.get("CONTENT_LENGTH") or ""))
     stream = environ.get("wsgi.input")
     if stream is None:
         return b""
-    if declared.isdigit():
-        if int(declared) > limit:
+    if declared is not None:
+        if declared > limit:
             return None
-        return bytes(stream.read(int(declared)))
+        return bytes(stream.read(declared))
     data = bytes(stream.read(limit + 1))  # chunked or unknown length: read at most one byte too many
     return None if len(data) > limit else data
 

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from consentkit import endpoints
 from consentkit.engine import Engine, Exchange
-from consentkit.http import Reply, RequestView, headers_from_environ
+from consentkit.http import Reply, RequestView, content_length, headers_from_environ
 from consentkit_django.conf import get_engine
 
 try:
@@ -96,8 +96,8 @@ def begin(engine: Engine, request: HttpRequest) -> Exchange:
 
 def read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The request body, or None once it is known to exceed `limit` (checked before reading)."""
-    declared = str(request.META.get("CONTENT_LENGTH") or "").strip()
-    if declared.isdigit() and int(declared) > limit:
+    declared = content_length(str(request.META.get("CONTENT_LENGTH") or ""))
+    if declared is not None and declared > limit:
         return None
     data = request.read(limit + 1)
     return None if len(data) > limit else bytes(data)
