@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,21 @@ def test_content_length_accepts_only_ascii_digits() -> None:
     assert content_length(" 42 ") == 42 and content_length("0") == 0
     for bad in ("", "²", "٣", "4 2", "+4", "0x10", "1" * 19, "\uff11\uff12"):
         assert content_length(bad) is None, bad
+
+
+def test_a_lone_surrogate_in_a_kept_query_value_is_stored_as_a_replacement_character(tmp_path: Path) -> None:
+    from consentkit.consent import Choice, new_id
+    from consentkit.http import RequestView
+
+    engine = Engine(make_config(tmp_path, collection={"keep_query": ["q"]}))
+    try:
+        choice = Choice(new_id(), engine.config.optional, engine.config.policy_version, time.time())
+        cookie = f"ck_consent={engine.codec.encode(choice)}"
+        for query in ("q=a\ud800b", "q=\udfff&x=\ud800", "q=ok"):
+            ex = engine.begin(RequestView("GET", "/p", query, {"cookie": cookie}, "10.1.2.3", "https"))
+            engine.response_headers(ex, [("content-type", "text/html")])
+            engine.finish(ex, 200, "text/html")
+        assert [e["path"] for e in events(engine)] == ["/p?q=a%EF%BF%BDb", "/p?q=%EF%BF%BD", "/p?q=ok"]
+        assert (engine.writer.dropped, engine.writer.failures) == (0, 0)
+    finally:
+        engine.close()
