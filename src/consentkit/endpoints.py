@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.consent import Choice, ConsentState, new_id
+from consentkit.csrf import refusal
 from consentkit.http import VARY, Reply, RequestView
 from consentkit.ledger import LedgerDraft, shown_hash
 from consentkit.policy import decide
-from consentkit.urls import split_url
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine, Exchange
@@ -90,28 +90,13 @@ def state_reply(engine: Engine, state: ConsentState) -> Reply:
     return Reply.json(state_body(engine, state), headers=[("vary", VARY)])
 
 
-def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
-    """Refuse cross-site posts (CSRF): Sec-Fetch-Site, then Origin, then Referer must match the host."""
-    if req.header("sec-fetch-site") == "cross-site":
-        return False
-    host = req.host.lower()
-    origin = req.header("origin")
-    if origin:
-        parts = split_url(origin)  # a malformed Origin is another site's, not an error
-        return origin != "null" and parts is not None and (parts.netloc.lower() == host or origin in allowed)
-    referer = req.header("referer")
-    if referer:
-        parts = split_url(referer)
-        return parts is not None and (parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed)
-    return True  # not a browser: no ambient credentials to abuse
-
-
 def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     """Record a choice: ledger first (durable), then the cookie, then the new state."""
     req = ex.request
     cfg = engine.config
-    if not same_site(req, cfg.allowed_origins):
-        return Reply.error(403, "cross-site consent changes are refused (Origin/Referer does not match this site)")
+    refused = refusal(req, cfg.allowed_origins)
+    if refused is not None:
+        return Reply.error(403, f"cross-site consent changes are refused: {refused}")
     parsed = parse_choice(req.header("content-type"), body, cfg.category_keys)
     granted = _granted(engine, parsed)
     previous = ex.state.choice

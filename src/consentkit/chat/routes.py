@@ -8,7 +8,7 @@ from consentkit.chat.assets import script_reply
 from consentkit.chat.render import spa_params
 from consentkit.chat.rules import Reason
 from consentkit.collect.ip import client_ip
-from consentkit.endpoints import same_site
+from consentkit.csrf import refusal
 from consentkit.http import VARY, Reply
 
 if TYPE_CHECKING:
@@ -56,8 +56,9 @@ def click(chat: ChatDeployer, ex: Exchange) -> Reply:
     """chat.js reports a click on the placeholder: counted (rate-limited per visitor), always 204."""
     req = ex.request
     cfg = chat.engine.config
-    if not same_site(req, cfg.allowed_origins):
-        return Reply.error(403, "cross-site requests are refused")
+    refused = refusal(req, cfg.allowed_origins)
+    if refused is not None:
+        return Reply.error(403, f"cross-site requests are refused: {refused}")
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
     if not chat.active:
         return reply
