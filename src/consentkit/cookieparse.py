@@ -7,15 +7,21 @@ returning visitor sends the same header on every request.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 MAX_COOKIE_HEADER = 8192
 MAX_COOKIES = 200
+_JOINED = re.compile(r",[ \t]*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
+"""A comma before the next name=: where a server joined repeated Cookie headers (gunicorn uses ",")."""
 
 
 def _parse(header: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
-    for chunk in header[:MAX_COOKIE_HEADER].split(";"):
+    header = header[:MAX_COOKIE_HEADER]
+    if "," in header:
+        header = _JOINED.sub(";", header)
+    for chunk in header.split(";"):
         name, sep, value = chunk.partition("=")
         name = name.strip()
         if not sep or not name:
