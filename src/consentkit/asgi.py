@@ -109,8 +109,7 @@ class ConsentMiddleware:
         if endpoints.needs_body(engine, ex.request):
             got = await _read_body(receive, engine.config.max_body_bytes, ex.request.header("content-length"))
             if got is None:
-                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
-                return await _send_reply(send, too_big)
+                return await _send_reply(send, endpoints.too_large(engine))
             body = got
             # Ledger writes are synchronous and durable: keep them off the event loop.
             reply = await anyio.to_thread.run_sync(endpoints.handle, engine, ex, body)

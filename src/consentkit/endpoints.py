@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from consentkit.engine import Engine, Exchange
 
 POST_PATHS = ("", "/beacon")
+NOSNIFF = ("x-content-type-options", "nosniff")
+"""On every reply of consentkit's own: JSON replies quote the request's path, which no browser may
+take for script or markup."""
 
 
 def needs_body(engine: Engine, request: RequestView) -> bool:
@@ -25,6 +28,22 @@ def needs_body(engine: Engine, request: RequestView) -> bool:
 
 def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     """Answer a request under the prefix (or /.well-known/gpc.json). Never raises."""
+    return own_reply(_answer(engine, ex, body))
+
+
+def own_reply(reply: Reply) -> Reply:
+    """`reply` with the headers every reply of consentkit's own endpoints carries."""
+    if not any(name == NOSNIFF[0] for name, _ in reply.headers):  # the assets carry it already
+        reply.headers.append(NOSNIFF)
+    return reply
+
+
+def too_large(engine: Engine) -> Reply:
+    """The reply to a body over `max_body_bytes`, which the adapters refuse before reading it all."""
+    return own_reply(Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes"))
+
+
+def _answer(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     req = ex.request
     if req.path == "/.well-known/gpc.json":
         return _gpc(engine, req)

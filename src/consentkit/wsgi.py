@@ -79,8 +79,7 @@ class WSGIConsentMiddleware:
         if endpoints.needs_body(engine, ex.request):
             got = _read_body(environ, engine.config.max_body_bytes)
             if got is None:
-                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
-                return _reply(start_response, too_big)
+                return _reply(start_response, endpoints.too_large(engine))
             body = got
         reply = endpoints.handle(engine, ex, body)
         return _reply(start_response, reply, head=ex.request.method == "HEAD")

@@ -104,7 +104,7 @@ def read_body(request: HttpRequest, limit: int) -> bytes | None:
 
 
 def too_large(engine: Engine) -> Reply:
-    return Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
+    return endpoints.too_large(engine)
 
 
 def request_nonce(request: Any, found: Any = None) -> str | None:
