@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 
-from consentkit import endpoints
+from consentkit import endpoints, guard
 from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine, Exchange
@@ -85,14 +85,14 @@ class ConsentMiddleware:
                         kept.append(pair)
                         if lk == b"content-type":
                             content_type = pair[1].decode("latin-1")
+                added = guard.response_headers(engine, ex, rewritten, html=content_type[:9] == "text/html")
                 try:
-                    added = engine.response_headers(ex, rewritten, html=content_type[:9] == "text/html")
                     for pair in added:  # kept grows into the new headers; plan() reads only Content-*
                         raw = _encoded(pair)
                         kept.append(raw if raw is not None else _encode(pair))
-                    message["headers"] = kept
-                except Exception:
+                except Exception:  # what is not added yet stays out: closed, not open
                     log.exception("consentkit: response processing failed")
+                message["headers"] = kept
                 if chat is not None:
                     plan = chat.plan(ex, status, content_type, kept, scope.get("csp_nonce"))
                     if plan is not None:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from consentkit import endpoints
+from consentkit import endpoints, guard
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine, Exchange
 from consentkit.http import Reply, RequestView, content_length, headers_from_environ
@@ -52,10 +52,7 @@ class WSGIConsentMiddleware:
 
         def start_wrapper(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             seen["status"] = int(status[:3]) if status[:3].isdigit() else 0
-            try:
-                headers = engine.response_headers(ex, list(headers))
-            except Exception:
-                log.exception("consentkit: response processing failed")
+            headers = guard.response_headers(engine, ex, list(headers))
             for k, v in headers:
                 if k.lower() == "content-type":
                     seen["ctype"] = v
