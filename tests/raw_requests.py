@@ -24,7 +24,7 @@ def asgi_call(app: Any, method: str, path: str, headers: RawHeaders, body: bytes
               scheme: str = "http") -> RawResponse:
     """One request through an ASGI app; headers as the server received them (names lower-cased)."""
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "path": path,
-             "raw_path": path.encode("utf-8", "surrogateescape"), "query_string": query, "root_path": "",
+             "raw_path": path.encode("utf-8", "surrogatepass"), "query_string": query, "root_path": "",
              "headers": [(k.lower(), v) for k, v in headers], "client": ("10.1.2.3", 4321),
              "server": ("testserver", 80), "scheme": scheme}
     sent: list[dict[str, Any]] = []
@@ -50,7 +50,7 @@ def wsgi_environ(method: str, path: str, headers: RawHeaders, body: bytes = b"",
                  scheme: str = "http") -> dict[str, Any]:
     """A PEP 3333 environ; repeated headers joined with "," as gunicorn and wsgiref do."""
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": method, "PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "REQUEST_METHOD": method, "PATH_INFO": path.encode("utf-8", "surrogatepass").decode("latin-1"),
         "QUERY_STRING": query.decode("latin-1"), "REMOTE_ADDR": "10.1.2.3", "SERVER_NAME": "testserver",
         "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "SCRIPT_NAME": "", "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": scheme, "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0),
