@@ -8,7 +8,8 @@ returning visitor sends the same header on every request.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from consentkit.boundedcache import BoundedCache
 
 MAX_COOKIE_HEADER = 8192
 MAX_COOKIES = 200
@@ -35,11 +36,17 @@ def _parse(header: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-@lru_cache(maxsize=4096)
+_PARSED: BoundedCache[str, dict[str, str]] = BoundedCache(4096)
+"""Parsed headers, bounded by count and by bytes: a client can send a different 8 KB header each time."""
+
+
 def _parse_dict(header: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in _parse(header):
-        out.setdefault(name, value)
+    out = _PARSED.get(header)
+    if out is None:
+        out = {}
+        for name, value in _parse(header):
+            out.setdefault(name, value)
+        _PARSED.put(header, out)
     return out
 
 
