@@ -9,10 +9,11 @@ from typing import Generic, TypeVar
 K = TypeVar("K")
 V = TypeVar("V")
 
-DEFAULT_MAX_BYTES = 2 * 2**20
-"""What the text in a cache's keys may take in all, by default. Keys are often whole request
-headers, which a client makes as long (~8 KB) and as different as it likes: counted in entries
-alone, a cache of 4,096 such keys holds 32 MB of them."""
+KEY_BYTES_PER_ENTRY = 512
+"""What the text in a cache's keys may take in all, by default: this much per entry it may hold.
+Keys are often whole request headers, which a client makes as long (~8 KB) and as different as it
+likes: counted in entries alone, a cache of 4,096 such keys holds 32 MB of them. A browser's
+headers are far shorter, so a cache of them still holds as many entries as it may."""
 
 
 def key_bytes(key: object) -> int:
@@ -27,8 +28,8 @@ def key_bytes(key: object) -> int:
 class BoundedCache(Generic[K, V]):
     """Bounded map; when full, the oldest entry goes first.
 
-    Bounded twice: at most `maxsize` entries, and at most `max_bytes` of key text (`key_bytes`);
-    a key larger than that alone is never kept.
+    Bounded twice: at most `maxsize` entries, and at most `max_bytes` of key text (`key_bytes`;
+    by default KEY_BYTES_PER_ENTRY per entry); a key larger than that alone is never kept.
     A hit is one lookup, never a reordering: true LRU costs more on the request path than the rare
     extra miss saves, since entries that stay hot are simply added again after eviction. (A map
     whose entries cannot be made again, such as the chat's visits, calls `touch` on a hit.) An
@@ -40,12 +41,12 @@ class BoundedCache(Generic[K, V]):
 
     __slots__ = ("_data", "_sizes", "_used", "get", "max_bytes", "maxsize", "touch")
 
-    def __init__(self, maxsize: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, maxsize: int, max_bytes: int | None = None) -> None:
         self._data: OrderedDict[K, V] = OrderedDict()
         self._sizes: dict[K, int] = {}
         self._used = 0
         self.maxsize = maxsize
-        self.max_bytes = max_bytes
+        self.max_bytes = max(0, maxsize) * KEY_BYTES_PER_ENTRY if max_bytes is None else max_bytes
         self.get = self._data.get
         self.touch = self._data.move_to_end
         """Make `key` the last to go; KeyError if absent."""
