@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consentkit import ConsentMiddleware, WSGIConsentMiddleware
 from consentkit.engine import Engine
 from consentkit.storage.schema import EVENT_FIELDS
+from consentkit.urls import split_url, url_path
 from raw_requests import asgi_call, wsgi_call
 
 from conftest import ORIGIN, WSGISite, asgi_site, choose, make_config
@@ -142,3 +145,38 @@ def test_a_lone_surrogate_in_a_kept_query_value_is_stored_as_a_replacement_chara
         assert (engine.writer.dropped, engine.writer.failures) == (0, 0)
     finally:
         engine.close()
+
+
+ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=80)
+URLISH = st.lists(st.sampled_from(["http", "https", ":", "//", "/", "[", "]", "@", "::1", "a", "x.example", "?", "#",
+                                   "%", "80", "99999", " ", "\x00", "\ud800"]), max_size=12).map("".join)
+
+
+@settings(max_examples=1000)
+@given(ANY_TEXT | URLISH)
+def test_splitting_a_request_url_never_raises(text: str) -> None:
+    parts = split_url(text)
+    assert url_path(text) == (parts.path if parts is not None else "")
+
+
+@settings(max_examples=500)
+@given(ANY_TEXT | st.integers(min_value=0, max_value=10**20).map(str))
+def test_a_content_length_is_a_number_only_when_it_is_ascii_digits(text: str) -> None:
+    from consentkit.http import content_length
+
+    value = content_length(text)
+    stripped = text.strip()
+    if stripped.isascii() and stripped.isdigit() and len(stripped) <= 18:
+        assert value == int(stripped)
+    else:
+        assert value is None
+
+
+@settings(max_examples=500)
+@given(ANY_TEXT)
+def test_only_token_names_are_cookie_names(name: str) -> None:
+    from consentkit.cookies import is_cookie_name
+
+    if is_cookie_name(name):
+        assert name.isascii() and name.isprintable() and 0 < len(name) <= 256
+        assert not set(name) & set(' "(),/:;<=>?@[\\]{}')
