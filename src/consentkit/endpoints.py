@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from consentkit import guard
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.consent import Choice, ConsentState, new_id
 from consentkit.csrf import refusal
@@ -27,8 +29,18 @@ def needs_body(engine: Engine, request: RequestView) -> bool:
 
 
 def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
-    """Answer a request under the prefix (or /.well-known/gpc.json). Never raises."""
-    return own_reply(_answer(engine, ex, body))
+    """Answer a request under the prefix (or /.well-known/gpc.json). Never raises: a failure of
+    consentkit's own is logged, counted (`core.failed`) and answered with a 500 that sets nothing."""
+    try:
+        reply = _answer(engine, ex, body)
+    except Exception:
+        logging.getLogger("consentkit").exception("consentkit: %r %r failed", ex.request.method, ex.request.path[:200])
+        try:
+            engine.writer.tally("core.failed", "endpoint")
+        except Exception:
+            logging.getLogger("consentkit").exception("consentkit: could not count a failure")
+        reply = Reply.error(500, "consentkit could not answer this request")
+    return own_reply(reply)
 
 
 def own_reply(reply: Reply) -> Reply:
@@ -152,7 +164,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
         reply = Reply(303, b"", [("location", safe_next(parsed.next_url)), ("cache-control", "no-store")])
     else:
         reply = Reply.json(state_body(engine, new_state))
-    reply.headers = engine.response_headers(ex, [*reply.headers, ("set-cookie", cookie)], eff)
+    reply.headers = guard.response_headers(engine, ex, [*reply.headers, ("set-cookie", cookie)], eff)
     return reply
 
 

@@ -16,16 +16,18 @@ from consentkit.cookies import ALWAYS
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine, Exchange
+    from consentkit.policy import Effective
 
 log = logging.getLogger("consentkit")
 
 
 def response_headers(
-    engine: Engine, ex: Exchange, headers: list[tuple[str, str]], *, html: bool = False
+    engine: Engine, ex: Exchange, headers: list[tuple[str, str]], effective: Effective | None = None, *,
+    html: bool = False,
 ) -> list[tuple[str, str]]:
     """`Engine.response_headers`, or what `failed` leaves of `headers` when it raises. Never raises."""
     try:
-        return engine.response_headers(ex, headers, html=html)
+        return engine.response_headers(ex, headers, effective, html=html)
     except Exception:  # noqa: BLE001 - logged and counted by `failed`
         return failed(engine, headers)
 
