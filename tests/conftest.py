@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -20,6 +21,9 @@ from consentkit import ConsentConfig, ConsentMiddleware, WSGIConsentMiddleware
 from consentkit.engine import Engine
 
 pytest_plugins = ["pg"]
+
+# Hypothesis keeps its failure database and caches under .cache/ (ignored by git), not in the checkout.
+set_hypothesis_home_dir(Path(__file__).parent.parent / ".cache" / "hypothesis")
 
 SECRET = "k" * 40
 ORIGIN = {"origin": "http://testserver"}

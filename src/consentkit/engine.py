@@ -17,7 +17,7 @@ from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
-from consentkit.cookies import cookie_flags, cookie_owners
+from consentkit.cookies import cookie_flags, cookie_owners, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
 from consentkit.http import VARY, RequestView, is_html
 from consentkit.owners import ALWAYS
@@ -118,7 +118,10 @@ class Engine:
         for cname in cookies:
             owner = self.owners.owner(cname)
             if owner is not None and owner != ALWAYS and owner not in eff:
-                out.append(cname)
+                if is_cookie_name(cname):
+                    out.append(cname)
+                else:  # a client's bytes never reach a response header: left alone, counted
+                    self.writer.tally("cookie.unsafe_name", owner)
         return tuple(out)
 
     def is_own_path(self, path: str) -> bool:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from consentkit.cookieparse import parse_cookie_header
 
@@ -143,19 +143,19 @@ class Reply:
         return cls.json({"error": message, **extra}, status=status)
 
 
-def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
-    """Refuse cross-site posts (CSRF): Sec-Fetch-Site, then Origin, then Referer must match the host."""
-    if req.header("sec-fetch-site") == "cross-site":
-        return False
-    host = req.host.lower()
-    origin = req.header("origin")
-    if origin:
-        return origin != "null" and (urlsplit(origin).netloc.lower() == host or origin in allowed)
-    referer = req.header("referer")
-    if referer:
-        parts = urlsplit(referer)
-        return parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed
-    return True  # not a browser: no ambient credentials to abuse
+MAX_LENGTH_DIGITS = 18
+"""More digits than any body consentkit reads could need, and still a machine-sized int."""
+
+
+def content_length(value: str) -> int | None:
+    """A Content-Length value as a number; None when it is not one (RFC 9110: ASCII digits only).
+
+    `str.isdigit` alone is not enough: "²" is a digit to it and `int("²")` raises.
+    """
+    value = value.strip()
+    if not value or len(value) > MAX_LENGTH_DIGITS or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
 
 
 def is_html(content_type: str) -> bool:

@@ -18,7 +18,7 @@ from consentkit.chat.render import snippet
 from consentkit.chat.streams import InjectPlan
 from consentkit.collect.paths import is_prefetch
 from consentkit.consent import ConsentState
-from consentkit.http import is_html
+from consentkit.http import content_length, is_html
 
 if TYPE_CHECKING:
     from consentkit.collect.geo import GeoLookup
@@ -121,7 +121,7 @@ class Chat:
                            "compression middleware outside consentkit's, or place chat_html() in the template",
                            encoding)
                 return None
-            size = int(length) if length.strip().isdigit() else None
+            size = content_length(length)
             cap = self.cap
             if size is not None and size > cap:
                 self._once("large", "chat not inserted into a page of %s bytes (chat.max_html_bytes)", size)

@@ -8,6 +8,7 @@ of an address, a referrer) is cached, bounded.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -25,13 +26,15 @@ if TYPE_CHECKING:
     from consentkit.exchange import Exchange
 
 MAX_PATH = 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half a UTF-16 pair: a query string read as text may hold one, and no text encoding takes it."""
 
 
 def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -> tuple[str, bool]:
     """The path with every query key dropped except the configured ones; capped at 1 KB."""
     if not keep:  # the usual case, on every page view
         return (path, False) if len(path) <= MAX_PATH else (path[:MAX_PATH], True)
-    kept = [(k, v) for k, v in query if k in keep]
+    kept = [(k, _SURROGATE.sub("\ufffd", v)) for k, v in query if k in keep]
     full = path + ("?" + urlencode(kept) if kept else "")
     return (full[:MAX_PATH], True) if len(full) > MAX_PATH else (full, False)
 

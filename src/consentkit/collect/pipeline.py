@@ -6,7 +6,6 @@ import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
 from consentkit.collect.event import Enricher, assemble, build_event, clicks_json, event_parts, stored_path
@@ -17,6 +16,7 @@ from consentkit.collect.ratelimit import RateLimiter
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.errors import ConfigError
 from consentkit.http import VARY, Reply, is_html
+from consentkit.urls import split_url, url_path
 
 if TYPE_CHECKING:
     from consentkit.config import ConsentConfig
@@ -116,7 +116,7 @@ class Collector:
         if not allowed or self._limited(ex):
             return reply
         query = dict(ex.request.query())
-        page = query.get("p") or urlsplit(ex.request.header("referer")).path or "/"
+        page = query.get("p") or url_path(ex.request.header("referer")) or "/"
         if not page.startswith("/"):
             page = "/" + page
         stored, truncated = stored_path(page, [], frozenset())
@@ -154,8 +154,8 @@ def _beacon_fields(data: dict[str, Any]) -> tuple[str, int, int | None, list[str
         return None
     kept: list[str] = []
     for link in clicks:
-        if _LINK.match(link):
-            parts = urlsplit(link)
+        parts = split_url(link) if _LINK.match(link) else None
+        if parts is not None:  # a link that cannot be split is dropped from the event
             kept.append(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"[:512])
     return path.split("?", 1)[0], engaged, scroll, kept
 
