@@ -34,8 +34,12 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from consentkit.config_warnings import config_warnings
+
     cfg = _config(args.path)
     print(json.dumps(cfg.redacted(), indent=2, sort_keys=True))
+    for warning in config_warnings(cfg):
+        print(f"warning: {warning}", file=sys.stderr)
     print("configuration OK", file=sys.stderr)
     return 0
 

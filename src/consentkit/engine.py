@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.deploy import ChatDeployer
 from consentkit.collect.groups import GroupsInEffect
+from consentkit.collect.ip import ClientAddress
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
@@ -102,6 +103,8 @@ class Engine:
         )
         self.owners = CookieOwners(cfg)
         self.flags = cookie_flags(cfg)
+        self.client_address = ClientAddress(cfg.trusted_proxies, cfg.proxy_header)
+        """The visitor's address as this site's proxies report it (`ClientAddress.of`)."""
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection
         self.writer = Writer(

@@ -27,7 +27,6 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from consentkit.chat.visits import Visits
-from consentkit.collect.ip import client_ip
 from consentkit.collect.language import primary_language
 from consentkit.collect.useragent import parse_user_agent
 
@@ -178,7 +177,7 @@ class ContextBuilder:
         self.engine = engine
         self.visits = visits
         self.sid_cookie = cfg.cookies.session_name
-        self.trusted = cfg.trusted_proxies
+        self.address = engine.client_address
         self._allowed: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
 
     def allowed(self, groups: frozenset[str], needed: frozenset[str]) -> frozenset[str]:
@@ -219,8 +218,8 @@ class ContextBuilder:
         allowed = self.allowed(groups, needed)
         sources = {_SOURCE[f] for f in allowed}
         headers = sorted(_HEADER[s] for s in sources if s in _HEADER)
-        if "network" in sources and self.trusted:  # with the socket peer: what client_ip() reads
-            headers += ["forwarded", "x-forwarded-for"]
+        if "network" in sources and self.address.header:  # with the socket peer: what client_ip() reads
+            headers.append(self.address.header)
         derived = tuple(sorted(allowed & FROM_VISITS))
         getter = itemgetter(*headers) if headers else None
         return allowed, tuple(headers), getter, "network" in sources, derived, allowed - FROM_VISITS
@@ -262,7 +261,7 @@ class ContextBuilder:
         todo -= _BY_SOURCE[source]
 
     def _network(self, ex: Exchange, want: set[str]) -> dict[str, Any]:
-        ip = client_ip(ex.request.client, ex.request.headers, self.trusted)
+        ip = self.address.of(ex.request)
         out: dict[str, Any] = {}
         if ip is None:
             return out

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from consentkit.chat.assets import script_reply
 from consentkit.chat.render import spa_params
 from consentkit.chat.rules import Reason
-from consentkit.collect.ip import client_ip
 from consentkit.endpoints import same_site
 from consentkit.http import VARY, Reply
 
@@ -61,7 +60,7 @@ def click(chat: ChatDeployer, ex: Exchange) -> Reply:
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
     if not chat.active:
         return reply
-    key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
+    key = ex.visitor_id or chat.engine.client_address.of(req) or "-"
     if chat.rate.allow(key):
         chat.engine.writer.tally("chat", "placeholder_clicked")
     return reply

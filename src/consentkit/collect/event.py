@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from consentkit.boundedcache import BoundedCache
-from consentkit.collect.ip import client_ip, mask_ip
+from consentkit.collect.ip import mask_ip
 from consentkit.collect.language import primary_language
 from consentkit.collect.referrer import Campaign, parse_campaign, parse_referrer
 from consentkit.collect.useragent import parse_user_agent
@@ -39,6 +39,8 @@ class Enricher:
 
     def __init__(self, col: Collector, size: int = 8192) -> None:
         self.col = col
+        self._proxy_header = col.address.header or ""
+        """The forwarding header the address is read from ("" for none): part of the cache key."""
         self._net: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(size)
         self._ref: BoundedCache[tuple[str, str, Campaign | None], dict[str, Any]] = BoundedCache(size)
 
@@ -51,8 +53,7 @@ class Enricher:
         host = h.get("host", "")
         salt = self.col.salt() if "ip" in allowed else None
         key = (
-            allowed, h.get("user-agent"), h.get("accept-language"), req.client, h.get("x-forwarded-for"),
-            h.get("forwarded"), salt,
+            allowed, h.get("user-agent"), h.get("accept-language"), req.client, h.get(self._proxy_header), salt,
         )
         profile = self._net.get(key)
         if profile is None:
@@ -98,7 +99,7 @@ class Enricher:
         col = self.col
         want_ip, want_geo, want_isp = "ip" in allowed, "geo" in allowed, "isp" in allowed
         out: dict[str, Any] = {}
-        ip = client_ip(ex.request.client, ex.request.headers, col.trusted)
+        ip = col.address.of(ex.request)
         if ip is not None:
             if want_ip:
                 out["ip"] = mask_ip(ip, col.ip_mode, col.v4_prefix, col.v6_prefix, salt)

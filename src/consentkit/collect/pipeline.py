@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from consentkit.bodies import BadBody, parse_body
 from consentkit.collect.event import Enricher, assemble, build_event, clicks_json, event_parts, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
-from consentkit.collect.ip import DailySalt, client_ip
+from consentkit.collect.ip import DailySalt
 from consentkit.collect.paths import GlobSet, is_prefetch
 from consentkit.collect.ratelimit import RateLimiter
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
@@ -33,7 +33,7 @@ class Collector:
         col = cfg.collection
         self.engine = engine
         self.writer = engine.writer
-        self.trusted = cfg.trusted_proxies
+        self.address = engine.client_address
         self.ip_mode = col.ip_mode
         self.v4_prefix, self.v6_prefix = col.ipv4_prefix, col.ipv6_prefix
         self.keep_query = frozenset(col.keep_query)
@@ -96,7 +96,7 @@ class Collector:
 
     # -- browser-side measurement -----------------------------------------------------------------
     def _limited(self, ex: Exchange) -> bool:
-        key = ex.visitor_id or client_ip(ex.request.client, ex.request.headers, self.trusted) or "-"
+        key = ex.visitor_id or self.address.of(ex.request) or "-"
         return not self.rate.allow(key)
 
     def beacon(self, ex: Exchange, body: bytes) -> Reply:
