@@ -18,6 +18,8 @@ from consentkit.engine import Engine
 from consentkit.http import RequestView
 from consentkit.storage.schema import EVENT_FIELDS
 
+from conftest import id_cookies
+
 MAXMIND = Path(__file__).parent / "data" / "maxmind"
 CATS = ("necessary", "preferences", "analytics", "marketing", "chat")
 ALWAYS = {"ts", "kind", "method", "host", "path", "status", "duration_ms", "consent_id", "policy_version", "basis",
@@ -65,7 +67,7 @@ def test_no_stored_field_outside_the_categories_in_effect(
         cookie = ""
         if granted is not None:
             value = engine.codec.encode(Choice(new_id(), granted, "1", time.time()))
-            cookie = f"ck_consent={value}; ck_vid={new_id()}"
+            cookie = f"ck_consent={value}; {id_cookies(engine, new_id())}"
         req = RequestView("GET", "/page", query, {**hdrs, "host": "site.example", "cookie": cookie}, "10.0.0.1")
         ex = engine.begin(req)
         effective = ex.state.effective

@@ -17,10 +17,11 @@ from consentkit.chat.deploy import ChatDeployer
 from consentkit.collect.groups import GroupsInEffect
 from consentkit.collect.ip import ClientAddress
 from consentkit.config import ConsentConfig, load_config
-from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
+from consentkit.consent import Choice, ChoiceCodec, ConsentState, new_id
 from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
 from consentkit.http import VARY, RequestView
+from consentkit.ids import IdKind, IdSigner
 from consentkit.policy import Effective, Rules, decide_cached
 from consentkit.signals import Signals, read_signals
 from consentkit.storage import Store, open_store
@@ -52,9 +53,10 @@ class Begun:
         self.groups = groups
         """The field groups in effect (`GroupsInEffect`)."""
         self.vid = vid
-        """The visitor id from the cookie; "" when one must be made; None when ids are not in effect."""
+        """The visitor id from the cookie; "" when one must be made (none, or not issued by this site);
+        None when ids are not in effect."""
         self.sid = sid
-        """The session id from the cookie, or "" when there is none (or it is malformed)."""
+        """The session id from the cookie, or "" when there is none (or this site did not issue it)."""
         self.expire = expire
         """Cookies the request carries whose category is not in effect: they are expired."""
         self.rendered: dict[bool, list[tuple[str, str]]] = {}
@@ -105,6 +107,8 @@ class Engine:
         self.flags = cookie_flags(cfg)
         self.client_address = ClientAddress(cfg.trusted_proxies, cfg.proxy_header)
         """The visitor's address as this site's proxies report it (`ClientAddress.of`)."""
+        self.ids = IdSigner(cfg.signing_keys)
+        """Signs the visitor and session id cookies; an id that does not verify is not believed."""
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection
         self.writer = Writer(
@@ -163,10 +167,9 @@ class Engine:
         vid: str | None = None
         sid = ""
         if self.config.ids_category in eff.categories:
-            vid = cookies.get(self._vid_cookie, "")
-            vid = vid if is_id(vid) else ""
-            sid = cookies.get(self._sid_cookie, "")
-            sid = sid if is_id(sid) else ""
+            # Verified once per distinct Cookie header: the decision is cached (`Begun`).
+            vid = self.ids.verify("visitor", cookies.get(self._vid_cookie, ""))
+            sid = self.ids.verify("session", cookies.get(self._sid_cookie, ""))
         groups = self.groups.of(eff.categories, signals, choice is not None)
         return Begun(until, choice, eff, groups, vid, sid, self._expired(cookies, eff.categories))
 
@@ -243,17 +246,22 @@ class Engine:
             return cached
         out = list(cached)
         if sid is not None and sid != known_sid:
-            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
+            out.append(("set-cookie", self._id_cookie("session", sid, https)))
         if ex.new_visitor:
-            vid = ex.visitor_id or ""
-            out.append(("set-cookie", self.flags.render(self._vid_cookie, vid, self._visitor_age, https)))
+            out.append(("set-cookie", self._id_cookie("visitor", ex.visitor_id or "", https)))
         return out
 
     def _render(self, expire: tuple[str, ...], sid: str, https: bool) -> list[tuple[str, str]]:
         out = [("set-cookie", self.flags.expire(c, https)) for c in expire]
         if sid:
-            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
+            out.append(("set-cookie", self._id_cookie("session", sid, https)))
         return out
+
+    def _id_cookie(self, kind: IdKind, ident: str, https: bool) -> str:
+        signed = self.ids.sign(kind, ident)
+        if kind == "visitor":
+            return self.flags.render(self._vid_cookie, signed, self._visitor_age, https)
+        return self.flags.render(self._sid_cookie, signed, self._session_age, https)
 
     def _keep_set_cookie(self, cname: str, eff: frozenset[str]) -> bool:
         owner = self.owners.owner(cname)

@@ -130,8 +130,8 @@ def main() -> None:
     from consentkit.consent import Choice, new_id
 
     choice = Choice(new_id(), cfg.optional, cfg.policy_version, time.time())
-    cookie = (f"ck_consent={engine.codec.encode(choice)}; ck_vid={new_id()}; ck_sid={new_id()}; "
-              f"_ga=GA1.1.123.456").encode()
+    vid, sid = engine.ids.sign("visitor", new_id()), engine.ids.sign("session", new_id())
+    cookie = f"ck_consent={engine.codec.encode(choice)}; ck_vid={vid}; ck_sid={sid}; _ga=GA1.1.123.456".encode()
     common = [(b"host", b"example.com"), (b"user-agent", UA.encode()), (b"accept", b"text/html"),
               (b"accept-language", b"en-GB,en;q=0.9"), (b"referer", b"https://www.google.com/search?q=x")]
     returning = scope([*common, (b"cookie", cookie)])

@@ -173,10 +173,8 @@ class Facts:
 
 class ContextBuilder:
     def __init__(self, engine: Engine, visits: Visits) -> None:
-        cfg = engine.config
         self.engine = engine
         self.visits = visits
-        self.sid_cookie = cfg.cookies.session_name
         self.address = engine.client_address
         self._allowed: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
 
@@ -192,7 +190,8 @@ class ContextBuilder:
 
     def returning(self, ex: Exchange) -> bool | None:
         """Whether the visitor cookie predates this visit: known when this request starts the visit."""
-        if ex.request.cookies.get(self.sid_cookie) != ex.session_id:
+        sent = ex.begun.sid if ex.begun is not None else ""  # the session id the cookie carried, verified
+        if sent != ex.session_id:
             return not ex.new_visitor
         return None
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from consentkit.chat.assets import script_reply
 from consentkit.chat.render import spa_params
 from consentkit.chat.rules import Reason
+from consentkit.collect.ratelimit import rate_key
 from consentkit.endpoints import same_site
 from consentkit.http import VARY, Reply
 
@@ -60,7 +61,6 @@ def click(chat: ChatDeployer, ex: Exchange) -> Reply:
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
     if not chat.active:
         return reply
-    key = ex.visitor_id or chat.engine.client_address.of(req) or "-"
-    if chat.rate.allow(key):
+    if chat.rate.allow(rate_key(ex, chat.engine.client_address)):
         chat.engine.writer.tally("chat", "placeholder_clicked")
     return reply

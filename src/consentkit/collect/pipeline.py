@@ -14,7 +14,7 @@ from consentkit.collect.event import Enricher, assemble, build_event, clicks_jso
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
 from consentkit.collect.ip import DailySalt
 from consentkit.collect.paths import GlobSet, is_prefetch
-from consentkit.collect.ratelimit import RateLimiter
+from consentkit.collect.ratelimit import RateLimiter, rate_key
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.errors import ConfigError
 from consentkit.http import VARY, Reply
@@ -96,8 +96,7 @@ class Collector:
 
     # -- browser-side measurement -----------------------------------------------------------------
     def _limited(self, ex: Exchange) -> bool:
-        key = ex.visitor_id or self.address.of(ex.request) or "-"
-        return not self.rate.allow(key)
+        return not self.rate.allow(rate_key(ex, self.address))
 
     def beacon(self, ex: Exchange, body: bytes) -> Reply:
         """Engaged time, scroll depth and outbound clicks; always 204 so it reveals nothing."""
