@@ -145,6 +145,11 @@ class ConsentConfig(BaseSettings):
     """The first key signs, all verify: add a new key in front to rotate."""
     policy_version: str = Field(default="1", pattern=r"^[A-Za-z0-9._\-]{1,32}$")
     """Bump it when the policy changes: every earlier choice then counts as no choice."""
+    site_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:\-]{1,128}$")
+    """This site's own name (its host name, say), bound into every signature: another site with the
+    same `secret_keys` and `policy_version` does not honour its cookies. Unset: choice cookies are
+    signed as before this setting existed, and `consentkit check` warns. Setting or changing it asks
+    every visitor to choose again."""
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     """The consent categories, in banner order."""
     default_granted: tuple[str, ...] = ()

@@ -94,7 +94,8 @@ class Engine:
         self.config = cfg = load_config(config)
         self.prefix = cfg.prefix
         self.codec = ChoiceCodec(
-            cfg.signing_keys, cfg.policy_version, cfg.cookies.choice_days * 86400, frozenset(cfg.category_keys)
+            cfg.signing_keys, cfg.policy_version, cfg.cookies.choice_days * 86400, frozenset(cfg.category_keys),
+            site_id=cfg.site_id,
         )
         self.rules = Rules(
             required=cfg.required,
@@ -107,7 +108,7 @@ class Engine:
         self.flags = cookie_flags(cfg)
         self.client_address = ClientAddress(cfg.trusted_proxies, cfg.proxy_header)
         """The visitor's address as this site's proxies report it (`ClientAddress.of`)."""
-        self.ids = IdSigner(cfg.signing_keys)
+        self.ids = IdSigner(cfg.signing_keys, cfg.site_id or "")
         """Signs the visitor and session id cookies; an id that does not verify is not believed."""
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection

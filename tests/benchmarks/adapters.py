@@ -49,9 +49,9 @@ def visitor_cookie() -> str:
     from consentkit.ids import IdSigner
 
     cfg = load_config(consent_config("cookie"))
-    codec = ChoiceCodec(cfg.signing_keys, cfg.policy_version, 86400, frozenset(cfg.category_keys))
+    codec = ChoiceCodec(cfg.signing_keys, cfg.policy_version, 86400, frozenset(cfg.category_keys), site_id=cfg.site_id)
     value = codec.encode(Choice(new_id(), cfg.optional, cfg.policy_version, time.time()))
-    ids = IdSigner(cfg.signing_keys)
+    ids = IdSigner(cfg.signing_keys, cfg.site_id or "")
     vid, sid = ids.sign("visitor", new_id()), ids.sign("session", new_id())
     return f"ck_consent={value}; ck_vid={vid}; ck_sid={sid}; _ga=GA1.1.123.456"
 
