@@ -4,6 +4,8 @@ chat-click limits count by what a client cannot change for free."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import time
 from typing import Any
 
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 from chat.chat_helpers import LIVECHAT, chat_counts
 from consentkit.consent import is_id, new_id
 from consentkit.ids import TOKEN_CHARS, IdSigner
+from consentkit.keyedhash import KeyedHash
 from test_collection import events
 
 from conftest import ORIGIN
@@ -62,6 +65,21 @@ def test_keys_rotate_like_the_choice_cookies_the_first_signs_all_verify() -> Non
 def test_verifying_any_cookie_value_never_raises_and_gives_an_id_or_nothing(value: str, kind: Any) -> None:
     found = IdSigner([KEY_A, KEY_B]).verify(kind, value)
     assert found == "" or (is_id(found) and value in (IdSigner([k]).sign(kind, found) for k in (KEY_A, KEY_B)))
+
+
+@given(key=st.binary(max_size=100), prefix=st.binary(max_size=8), message=st.binary(max_size=64))
+def test_the_kept_hash_states_give_hmac_sha256(key: bytes, prefix: bytes, message: bytes) -> None:
+    keyed = KeyedHash(key, prefix)
+    assert keyed.digest(message) == hmac.digest(key, prefix + message, hashlib.sha256)
+    assert keyed.digest(message) == hmac.digest(key, prefix + message, hashlib.sha256)  # the states are kept
+
+
+def test_an_id_signature_is_hmac_sha256_under_a_key_of_its_own() -> None:
+    ident = new_id()
+    id_key = hmac.digest(KEY_A.encode(), b"consentkit.ids|www.example.com", hashlib.sha256)
+    mac = hmac.digest(id_key, b"v|" + ident.encode(), hashlib.sha256)[:16]
+    expected = f"{ident}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    assert IdSigner([KEY_A], "www.example.com").sign("visitor", ident) == expected
 
 
 @settings(max_examples=300, deadline=None)

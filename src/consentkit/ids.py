@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from typing import Literal
 
 from consentkit.consent import is_id
+from consentkit.keyedhash import KeyedHash
 
 IdKind = Literal["visitor", "session"]
 ID_CHARS = 22
 MAC_BYTES = 16
 TOKEN_CHARS = ID_CHARS + 1 + 22
 """The length of a signed id: id, dot, the MAC in unpadded URL-safe base64."""
-_KIND = {"visitor": b"v|", "session": b"s|"}
+_KIND: dict[IdKind, bytes] = {"visitor": b"v|", "session": b"s|"}
 """Domain separation: a session id's cookie is not a visitor id's."""
 
 
@@ -29,12 +30,13 @@ class IdSigner:
     def __init__(self, keys: Sequence[str], site_id: str = "") -> None:
         if not keys:
             raise ValueError("IdSigner needs at least one key")
-        # One HMAC per key, keyed once; each id then costs a copy and a short update.
-        self._macs = [hmac.new(_id_key(key, site_id), digestmod=hashlib.sha256) for key in keys]
+        # Per key and kind, the HMAC states with the kind absorbed: an id then costs two short hashes.
+        self._macs = [{kind: KeyedHash(_id_key(key, site_id), prefix) for kind, prefix in _KIND.items()}
+                      for key in keys]
 
     def sign(self, kind: IdKind, ident: str) -> str:
         """The cookie value for `ident`, signed with the first key."""
-        return f"{ident}.{self._mac(0, kind, ident)}"
+        return f"{ident}.{_mac(self._macs[0][kind], ident)}"
 
     def verify(self, kind: IdKind, value: str) -> str:
         """The id a cookie value carries, or "" when this site did not issue it (any key)."""
@@ -43,15 +45,14 @@ class IdSigner:
         ident, mac = value[:ID_CHARS], value[ID_CHARS + 1:]
         if not is_id(ident) or not mac.isascii():  # compare_digest refuses other str
             return ""
-        for index in range(len(self._macs)):
-            if hmac.compare_digest(self._mac(index, kind, ident), mac):
+        for macs in self._macs:
+            if hmac.compare_digest(_mac(macs[kind], ident), mac):
                 return ident
         return ""
 
-    def _mac(self, index: int, kind: IdKind, ident: str) -> str:
-        mac = self._macs[index].copy()
-        mac.update(_KIND[kind] + ident.encode("ascii"))
-        return base64.urlsafe_b64encode(mac.digest()[:MAC_BYTES]).rstrip(b"=").decode("ascii")
+
+def _mac(keyed: KeyedHash, ident: str) -> str:
+    return base64.urlsafe_b64encode(keyed.digest(ident.encode("ascii"))[:MAC_BYTES]).rstrip(b"=").decode("ascii")
 
 
 def _id_key(secret: str, site_id: str) -> bytes:

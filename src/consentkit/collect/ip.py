@@ -8,7 +8,6 @@ what the request carries, or a visitor could send the one that wins.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 import secrets
@@ -17,7 +16,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from consentkit.keyedhash import KeyedHash
 
 if TYPE_CHECKING:
     from consentkit.http import RequestView
@@ -207,24 +208,17 @@ def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, s
     raise ValueError(f"unknown IP mask mode {mode!r}")
 
 
-_KEYED: dict[bytes, tuple[Any, Any]] = {}
+_KEYED: dict[bytes, KeyedHash] = {}
 
 
 def keyed_hash(key: bytes, message: bytes) -> bytes:
-    """HMAC-SHA256 (RFC 2104) from the key's inner and outer states, hashed once per key: a new
-    visitor's address then costs two short hashes instead of a full HMAC set-up."""
-    states = _KEYED.get(key)
-    if states is None:
-        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-        states = (hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block)))
+    """HMAC-SHA256, from the key's states kept: a new visitor's address then costs two short hashes."""
+    keyed = _KEYED.get(key)
+    if keyed is None:
         if len(_KEYED) >= 8:  # salts rotate daily; a few are live at once
             _KEYED.clear()
-        _KEYED[key] = states
-    inner = states[0].copy()
-    inner.update(message)
-    outer = states[1].copy()
-    outer.update(inner.digest())
-    return outer.digest()
+        keyed = _KEYED[key] = KeyedHash(key)
+    return keyed.digest(message)
 
 
 class SaltStore(Protocol):
