@@ -35,6 +35,15 @@ def make_config(tmp_path: Path, **overrides: Any) -> ConsentConfig:
     return ConsentConfig(**data)
 
 
+def id_cookies(engine: Engine, visitor_id: str | None, session_id: str | None = None) -> str:
+    """The id cookies of a Cookie header as `engine` issues them: signed, so that it believes them."""
+    cookies = engine.config.cookies
+    parts = [f"{cookies.visitor_name}={engine.ids.sign('visitor', visitor_id)}"] if visitor_id else []
+    if session_id:
+        parts.append(f"{cookies.session_name}={engine.ids.sign('session', session_id)}")
+    return "; ".join(parts)
+
+
 def _state_json(state: Any) -> dict[str, Any]:
     return {
         "effective": sorted(state.effective),

@@ -185,9 +185,9 @@ def _granted(engine: Engine, parsed: ChoiceRequest, current: frozenset[str]) -> 
 
 
 def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
-    from consentkit.collect.ip import client_ip, mask_ip
+    from consentkit.collect.ip import mask_ip
 
-    ip = client_ip(req.client, req.headers, engine.config.trusted_proxies)
+    ip = engine.client_address.of(req)
     if ip is None:
         return None
     col = engine.config.collection

@@ -54,13 +54,20 @@ class RequestView:
         return parse_qsl(self.query_string[:MAX_QUERY], keep_blank_values=True)
 
 
+CHAIN_HEADERS = ("x-forwarded-for", "forwarded")
+"""Forwarding headers listing every hop, each proxy appending the address it saw."""
+EDGE_HEADERS = ("cf-connecting-ip", "true-client-ip", "x-real-ip", "fastly-client-ip", "fly-client-ip")
+"""Headers an edge network or a proxy sets to the one address it saw, replacing what it was sent."""
+PROXY_HEADERS = CHAIN_HEADERS + EDGE_HEADERS
+"""The headers `proxy_headers` may name: the site's choice of one is read, the others never."""
+
 READ_HEADERS = frozenset({
-    "accept-language", "content-length", "content-type", "cookie", "dnt", "forwarded", "host", "if-none-match",
-    "origin", "purpose", "referer", "sec-fetch-site", "sec-gpc", "sec-purpose", "user-agent", "x-forwarded-for",
-    "x-moz",
+    "accept-language", "content-length", "content-type", "cookie", "dnt", "host", "if-none-match", "origin",
+    "purpose", "referer", "sec-fetch-site", "sec-gpc", "sec-purpose", "user-agent", "x-moz", *PROXY_HEADERS,
 })
 """Every request header the core reads. Only these are decoded from ASGI's bytes (a browser sends
-twice as many), so a header added to the code must be added here: a test holds the two together."""
+twice as many), so a header added to the code must be added here: a test holds the two together.
+The proxy header a site configures is one of `PROXY_HEADERS`, so all of them are here."""
 _READ_RAW: dict[bytes, str] = {h.encode(): h for h in READ_HEADERS}
 """Raw name → the one str object of that name: no decoding per request, and a str whose hash is
 already known to every later lookup."""

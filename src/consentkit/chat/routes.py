@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from consentkit.chat.assets import script_reply
 from consentkit.chat.outcome import Reason
 from consentkit.chat.render import spa_params
-from consentkit.collect.ip import client_ip
+from consentkit.collect.ratelimit import rate_key
 from consentkit.csrf import refusal
 from consentkit.http import VARY, Reply
 
@@ -62,7 +62,6 @@ def click(chat: Chat, ex: Exchange) -> Reply:
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
     if not chat.active:
         return reply
-    key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
-    if chat.rate.allow(key):
+    if chat.rate.allow(rate_key(ex, chat.address)):
         chat.writer.tally("chat", "placeholder_clicked")
     return reply

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from consentkit.bodies import BadBody, parse_body
 from consentkit.collect.event import Enricher, assemble, build_event, clicks_json, event_parts, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
-from consentkit.collect.ip import DailySalt, client_ip
+from consentkit.collect.ip import ClientAddress, DailySalt
 from consentkit.collect.paths import GlobSet, is_prefetch
-from consentkit.collect.ratelimit import RateLimiter
+from consentkit.collect.ratelimit import RateLimiter, rate_key
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.errors import ConfigError
 from consentkit.http import VARY, Reply, is_html
@@ -30,10 +30,10 @@ _NO_STORE = [("cache-control", "no-store, max-age=0"), ("vary", VARY)]
 
 
 class Collector:
-    def __init__(self, cfg: ConsentConfig, store: Store, writer: Writer) -> None:
+    def __init__(self, cfg: ConsentConfig, store: Store, writer: Writer, address: ClientAddress) -> None:
         col = cfg.collection
         self.writer = writer
-        self.trusted = cfg.trusted_proxies
+        self.address = address
         self.keep_query = frozenset(col.keep_query)
         self.not_pages = GlobSet([*col.static_globs, *col.exclude_paths])
         self.html_only = col.html_only
@@ -53,7 +53,7 @@ class Collector:
                 self.geo = GeoLookup(**dbs, cache_size=col.geo_cache_size)
             except GeoDatabaseError as exc:
                 raise ConfigError([f"collection.geoip_*: {exc}"]) from None
-        self.enrich = Enricher(col, cfg.trusted_proxies, self.geo, salt, col.geo_cache_size)
+        self.enrich = Enricher(col, address, self.geo, salt, col.geo_cache_size)
 
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
@@ -83,8 +83,7 @@ class Collector:
 
     # -- browser-side measurement -----------------------------------------------------------------
     def _limited(self, ex: Exchange) -> bool:
-        key = ex.visitor_id or client_ip(ex.request.client, ex.request.headers, self.trusted) or "-"
-        return not self.rate.allow(key)
+        return not self.rate.allow(rate_key(ex, self.address))
 
     def beacon(self, ex: Exchange, body: bytes) -> Reply:
         """Engaged time, scroll depth and outbound clicks; always 204 so it reveals nothing."""
