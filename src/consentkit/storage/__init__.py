@@ -14,7 +14,12 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         rest = url.removeprefix("sqlite://")
         store = SQLiteStore(":memory:" if rest in (":memory:", "/:memory:") else rest.removeprefix("/"))
     elif url.startswith(("postgres://", "postgresql://")):
-        from consentkit.storage.postgres import PostgresStore
+        try:
+            from consentkit.storage.postgres import PostgresStore
+        except ImportError as exc:
+            if exc.name not in ("psycopg", "psycopg_pool"):
+                raise
+            raise StoreError("PostgreSQL storage needs psycopg: pip install 'consentkit[postgres]'") from None
 
         store = PostgresStore(url)
     else:
