@@ -106,14 +106,13 @@ def starlette_app(storage_url: str) -> Any:
 
 def run(framework: str = "starlette", port: int = 8000, storage_url: str | None = None, host: str = "127.0.0.1") -> int:
     """Serve the demo until Ctrl-C (or SIGTERM); 0 on a clean stop, 1 if it cannot start."""
-    if storage_url is None:
-        tmp = Path(tempfile.mkdtemp(prefix="consentkit-demo-"))
-        storage_url = f"sqlite:///{tmp / 'demo.db'}"
-    # The environment wins over any configuration, so this also holds for the example sites.
-    os.environ["CONSENTKIT_STORAGE_URL"] = storage_url
     try:
         _check_installed(framework)
         _check_port(host, port)
+        if storage_url is None:
+            storage_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='consentkit-demo-')) / 'demo.db'}"
+        # The environment wins over any configuration, so this also holds for the example sites.
+        os.environ["CONSENTKIT_STORAGE_URL"] = storage_url
         serve = _server(framework, storage_url, host)
     except DemoError as exc:
         print(f"consentkit demo: {exc}", file=sys.stderr)
