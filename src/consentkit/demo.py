@@ -168,7 +168,7 @@ def _check_port(host: str, port: int) -> None:
     if problem.errno != errno.EADDRINUSE:
         raise DemoError(f"cannot listen on {host}:{port}: {problem.strerror or problem}")
     free = next((p for p in range(port + 1, min(port + 50, 65536)) if _bind_problem(host, p) is None), None)
-    hint = f", e.g. {_command()} demo --port {free}" if free is not None else ""
+    hint = f": --port {free} is free" if free is not None else ""
     raise DemoError(f"port {port} on {host} is already in use (another server, or a demo still running); "
                     f"choose another with --port{hint}")
 
