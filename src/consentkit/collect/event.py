@@ -30,7 +30,8 @@ def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -
     if not keep:  # the usual case, on every page view
         return (path, False) if len(path) <= MAX_PATH else (path[:MAX_PATH], True)
     kept = [(k, v) for k, v in query if k in keep]
-    full = path + ("?" + urlencode(kept) if kept else "")
+    # a lone surrogate (no real request carries one, a hostile ASGI server might) becomes "?"
+    full = path + ("?" + urlencode(kept, errors="replace") if kept else "")
     return (full[:MAX_PATH], True) if len(full) > MAX_PATH else (full, False)
 
 
