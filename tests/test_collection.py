@@ -71,6 +71,47 @@ def test_reject_dnt_and_gpc_store_no_per_visitor_event(site: Any) -> None:
     assert pageviews(engine2) == 2
 
 
+def test_under_a_signal_only_an_explicit_optin_the_site_lets_stand_stores_an_event(site: Any) -> None:
+    """README's rule: no per-visitor event under DNT/GPC, unless `explicit_optin_overrides` is on and
+    the visitor chose while the same signals were present."""
+    gpc = {**VISITOR, "sec-gpc": "1"}
+    off, engine_off = site(signals={"gpc_denies": ["marketing"]})
+    choose(off, {"action": "accept_all"})
+    off.get("/", headers=gpc)  # analytics is not covered, yet the signal stops every event
+    assert events(engine_off) == []
+    on, engine_on = site(signals={"explicit_optin_overrides": True, "gpc_denies": ["marketing"]})
+    choose(on, {"action": "accept_all"})
+    on.get("/", headers=gpc)  # chosen before the signal appeared: nothing per visitor
+    assert events(engine_on) == []
+    on.post("/_consent", json={"action": "accept_all"}, headers={**ORIGIN, "sec-gpc": "1"})
+    on.get("/", headers=gpc)
+    (ev,) = events(engine_on)
+    assert ev["basis"] == "analytics,chat,marketing,necessary,preferences"  # given under GPC: it stands
+    covered, engine_covered = site(signals={"explicit_optin_overrides": True})
+    choose(covered, {"action": "accept_all"})
+    covered.get("/", headers=gpc)
+    assert events(engine_covered) == []
+    covered.post("/_consent", json={"grant": ["analytics"]}, headers={**ORIGIN, "sec-gpc": "1"})
+    covered.get("/", headers=gpc)
+    (confirmed,) = events(engine_covered)
+    assert confirmed["basis"] == "analytics,necessary"
+
+
+def test_the_anonymous_counter_is_the_total_of_every_page_view_consented_or_not(site: Any) -> None:
+    client, engine = site()
+    client.get("/", headers=VISITOR)  # before choosing: counted, no event
+    choose(client, {"action": "accept_all"})
+    client.get("/", headers=VISITOR)
+    client.get("/", headers=VISITOR)
+    assert len(events(engine)) == 2
+    assert pageviews(engine) == 3
+    off, engine_off = site(collection={"aggregate": False})
+    choose(off, {"action": "accept_all"})
+    off.get("/", headers=VISITOR)
+    off.get("/", headers={**VISITOR, "sec-gpc": "1"})
+    assert len(events(engine_off)) == 1 and pageviews(engine_off) == 0
+
+
 def test_fields_follow_their_own_category(site: Any) -> None:
     fields = {"ip": "marketing", "geo": "marketing", "browser": "analytics", "language": "preferences",
               "visitor_id": "analytics", "session_id": "analytics"}

@@ -141,7 +141,7 @@ assert isinstance(kit, Engine)
 def docs_hook(ctx):
     return True
 
-assert [name for name, _ in kit.chat.rules] == ["docs"]
+assert [name for name, _ in kit.chat.hooks] == ["docs"]
 print("registered")
 """
 

@@ -36,6 +36,9 @@ def test_records_chain_and_verify(store_url: str) -> None:
         ("UPDATE ck_ledger SET ip = '1.2.3.4' WHERE seq = 3", "personal fields changed"),
         ("DELETE FROM ck_ledger WHERE seq = 3", "sequence gap"),
         ("UPDATE ck_ledger SET ts = ts + 1 WHERE seq = 3", "content does not match"),
+        ("UPDATE ck_ledger SET granted = 'analytics' WHERE seq = 3", "not readable"),
+        ("UPDATE ck_ledger SET denied = '{\"a\": 1}' WHERE seq = 3", "not readable"),
+        ("UPDATE ck_ledger SET ts = 'yesterday' WHERE seq = 3", "not readable"),
     ],
 )
 def test_tampering_names_the_first_bad_record(store_url: str, sql: str, reason: str,

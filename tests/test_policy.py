@@ -75,3 +75,23 @@ def test_no_signal_later_is_not_an_optin() -> None:
     r = Rules(frozenset({"necessary"}), frozenset(), frozenset({"analytics"}), frozenset({"analytics"}))
     assert decide(None, Signals(), r).categories == {"necessary"}
     assert decide(frozenset(), Signals(), r).categories == {"necessary"}
+
+
+@settings(max_examples=500)
+@given(rules(), st.none() | subsets, signals, st.none() | signals)
+def test_per_visitor_data_only_without_a_signal_or_with_an_optin_given_under_it(
+    r: Rules, granted: frozenset[str] | None, s: Signals, cs: Signals | None
+) -> None:
+    stands = (
+        r.explicit_optin_overrides and granted is not None and cs is not None
+        and (cs.dnt or not s.dnt) and (cs.gpc or not s.gpc)
+    )
+    assert decide(granted, s, r, cs).per_visitor == (not (s.dnt or s.gpc) or stands)
+
+
+def test_an_optin_given_before_gpc_keeps_nothing_per_visitor_even_for_required_categories() -> None:
+    r = Rules(frozenset({"necessary"}), frozenset(), frozenset(), frozenset({"analytics"}), True)
+    before = decide(frozenset({"analytics"}), Signals(gpc=True), r, Signals())
+    assert "necessary" in before.categories and not before.per_visitor
+    under = decide(frozenset({"analytics"}), Signals(gpc=True), r, Signals(gpc=True))
+    assert under.per_visitor and "analytics" in under.categories

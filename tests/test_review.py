@@ -159,7 +159,7 @@ def test_export_by_visitor_has_their_events_and_ledger(people: Store) -> None:
     json.dumps(doc)  # one JSON-serialisable document
     assert doc["subject"] == "va"
     assert doc["generated_at"].endswith("Z")
-    assert doc["visitor_ids"] == ["va"] and set(doc["consent_ids"]) >= {"ca", "ca2"}
+    assert doc["visitor_ids"] == ["va"] and doc["consent_ids"] == ["ca", "ca2"]  # each id under its own kind
     assert [e["path"] for e in doc["events"]] == ["/", "/after-new-choice", "/no-visitor-id"]
     assert doc["events"][0]["ts"] == "2024-05-01T12:00:01.000000Z"
     assert doc["events"][0]["ip"] == "81.2.69.0"
@@ -172,8 +172,12 @@ def test_export_by_consent_id_pulls_in_the_linked_visitor(people: Store) -> None
     doc = export_subject(people, "ca2")
     assert [e["path"] for e in doc["events"]] == ["/", "/after-new-choice", "/no-visitor-id"]
     assert [r["consent_id"] for r in doc["ledger"]] == ["ca", "ca2"]
+    assert doc["visitor_ids"] == ["va"] and doc["consent_ids"] == ["ca", "ca2"]
     only_ledger = export_subject(people, "c-no-events")
     assert only_ledger["events"] == [] and [r["seq"] for r in only_ledger["ledger"]] == [4]
+    assert only_ledger["visitor_ids"] == [] and only_ledger["consent_ids"] == ["c-no-events"]
+    nobody = export_subject(people, "nobody")
+    assert (nobody["visitor_ids"], nobody["consent_ids"], nobody["events"]) == ([], [], [])
 
 
 def test_erase_leaves_only_the_tombstone_and_a_verifiable_ledger(people: Store) -> None:
@@ -435,6 +439,12 @@ def test_erasure_property(any_store_url: str, rows: list[tuple[str | None, str |
         for c in choices:
             store.append_ledger(draft(c))
         linked = export_subject(store, subject)
+        # each id is listed under the kind it is stored as, the subject's own included
+        on_events_v = {v for v, _, _ in rows if v is not None}
+        stored_c = {c for _, c, _ in rows if c is not None} | set(choices)
+        assert set(linked["visitor_ids"]) <= on_events_v and set(linked["consent_ids"]) <= stored_c
+        assert (subject in linked["visitor_ids"]) == (subject in on_events_v)
+        assert (subject in linked["consent_ids"]) == (subject in stored_c)
         stone = erase_subject(store, subject)
         assert not events(store, visitor_id=subject) and not events(store, consent_id=subject)
         for cid in linked["consent_ids"]:  # the consent ids linked to the subject keep no event either

@@ -15,8 +15,9 @@ import anyio
 from consentkit import endpoints
 from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
-from consentkit.engine import Engine, Exchange
-from consentkit.http import Reply, RequestView, headers_from_asgi
+from consentkit.engine import Engine
+from consentkit.exchange import Exchange
+from consentkit.http import Reply, RequestView, headers_from_asgi, is_html
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -86,7 +87,7 @@ class ConsentMiddleware:
                         if lk == b"content-type":
                             content_type = pair[1].decode("latin-1")
                 try:
-                    added = engine.response_headers(ex, rewritten, html=content_type[:9] == "text/html")
+                    added = engine.response_headers(ex, rewritten, html=is_html(content_type))
                     for pair in added:  # kept grows into the new headers; plan() reads only Content-*
                         raw = _encoded(pair)
                         kept.append(raw if raw is not None else _encode(pair))

@@ -4,37 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from consentkit.config import ConsentConfig, load_config
+from consentkit.cli_context import CliContext, app_arg, store_args
+from consentkit.config import ConsentConfig
 from consentkit.consent import is_id
 from consentkit.errors import ConfigError
-from consentkit.storage import Store, StoreError, open_store
-
-_site_config: ConsentConfig | None = None
-"""The configuration an embedding framework handed to `main` (used when no path is given)."""
-
-
-def _config(path: str | None) -> ConsentConfig:
-    if path:
-        return load_config(path)
-    return _site_config if _site_config is not None else load_config()
-
-
-def config_from_args(args: argparse.Namespace) -> ConsentConfig:
-    """The config a command works with: `--config PATH`, else the site's, else the file/env lookup."""
-    return _config(getattr(args, "config", None) or getattr(args, "path", None))
-
-
-def _store(args: argparse.Namespace) -> Store:
-    url = getattr(args, "storage_url", None) or _config(getattr(args, "config", None)).storage_url
-    return open_store(url)
+from consentkit.ledger import UnreadableRecord
+from consentkit.review.cli import add_review_commands
+from consentkit.storage import StoreError
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    cfg = _config(args.path)
+    cfg = args.ctx.config(args.path)
     print(json.dumps(cfg.redacted(), indent=2, sort_keys=True))
     print("configuration OK", file=sys.stderr)
     return 0
@@ -43,7 +27,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
     from consentkit.ledger import verify
 
-    verdict = verify(_store(args).ledger())
+    store = args.ctx.store(args)
+    try:
+        verdict = verify(store.ledger())
+    finally:
+        store.close()
     print(verdict)
     return 0 if verdict.ok else 1
 
@@ -55,17 +43,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from consentkit import __version__
+
     p = argparse.ArgumentParser(prog="consentkit", description=__doc__)
+    p.add_argument("--version", action="version", version=f"consentkit {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("check", help="validate a config file and print the effective configuration")
     c.add_argument("path", nargs="?", help="consentkit.toml or pyproject.toml (default: found in the cwd)")
+    app_arg(c)
     c.set_defaults(func=cmd_check)
 
     led = sub.add_parser("ledger", help="the consent ledger")
     led_sub = led.add_subparsers(dest="ledger_command", required=True)
     v = led_sub.add_parser("verify", help="check the hash chain; names the first bad record")
-    _store_args(v)
+    store_args(v)
     v.set_defaults(func=cmd_ledger_verify)
 
     d = sub.add_parser("demo", help="run the demo site with a fresh SQLite database")
@@ -75,18 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--storage-url", default=None)
     d.set_defaults(func=cmd_demo)
 
-    try:
-        from consentkit.review.cli import add_review_commands
-    except ImportError:
-        pass
-    else:
-        add_review_commands(sub, _store_args, _store)
+    add_review_commands(sub)
     return p
-
-
-def _store_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="config file (TOML)")
-    p.add_argument("--storage-url", help="overrides the config's storage_url")
 
 
 def _glued(argv: list[str]) -> list[str]:
@@ -106,11 +88,14 @@ def _glued(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None, *, config: ConsentConfig | None = None) -> int:
     """Run the command; frameworks pass their site's `config`, used unless a path is given."""
-    global _site_config
     parser = build_parser()
     args = parser.parse_args(_glued(sys.argv[1:] if argv is None else list(argv)))
-    previous, _site_config = _site_config, config
+    args.ctx = ctx = CliContext(config)
     try:
+        if getattr(args, "app", None):
+            from consentkit.app_config import config_of_app
+
+            ctx.site_config = config_of_app(args.app)
         return int(args.func(args))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
@@ -118,14 +103,31 @@ def main(argv: Sequence[str] | None = None, *, config: ConsentConfig | None = No
     except StoreError as exc:
         print(f"consentkit: storage: {exc}", file=sys.stderr)
         return 1
+    except UnreadableRecord as exc:
+        print(f"consentkit: {exc} (`consentkit ledger verify` checks the whole chain)", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except IsADirectoryError as exc:
+        print(f"consentkit: {exc.filename}: is a directory, not a file", file=sys.stderr)
+        return 1
     except (FileNotFoundError, PermissionError) as exc:
         print(f"consentkit: {exc}", file=sys.stderr)
         return 1
-    finally:
-        _site_config = previous
+
+
+def _quiet_stdout() -> None:
+    """The reader of our output went away (`| head`): that ends the command, quietly. Python would
+    complain once more when it flushes stdout at exit, so stdout goes to /dev/null first."""
+    try:
+        out = sys.__stdout__
+        if out is not None and sys.stdout is out:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["Path", "main"]

@@ -7,7 +7,6 @@ problem naming the key, never at the first request.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import ipaddress
 import json
 import os
@@ -18,21 +17,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.errors import ConfigError
+from consentkit.owners import CookieOwners
+from consentkit.storage.urls import redact_url
+from consentkit.strict import CategoryKey, Strict
 
 MAX_CHOICE_DAYS = 395  # 13 months: the longest a choice may be remembered
-CategoryKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 LawfulBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Category(Strict):
@@ -250,6 +247,7 @@ class ConsentConfig(BaseSettings):
     def redacted(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
         data["secret_keys"] = [f"<redacted, {len(k.get_secret_value())} chars>" for k in self.secret_keys]
+        data["storage_url"] = redact_url(self.storage_url)
         return data
 
 
@@ -271,13 +269,20 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     refs("signals.dnt_denies", cfg.signals.dnt_denies)
     refs("signals.gpc_denies", cfg.signals.gpc_denies)
     refs("ids_category", (cfg.ids_category,))
-    refs("collection.fields", tuple(cfg.collection.fields.values()))
+    by_category: dict[str, list[str]] = {}  # one line per unknown category, naming its field groups
+    for group, owner in cfg.collection.fields.items():
+        by_category.setdefault(owner, []).append(str(group))
+    for owner, groups in by_category.items():
+        if owner not in known:
+            problems.append(f"collection.fields: unknown category {owner!r} for the field group(s) "
+                            f"{', '.join(groups)} (known: {', '.join(keys)})")
     if cfg.chat.enabled and cfg.chat.provider is not None:  # a site without chat needs no chat category
         refs("chat.category", (cfg.chat.category,))
+    declared = CookieOwners((c.key, c.cookies) for c in cfg.categories)
     for name in (cfg.cookies.choice_name, cfg.cookies.visitor_name, cfg.cookies.session_name):
-        owners = [c.key for c in cfg.categories if any(fnmatch.fnmatchcase(name, p) for p in c.cookies)]
-        if owners:
-            problems.append(f"cookies: {name!r} is consentkit's own cookie but category {owners[0]!r} declares it")
+        claimed = declared.owner(name)
+        if claimed is not None:
+            problems.append(f"cookies: {name!r} is consentkit's own cookie but category {claimed!r} declares it")
     for origin in cfg.allowed_origins:
         if not re.fullmatch(r"https?://[^/\s]+", origin):
             problems.append(f"allowed_origins: {origin!r} is not of the form scheme://host[:port]")
@@ -286,7 +291,7 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     problems += cfg.banner.cross_problems(cfg.category_keys)
     if cfg.cookies.samesite == "none" and cfg.cookies.secure is False:
         problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
-    return problems
+    return list(dict.fromkeys(problems))  # each distinct problem once
 
 
 def find_config_file(start: Path | None = None) -> Path | None:
@@ -357,4 +362,4 @@ def _all_problems(data: dict[str, Any], exc: ValidationError) -> list[str]:
                     problems.append(p)
         except SettingsError:
             pass
-    return problems
+    return list(dict.fromkeys(problems))

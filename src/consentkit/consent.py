@@ -14,10 +14,11 @@ from itsdangerous import BadData, TimestampSigner
 from consentkit.boundedcache import BoundedCache
 from consentkit.policy import Effective
 from consentkit.signals import NO_SIGNALS, Signals
+from consentkit.strict import CATEGORY_KEY
 
 MAX_COOKIE_VALUE = 512
 _CID = re.compile(r"^[A-Za-z0-9_\-]{22}\Z")
-_CAT = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
+_CAT = re.compile(CATEGORY_KEY)
 _SIG_CODES = {"": NO_SIGNALS, "d": Signals(True, False), "g": Signals(False, True), "dg": Signals(True, True)}
 
 
@@ -92,7 +93,7 @@ class ChoiceCodec:
         cid, policy, cats, sig = parts
         if policy != self.policy_version or not _CID.match(cid) or sig not in _SIG_CODES:
             return None
-        granted = frozenset(c for c in cats.split("-") if c and _CAT.match(c)) & self.known
+        granted = frozenset(c for c in cats.split("-") if _CAT.fullmatch(c)) & self.known
         return Choice(cid, granted, policy, ts.timestamp(), _SIG_CODES[sig])
 
 

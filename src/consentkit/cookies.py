@@ -1,50 +1,21 @@
-"""Which category owns a cookie, and the Set-Cookie headers consentkit writes."""
+"""The site's cookie owner rule, and the Set-Cookie headers consentkit writes."""
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from dataclasses import dataclass
 
-from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
-
-ALWAYS = "\x00consentkit"
-"""Owner of consentkit's own choice cookie: always allowed, it records the choice itself."""
+from consentkit.owners import ALWAYS, CookieOwners
 
 
-class CookieOwners:
-    """Maps a cookie name to the category that owns it (None: undeclared). Globs compiled once."""
-
-    def __init__(self, config: ConsentConfig, cache_size: int = 4096) -> None:
-        c = config.cookies
-        self._exact: dict[str, str] = {c.choice_name: ALWAYS}
-        globs: list[tuple[re.Pattern[str], str]] = []
-        for cat in config.categories:
-            for pattern in cat.cookies:
-                if any(ch in pattern for ch in "*?["):
-                    globs.append((re.compile(fnmatch.translate(pattern)), cat.key))
-                else:
-                    self._exact.setdefault(pattern, cat.key)
-        self._exact[c.visitor_name] = config.ids_category
-        self._exact[c.session_name] = config.ids_category
-        self._globs = tuple(globs)
-        self._cache: BoundedCache[str, str] = BoundedCache(cache_size)
-
-    def owner(self, name: str) -> str | None:
-        hit = self._exact.get(name)
-        if hit is not None:
-            return hit
-        cached = self._cache.get(name)
-        if cached is not None:
-            return cached or None
-        found = ""
-        for rx, key in self._globs:
-            if rx.match(name):
-                found = key
-                break
-        self._cache.put(name[:256], found)
-        return found or None
+def cookie_owners(config: ConsentConfig) -> CookieOwners:
+    """The site's owner rule: its categories' declarations, and consentkit's own cookies (the
+    choice cookie always allowed, the id cookies owned by `ids_category`) over any of them."""
+    c = config.cookies
+    return CookieOwners(
+        ((cat.key, cat.cookies) for cat in config.categories),
+        own={c.choice_name: ALWAYS, c.visitor_name: config.ids_category, c.session_name: config.ids_category},
+    )
 
 
 @dataclass(frozen=True, slots=True)

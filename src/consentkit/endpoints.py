@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from consentkit.banner.texts import texts_for
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
+from consentkit.chat.routes import route as chat_route
 from consentkit.consent import Choice, ConsentState, new_id
-from consentkit.http import VARY, Reply, RequestView
+from consentkit.http import VARY, Reply, RequestView, same_site
 from consentkit.ledger import LedgerDraft, shown_hash
 from consentkit.policy import decide
 
 if TYPE_CHECKING:
-    from consentkit.engine import Engine, Exchange
+    from consentkit.engine import Engine
+    from consentkit.exchange import Exchange
 
 POST_PATHS = ("", "/beacon")
 
@@ -46,7 +48,7 @@ def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
             found = asset_reply(sub[1:], version, req.header("if-none-match") or None)
             return found or Reply.error(404, "not found")
         if sub in ("/chat", "/chat.js", "/chat/click"):
-            return engine.chat.endpoint(ex, sub, method)
+            return chat_route(engine.chat, ex, sub, method)
         if engine.collector is not None and sub in ("/beacon", "/pixel.gif"):
             if sub == "/beacon":
                 return engine.collector.beacon(ex, body) if method == "POST" else _not_allowed("POST")
@@ -88,21 +90,6 @@ def state_body(engine: Engine, state: ConsentState) -> dict[str, Any]:
 
 def state_reply(engine: Engine, state: ConsentState) -> Reply:
     return Reply.json(state_body(engine, state), headers=[("vary", VARY)])
-
-
-def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
-    """Refuse cross-site posts (CSRF): Sec-Fetch-Site, then Origin, then Referer must match the host."""
-    if req.header("sec-fetch-site") == "cross-site":
-        return False
-    host = req.host.lower()
-    origin = req.header("origin")
-    if origin:
-        return origin != "null" and (urlsplit(origin).netloc.lower() == host or origin in allowed)
-    referer = req.header("referer")
-    if referer:
-        parts = urlsplit(referer)
-        return parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed
-    return True  # not a browser: no ambient credentials to abuse
 
 
 def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
@@ -173,14 +160,7 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
 def engine_shown_hash(engine: Engine, lang: str | None) -> str:
     cfg = engine.config
     cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in cfg.categories]
-    texts: object = None
-    try:
-        from consentkit.banner.i18n import texts_for
-
-        texts = texts_for(cfg, lang)
-    except ImportError:
-        pass
-    return shown_hash(cfg.policy_version, cats, texts, lang)
+    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang), lang)
 
 
 def engine_log_failure() -> None:

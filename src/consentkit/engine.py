@@ -9,81 +9,27 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from consentkit.boundedcache import BoundedCache
-from consentkit.chat.deploy import ChatDeployer
+from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
-from consentkit.consent import Choice, ChoiceCodec, ConsentState, is_id, new_id
+from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
 from consentkit.cookieparse import set_cookie_name
-from consentkit.cookies import ALWAYS, CookieOwners, cookie_flags
-from consentkit.http import VARY, RequestView
-from consentkit.policy import Effective, Rules, decide_cached
+from consentkit.cookies import cookie_flags, cookie_owners
+from consentkit.exchange import CookieDecision, Exchange
+from consentkit.http import VARY, RequestView, is_html
+from consentkit.owners import ALWAYS
+from consentkit.policy import Effective, Rules, decide
 from consentkit.signals import Signals, read_signals
 from consentkit.storage import Store, open_store
 from consentkit.storage.writer import Writer
 
 if TYPE_CHECKING:
-    from consentkit.chat.decision import ChatDecision
     from consentkit.collect.pipeline import Collector
 
 log = logging.getLogger("consentkit")
-
-
-class Begun:
-    """What one Cookie header decides (with the request's DNT/GPC signals).
-
-    A returning visitor sends the same Cookie header on every request, so this is remembered,
-    bounded, until the choice in it expires; the Set-Cookie headers it implies are rendered once.
-    """
-
-    __slots__ = ("basis", "choice", "effective", "expire", "groups", "rendered", "sid", "until", "vid")
-
-    def __init__(
-        self, until: float, choice: Choice | None, effective: Effective, groups: frozenset[str], vid: str | None,
-        sid: str, expire: tuple[str, ...],
-    ) -> None:
-        self.until = until
-        self.choice = choice
-        self.effective = effective
-        self.groups = groups
-        """The field groups in effect (`GroupsInEffect`)."""
-        self.vid = vid
-        """The visitor id from the cookie; "" when one must be made; None when ids are not in effect."""
-        self.sid = sid
-        """The session id from the cookie, or "" when there is none (or it is malformed)."""
-        self.expire = expire
-        """Cookies the request carries whose category is not in effect: they are expired."""
-        self.rendered: dict[bool, list[tuple[str, str]]] = {}
-        """Per https flag: the expiring Set-Cookie headers, then the session cookie's when it is known."""
-        self.basis: tuple[str, dict[str, Any], dict[str, Any]] | None = None
-        """Collection's constant fields of this visitor's events (`Enricher.constant`): the Host and
-        the user-agent and address fields they were made for, and those merged with the basis."""
-
-
-@dataclass(slots=True)
-class Exchange:
-    """One request/response as consentkit sees it."""
-
-    request: RequestView
-    state: ConsentState
-    started: float
-    visitor_id: str | None = None
-    session_id: str | None = None
-    new_visitor: bool = False
-    begun: Begun | None = None
-    """The cached decision this request was served from."""
-    groups: frozenset[str] = frozenset()
-    """Field groups whose category is in effect (`GroupsInEffect`): what collection and chat may use;
-    empty when nothing per visitor may be kept (a DNT/GPC signal)."""
-    chat: ChatDecision | None = None
-    """The chat's decision for this page, once made (`ChatDeployer.decide`)."""
-    chat_placed: bool = False
-    """Set when the app placed the chat itself (`chat_html`): nothing is inserted then."""
-    own: bool = False
-    """A request for consentkit's own endpoints (`Engine.is_own_path`): the middlewares answer it."""
 
 
 class Engine:
@@ -100,7 +46,7 @@ class Engine:
             gpc_denies=cfg.gpc_denies,
             explicit_optin_overrides=cfg.signals.explicit_optin_overrides,
         )
-        self.owners = CookieOwners(cfg)
+        self.owners = cookie_owners(cfg)
         self.flags = cookie_flags(cfg)
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection
@@ -114,15 +60,15 @@ class Engine:
         self._session_age = cfg.cookies.session_idle_minutes * 60
         self._visitor_age = cfg.cookies.visitor_days * 86400
         self._policy_version = cfg.policy_version
-        self._begun: BoundedCache[tuple[str, Signals], Begun] = BoundedCache(4096)
-        self.groups = GroupsInEffect(cfg.collection.fields, cfg.signals.explicit_optin_overrides)
-        """Makes `Exchange.groups`, once per cached Cookie-header decision (`Begun.groups`)."""
+        self._decisions: BoundedCache[tuple[str, Signals], CookieDecision] = BoundedCache(4096)
+        self.groups = GroupsInEffect(cfg.collection.fields)
+        """Makes `Exchange.groups`, once per cached Cookie-header decision (`CookieDecision.groups`)."""
         self.collector: Collector | None = None
         if col.enabled:
             from consentkit.collect.pipeline import Collector
 
-            self.collector = Collector(self)
-        self.chat = ChatDeployer(self)
+            self.collector = Collector(cfg, self.store, self.writer)
+        self.chat = Chat(cfg, self.writer, self.collector.geo if self.collector is not None else None)
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
@@ -131,14 +77,14 @@ class Engine:
         now = time.time()
         cookie = headers.get("cookie", "")
         key = (cookie, signals)
-        hit = self._begun.get(key)
+        hit = self._decisions.get(key)
         if hit is None or hit.until < now:
             hit = self._decide(request, signals, now)
             if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
-                self._begun.put(key, hit)
+                self._decisions.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version)
         own = self.is_own_path(request.path)
-        ex = Exchange(request, state, time.perf_counter(), begun=hit, groups=hit.groups, own=own)
+        ex = Exchange(request, state, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
@@ -150,10 +96,10 @@ class Engine:
             state._exchange = ex  # for chat_html(engine, state); dropped by finish()
         return ex
 
-    def _decide(self, request: RequestView, signals: Signals, now: float) -> Begun:
+    def _decide(self, request: RequestView, signals: Signals, now: float) -> CookieDecision:
         cookies = request.cookies
         choice = self.codec.decode(cookies.get(self._choice_cookie, ""), now)
-        eff = decide_cached(
+        eff = decide(
             choice.granted if choice else None, signals, self.rules, choice.signals if choice else None
         )
         until = choice.decided_at + self.codec.max_age_s if choice else now + 3600
@@ -164,8 +110,8 @@ class Engine:
             vid = vid if is_id(vid) else ""
             sid = cookies.get(self._sid_cookie, "")
             sid = sid if is_id(sid) else ""
-        groups = self.groups.of(eff.categories, signals, choice is not None)
-        return Begun(until, choice, eff, groups, vid, sid, self._expired(cookies, eff.categories))
+        groups = self.groups.of(eff)
+        return CookieDecision(until, choice, eff, groups, vid, sid, self._expired(cookies, eff.categories))
 
     def _expired(self, cookies: dict[str, str], eff: frozenset[str]) -> tuple[str, ...]:
         out = []
@@ -201,7 +147,7 @@ class Engine:
                     continue
             elif lname == "vary":
                 vary_at = len(out)
-            elif lname == "content-type" and value.startswith("text/html"):
+            elif lname == "content-type" and is_html(value):
                 touched = True
             out.append((name, value))
         added = self._cookie_headers(ex, eff, https)
@@ -226,7 +172,7 @@ class Engine:
         new session or visitor id, or a choice made by this very request, is rendered per request.
         """
         ids = self.config.ids_category in eff
-        hit = ex.begun
+        hit = ex.decision
         if hit is not None and hit.effective.categories is eff:
             known_sid = hit.sid
             cached = hit.rendered.get(https)

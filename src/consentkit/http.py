@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from consentkit.cookieparse import parse_cookie_header
 
@@ -115,7 +115,7 @@ def headers_from_environ(environ: Mapping[str, Any], scheme: str | None = None) 
     for key, name in _ENVIRON_KEYS:
         value = get(key)
         if value:
-            out[name] = value if value.__class__ is str else str(value)
+            out[name] = str(value)
     if "host" not in out and get("SERVER_NAME"):
         # HTTP/1.0 clients and some test clients send no Host; PEP 3333 says to rebuild it so.
         port = str(get("SERVER_PORT", ""))
@@ -141,3 +141,23 @@ class Reply:
     @classmethod
     def error(cls, status: int, message: str, **extra: Any) -> Reply:
         return cls.json({"error": message, **extra}, status=status)
+
+
+def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
+    """Refuse cross-site posts (CSRF): Sec-Fetch-Site, then Origin, then Referer must match the host."""
+    if req.header("sec-fetch-site") == "cross-site":
+        return False
+    host = req.host.lower()
+    origin = req.header("origin")
+    if origin:
+        return origin != "null" and (urlsplit(origin).netloc.lower() == host or origin in allowed)
+    referer = req.header("referer")
+    if referer:
+        parts = urlsplit(referer)
+        return parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed
+    return True  # not a browser: no ambient credentials to abuse
+
+
+def is_html(content_type: str) -> bool:
+    """Whether a response is an HTML page (what collection counts, the chat and the banner go into)."""
+    return content_type[:9].lower() == "text/html"

@@ -78,6 +78,16 @@ def seal(draft: LedgerDraft, seq: int, prev_hash: str) -> LedgerRecord:
     )
 
 
+class UnreadableRecord(ValueError):
+    """A stored record that cannot be read back as a record (its categories not a JSON list of
+    names, say): damaged or edited by hand. `verify` reports it as the first bad record."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(f"ledger record {seq}: {reason}")
+        self.seq = seq
+        self.reason = reason
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     ok: bool
@@ -92,11 +102,18 @@ class Verdict:
 
 
 def verify(records: Iterable[LedgerRecord]) -> Verdict:
-    """Walk the chain in order and name the first record that does not fit."""
+    """Walk the chain in order and name the first record that does not fit (or cannot be read)."""
     prev = GENESIS
     expected_seq: int | None = None
     n = 0
-    for r in records:
+    walk = iter(records)
+    while True:
+        try:
+            r = next(walk)
+        except StopIteration:
+            return Verdict(True, n)
+        except UnreadableRecord as exc:
+            return Verdict(False, n, exc.seq, exc.reason)
         if expected_seq is not None and r.seq != expected_seq:
             return Verdict(False, n, r.seq, f"sequence gap: expected {expected_seq}")
         if r.prev_hash != prev:
@@ -109,7 +126,6 @@ def verify(records: Iterable[LedgerRecord]) -> Verdict:
         prev = r.hash
         expected_seq = r.seq + 1
         n += 1
-    return Verdict(True, n)
 
 
 def shown_hash(*parts: object) -> str:

@@ -25,23 +25,10 @@ class Effective:
     """Categories a present signal took away (or would have, for a confirmed opt-in)."""
     conflict: frozenset[str]
     """Categories the visitor granted that a signal now denies; the site may ask again."""
-
-
-def decide_cached(
-    granted: frozenset[str] | None, signals: Signals, rules: Rules, choice_signals: Signals | None = None
-) -> Effective:
-    """`decide`, memoised: the inputs take few distinct values on a site."""
-    key = (granted, signals, rules, choice_signals)
-    hit = _MEMO.get(key)
-    if hit is None:
-        hit = decide(granted, signals, rules, choice_signals)
-        if len(_MEMO) >= 4096:
-            _MEMO.clear()
-        _MEMO[key] = hit
-    return hit
-
-
-_MEMO: dict[tuple[object, ...], Effective] = {}
+    per_visitor: bool = True
+    """Whether per-visitor data (events, the chat's visit data) may be kept: not while a DNT or GPC
+    signal is present, unless the site lets an explicit opt-in stand and this one was given while
+    the same signals were present. Otherwise only anonymous counters are kept."""
 
 
 def decide(
@@ -55,6 +42,12 @@ def decide(
     opt-in given while that same signal was present to stand. The absence of a signal grants nothing.
     """
     base = (rules.default if granted is None else granted) | rules.required
+    # An opt-in stands only for the signals that were present when the visitor gave it.
+    stands = (
+        rules.explicit_optin_overrides and granted is not None and choice_signals is not None
+        and (not signals.dnt or choice_signals.dnt) and (not signals.gpc or choice_signals.gpc)
+    )
+    per_visitor = not signals.any or stands
     covered: frozenset[str] = frozenset()
     if signals.dnt:
         covered = covered | rules.dnt_denies
@@ -62,12 +55,9 @@ def decide(
         covered = covered | rules.gpc_denies
     covered = covered - rules.required
     if not covered:
-        return Effective(base, covered, frozenset())
+        return Effective(base, covered, frozenset(), per_visitor)
     if rules.explicit_optin_overrides and granted is not None and choice_signals is not None:
-        confirmed: frozenset[str] = frozenset()
-        # An opt-in stands only for the signals that were present when the visitor gave it.
-        if (not signals.dnt or choice_signals.dnt) and (not signals.gpc or choice_signals.gpc):
-            confirmed = granted & covered
-        return Effective(base - (covered - confirmed), covered, frozenset())
+        confirmed = (granted & covered) if stands else frozenset()
+        return Effective(base - (covered - confirmed), covered, frozenset(), per_visitor)
     conflict = (granted & covered) if granted is not None else frozenset()
-    return Effective(base - covered, covered, conflict)
+    return Effective(base - covered, covered, conflict, per_visitor)

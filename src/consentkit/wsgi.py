@@ -1,4 +1,5 @@
-"""The WSGI middleware: translation between WSGI and the core; the app's iterable is closed properly."""
+"""The WSGI middleware: translation between WSGI and the core; the app's iterable is closed properly,
+and each response's page view recorded once, when the response is complete (`_Closing`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 from consentkit import endpoints
 from consentkit.config import ConsentConfig
-from consentkit.engine import Engine, Exchange
+from consentkit.engine import Engine
+from consentkit.exchange import Exchange
 from consentkit.http import Reply, RequestView, headers_from_environ
 
 log = logging.getLogger("consentkit")
@@ -108,14 +110,24 @@ def _reply(start_response: StartResponse, reply: Reply, head: bool = False) -> l
 
 
 class _Closing:
-    """Wraps the app's iterable: passes it through, closes it, then runs `after` exactly once."""
+    """Wraps the app's iterable: passes it through and closes it; `after` (the page view) runs
+    exactly once, when the response is complete: the body is exhausted or `close()` is called,
+    whichever comes first, as the ASGI middleware records on the last body message.
+
+    Both signals are needed: Werkzeug's development server skips `close()` when the client resets
+    the connection after reading the response, and a server may close without iterating (HEAD, an
+    error before the body). Both come from the thread serving the response.
+    """
+
+    __slots__ = ("_after", "_inner")
 
     def __init__(self, inner: Iterable[bytes], after: Callable[[], None]) -> None:
         self._inner = inner
-        self._after = after
+        self._after: Callable[[], None] | None = after
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._inner)
+        yield from self._inner
+        self._complete()
 
     def close(self) -> None:
         try:
@@ -123,4 +135,9 @@ class _Closing:
             if close is not None:
                 close()
         finally:
-            self._after()
+            self._complete()
+
+    def _complete(self) -> None:
+        after, self._after = self._after, None
+        if after is not None:
+            after()

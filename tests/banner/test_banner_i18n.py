@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from consentkit.banner import i18n
+from consentkit.banner import texts as banner_texts
 from consentkit.banner.settings import BannerConfig
 from consentkit.config import ConsentConfig
 
@@ -56,19 +57,19 @@ def test_translations_differ_from_english() -> None:
     ],
 )
 def test_pick_language(lang: str | None, header: str, expected: str) -> None:
-    assert i18n.pick_language(BANNER, lang, header) == expected
+    assert banner_texts.pick_language(BANNER, lang, header) == expected
 
 
 def test_configured_languages_and_regions() -> None:
     texts = {"ja": {"title": "プライバシー"}, "pt-BR": {"accept_all": "Aceitar todos"}}
     banner = BannerConfig(default_language="fr", texts=texts)
-    assert i18n.pick_language(banner, None, "ja-JP") == "ja"
-    assert i18n.pick_language(banner, "pt-BR") == "pt-br"
-    assert i18n.pick_language(banner, "pt-PT") == "pt"
-    assert i18n.pick_language(banner, None, "zh") == "fr"
-    br = i18n.texts(banner, "pt-br")
+    assert banner_texts.pick_language(banner, None, "ja-JP") == "ja"
+    assert banner_texts.pick_language(banner, "pt-BR") == "pt-br"
+    assert banner_texts.pick_language(banner, "pt-PT") == "pt"
+    assert banner_texts.pick_language(banner, None, "zh") == "fr"
+    br = banner_texts.texts_in(banner, "pt-br")
     assert br["accept_all"] == "Aceitar todos" and br["reject_all"] == i18n.shipped_texts("pt")["reject_all"]
-    ja = i18n.texts(banner, "ja")
+    ja = banner_texts.texts_in(banner, "ja")
     assert ja["title"] == "プライバシー" and ja["save"] == i18n.shipped_texts("en")["save"]
 
 
@@ -81,16 +82,16 @@ def test_texts_for_fingerprints_category_texts() -> None:
         secret_keys=["x" * 32], storage_url="sqlite://:memory:",
         banner={"category_texts": {"de": {"analytics": {"title": "Statistik", "description": "Zählt"}}}},
     )
-    de = i18n.texts_for(config, "de-DE")
+    de = banner_texts.texts_for(config, "de-DE")
     assert de["lang"] == "de" and de["category.analytics.title"] == "Statistik"
     assert de["category.marketing.title"] == "Marketing" and de["accept_all"] == "Alle akzeptieren"
-    assert i18n.texts_for(config, None)["category.analytics.title"] == "Analytics"
+    assert banner_texts.texts_for(config, None)["category.analytics.title"] == "Analytics"
 
 
 @given(st.text(max_size=300), st.one_of(st.none(), st.text(max_size=40)))
 def test_pick_language_never_fails_and_stays_available(header: str, lang: str | None) -> None:
-    picked = i18n.pick_language(BANNER, lang, header)
-    assert picked in i18n.available_languages(BANNER)
+    picked = banner_texts.pick_language(BANNER, lang, header)
+    assert picked in banner_texts.available_languages(BANNER)
 
 
 LANGS = sorted(REQUIRED)
@@ -101,9 +102,9 @@ LANGS = sorted(REQUIRED)
 def test_highest_q_wins(ranges: list[tuple[str, int]]) -> None:
     header = ", ".join(f"{lang}-XX;q={q / 1000:.3f}" for lang, q in ranges)
     best = max(ranges, key=lambda t: t[1])[0]
-    assert i18n.pick_language(BANNER, None, header) == best
+    assert banner_texts.pick_language(BANNER, None, header) == best
 
 
 @given(st.sampled_from(LANGS), st.lists(st.sampled_from(LANGS), max_size=5))
 def test_equal_q_keeps_header_order(first: str, rest: list[str]) -> None:
-    assert i18n.pick_language(BANNER, None, ",".join([first, *rest])) == first
+    assert banner_texts.pick_language(BANNER, None, ",".join([first, *rest])) == first

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from consentkit.chat.context import Facts, VisitorContext
-from consentkit.chat.rules import ChatRules, Hide, RuleSet, Show
+from consentkit.chat.hooks import Hide, HookRegistry, Show
+from consentkit.chat.rules import RuleSet
 from consentkit.chat.settings import ChatRulesConfig
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -24,8 +25,8 @@ def ctx(**fields: Any) -> Facts:
     return Facts.of(VisitorContext(path=fields.pop("path", "/"), categories=frozenset({"necessary"}), **fields))
 
 
-def rules(hooks: ChatRules | None = None, **cfg: Any) -> RuleSet:
-    return RuleSet(ChatRulesConfig(**cfg), hooks or ChatRules())
+def rules(hooks: HookRegistry | None = None, **cfg: Any) -> RuleSet:
+    return RuleSet(ChatRulesConfig(**cfg), hooks or HookRegistry())
 
 
 def test_no_rules_shows_and_says_so() -> None:
@@ -103,7 +104,7 @@ def test_combine_all_stops_at_the_first_hide_and_any_at_the_first_show() -> None
 
 
 def test_hooks_bool_show_hide_and_their_data() -> None:
-    hooks = ChatRules()
+    hooks = HookRegistry()
 
     @hooks.rule
     def vip(c: VisitorContext) -> Show | Hide:
@@ -123,7 +124,7 @@ def test_hooks_bool_show_hide_and_their_data() -> None:
 
 
 def test_a_raising_hook_hides_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    hooks = ChatRules()
+    hooks = HookRegistry()
     hooks.rule(lambda c: 1 / 0 == 0, name="broken")
     hooks.rule(lambda c: True, name="never_reached")
     with caplog.at_level(logging.ERROR, logger="consentkit"):
@@ -134,7 +135,7 @@ def test_a_raising_hook_hides_and_is_logged(caplog: pytest.LogCaptureFixture) ->
 
 def test_a_slow_hook_hides_within_its_timeout_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     release = threading.Event()
-    hooks = ChatRules()
+    hooks = HookRegistry()
     hooks.rule(lambda c: release.wait(5), name="slow")  # blocks, as a hook calling a stuck service would
     rs = rules(hooks, hook_timeout_ms=50)
     try:
@@ -152,7 +153,7 @@ def test_a_slow_hook_hides_within_its_timeout_and_is_logged(caplog: pytest.LogCa
 
 def test_hooks_under_a_timeout_still_answer_raise_and_see_the_context(caplog: pytest.LogCaptureFixture) -> None:
     seen: list[str] = []
-    hooks = ChatRules()
+    hooks = HookRegistry()
 
     @hooks.rule(name="fast")
     def fast(c: VisitorContext) -> Show:
@@ -162,7 +163,7 @@ def test_hooks_under_a_timeout_still_answer_raise_and_see_the_context(caplog: py
     v = rules(hooks, hook_timeout_ms=2000).evaluate(ctx(path="/pricing"))
     assert v.show and v.data == {"path": "/pricing"}
     assert seen and seen[0].startswith("consentkit-chat-hook")  # it did run on a worker thread
-    broken = ChatRules()
+    broken = HookRegistry()
     broken.rule(lambda c: 1 / 0 == 0, name="broken")
     with caplog.at_level(logging.ERROR, logger="consentkit"):
         hidden = rules(broken, hook_timeout_ms=2000).evaluate(ctx())
@@ -171,14 +172,14 @@ def test_hooks_under_a_timeout_still_answer_raise_and_see_the_context(caplog: py
 
 
 def test_a_hook_returning_something_else_hides(caplog: pytest.LogCaptureFixture) -> None:
-    hooks = ChatRules()
+    hooks = HookRegistry()
     hooks.rule(lambda c: "yes", name="sloppy")  # type: ignore[arg-type,return-value]
     v = rules(hooks).evaluate(ctx())
     assert not v.show and "not bool, Show or Hide" in v.reasons[0].detail
 
 
 def test_widget_data_keeps_short_scalars_only(caplog: pytest.LogCaptureFixture) -> None:
-    hooks = ChatRules()
+    hooks = HookRegistry()
     hooks.rule(lambda c: Show(data={"ok": "x", "n": 1.5, "nan": float("nan"), "obj": [1], "": 1,
                                     "long": "y" * 2000}), name="data")
     v = rules(hooks).evaluate(ctx())

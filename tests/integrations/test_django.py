@@ -382,6 +382,18 @@ def test_django_cookie_in_optional_category_is_w001_and_relative_sqlite_is_w002(
     assert "'analytics'" in found["consentkit.W001"][0]
 
 
+def test_the_checks_judge_an_overlapping_declaration_as_the_middleware_does(tmp_path: Path) -> None:
+    """An earlier category's glob and a later one's exact name: the exact name owns the cookie, for
+    the checks as for the cookie control the visitor meets."""
+    cats = [{"key": "analytics", "title": "Analytics", "cookies": ["session*"]},
+            {"key": "necessary", "title": "Necessary", "required": True, "cookies": ["sessionid", "csrftoken"]},
+            {"key": "chat", "title": "Chat"}]
+    with override_settings(**site_settings(tmp_path, categories=cats)):
+        assert run_consentkit_checks() == []
+        assert conf.get_engine().owners.owner("sessionid") == "necessary"
+        conf.reset()
+
+
 def test_bad_configuration_fails_when_middleware_loads(tmp_path: Path) -> None:
     bad = {"secret_keys": [SECRET], "prefix": "nope"}
     with override_settings(**{**site_settings(tmp_path), "CONSENTKIT": bad}), \

@@ -12,8 +12,8 @@ from consentkit.banner.settings import BannerColors, BannerConfig, CategoryText
 
 if TYPE_CHECKING:
     from consentkit.banner.assets import asset_reply, asset_url
-    from consentkit.banner.i18n import pick_language
     from consentkit.banner.render import assets_html, banner_html, consent_default_html, settings_link_html
+    from consentkit.banner.texts import pick_language
 
 _LAZY = {
     "banner_html": "consentkit.banner.render",
@@ -22,7 +22,7 @@ _LAZY = {
     "settings_link_html": "consentkit.banner.render",
     "asset_reply": "consentkit.banner.assets",
     "asset_url": "consentkit.banner.assets",
-    "pick_language": "consentkit.banner.i18n",
+    "pick_language": "consentkit.banner.texts",
 }
 
 

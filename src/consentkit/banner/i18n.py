@@ -1,4 +1,4 @@
-"""Banner texts: the shipped locales, the site's overrides, and picking the visitor's language.
+"""The shipped locales and language tags, without any configuration (`banner.texts` adds the site's).
 
 Locales are flat JSON files (``locales/<lang>.json``, text key → string), one per language, so a
 translator edits one file without touching code. English defines the set of keys.
@@ -11,11 +11,6 @@ import math
 import re
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from consentkit.banner.settings import BannerConfig
-    from consentkit.config import Category, ConsentConfig
 
 RTL = frozenset({"ar", "he", "fa", "ur"})
 LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*\Z")
@@ -90,10 +85,6 @@ def parse_accept_language(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(ranges)]
 
 
-def available_languages(banner: BannerConfig) -> frozenset[str]:
-    return frozenset(shipped_languages()) | frozenset(banner.texts)
-
-
 def match_language(tag: str, available: frozenset[str]) -> str | None:
     """The available language for `tag`: the tag itself, else its primary subtag."""
     norm = normalize_tag(tag)
@@ -103,50 +94,3 @@ def match_language(tag: str, available: frozenset[str]) -> str | None:
         return norm
     prim = primary(norm)
     return prim if prim in available else None
-
-
-def pick_language(banner: BannerConfig, lang: str | None = None, accept_language: str = "") -> str:
-    """The page's `lang` if we have texts for it, else the best Accept-Language match, else the default."""
-    available = available_languages(banner)
-    candidates = ([lang] if lang else []) + parse_accept_language(accept_language or "")
-    for tag in candidates:
-        found = match_language(tag, available)
-        if found is not None:
-            return found
-    return banner.default_language
-
-
-def texts(banner: BannerConfig, lang: str) -> dict[str, str]:
-    """Every text key for `lang` (an available language): English, then the locale, then overrides."""
-    out = dict(shipped_texts("en"))
-    prim = primary(lang)
-    for layer in (prim, lang) if prim != lang else (lang,):
-        if layer in shipped_languages():
-            out.update(shipped_texts(layer))
-        out.update(banner.texts.get(layer, {}))
-    return out
-
-
-def category_text(banner: BannerConfig, lang: str, category: Category) -> tuple[str, str]:
-    """(title, description) of a category in `lang`, falling back to the configured ones."""
-    for layer in (lang, primary(lang)):
-        found = banner.category_texts.get(layer, {}).get(category.key)
-        if found is not None:
-            return found.title, found.description
-    return category.title, category.description
-
-
-def texts_for(config: ConsentConfig, lang: str | None) -> dict[str, str]:
-    """Everything the banner shows in the language `lang` resolves to, category texts included.
-
-    Used to fingerprint what a visitor was shown when they chose.
-    """
-    banner = config.banner
-    picked = pick_language(banner, lang)
-    out = texts(banner, picked)
-    for cat in config.categories:
-        title, description = category_text(banner, picked, cat)
-        out[f"category.{cat.key}.title"] = title
-        out[f"category.{cat.key}.description"] = description
-    out["lang"] = picked
-    return out

@@ -6,34 +6,22 @@ block with `<`, `>` and `&` escaped, so no configuration value can open or close
 
 from __future__ import annotations
 
-import json
-from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from consentkit.banner import i18n
 from consentkit.banner.assets import asset_url
+from consentkit.banner.texts import category_text, pick_language, texts_in
 from consentkit.bodies import safe_next
 from consentkit.config import Category, ConsentConfig
 from consentkit.consent import ConsentState
+from consentkit.htmlsafe import escape as _e
+from consentkit.htmlsafe import script_json
 
 _COLOR_VARS = {
     "background": "bg", "text": "fg", "accent": "ac", "accent_text": "at", "border": "bd", "focus": "fo",
 }
 _JS_TEXTS = ("saved", "save_error", "embed_text", "embed_load")
-
-
-def _e(text: str) -> str:
-    return escape(text, quote=True)
-
-
-def script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no `<`, `>` or `&` can end the element or start a comment."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return (
-        raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    )
 
 
 def _nonce(nonce: str | None) -> str:
@@ -93,7 +81,7 @@ def _page_config(config: ConsentConfig, state: ConsentState, lang: str, texts: d
         "gtag": {k: list(v) for k, v in banner.consent_mode.items()} or None,
         "colors": colors,
         "texts": {k: texts[k] for k in _JS_TEXTS},
-        "titles": {c.key: i18n.category_text(banner, lang, c)[0] for c in config.categories},
+        "titles": {c.key: category_text(banner, lang, c)[0] for c in config.categories},
     }
     return f'<script type="application/json" id="consentkit-config">{script_json(data)}</script>'
 
@@ -156,7 +144,7 @@ def _first_layer(
 def _category(
     config: ConsentConfig, state: ConsentState, cat: Category, texts: dict[str, str], lang: str
 ) -> str:
-    title, description = i18n.category_text(config.banner, lang, cat)
+    title, description = category_text(config.banner, lang, cat)
     cid = f"ck-c-{cat.key}"
     checked = disabled = False
     note = extra = ""
@@ -215,7 +203,7 @@ def settings_link_html(config: ConsentConfig, *, lang: str | None = None, accept
     """A plain "Privacy settings" link to put in the footer (for `settings_button = "link"`)."""
     if not config.banner.enabled:
         return ""
-    texts = i18n.texts(config.banner, i18n.pick_language(config.banner, lang, accept_language))
+    texts = texts_in(config.banner, pick_language(config.banner, lang, accept_language))
     return f'<a href="#ck-l2" class="ck-open-link" data-consentkit-open>{_e(texts["settings_button"])}</a>'
 
 
@@ -239,8 +227,8 @@ def banner_html(
     banner = config.banner
     if not banner.enabled:
         return ""
-    picked = i18n.pick_language(banner, lang, accept_language)
-    texts = i18n.texts(banner, picked)
+    picked = pick_language(banner, lang, accept_language)
+    texts = texts_in(banner, picked)
     nxt = safe_next(next_url.split("#", 1)[0])
     notice = _signal_notice(config, state, texts)
     out = [

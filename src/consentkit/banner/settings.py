@@ -9,9 +9,10 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from consentkit.banner import i18n
+from consentkit.strict import CategoryKey, Strict
 
 GtagType = Literal[
     "ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
@@ -71,14 +72,9 @@ def safe_url(value: str) -> str:
 
 LangTag = Annotated[str, AfterValidator(_lang_tag)]
 TextKey = Annotated[str, AfterValidator(_text_key)]
-CategoryKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Color = Annotated[str, AfterValidator(css_color)]
 Url = Annotated[str, Field(max_length=2048), AfterValidator(safe_url)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class CategoryText(Strict):
@@ -140,7 +136,8 @@ class BannerConfig(Strict):
 
     @model_validator(mode="after")
     def _default_language_known(self) -> BannerConfig:
-        if i18n.match_language(self.default_language, i18n.available_languages(self)) is None:
+        available = frozenset(i18n.shipped_languages()) | frozenset(self.texts)
+        if i18n.match_language(self.default_language, available) is None:
             shipped = ", ".join(i18n.shipped_languages())
             raise ValueError(
                 f"default_language: no texts for {self.default_language!r}; "

@@ -19,27 +19,28 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from consentkit.chat.context import VisitorContext
-    from consentkit.chat.decision import ChatDecision
-    from consentkit.chat.deploy import ChatDeployer
-    from consentkit.chat.hooks import ChatHook, ChatRules, Hide, HookResult, Reason, Show
+    from consentkit.chat.hooks import ChatHook, Hide, HookRegistry, HookResult, Show
     from consentkit.chat.inject import inject_html
+    from consentkit.chat.outcome import ChatDecision, Reason
+    from consentkit.chat.service import Chat
     from consentkit.chat.settings import BusinessHours, ChatConfig, ChatRulesConfig
     from consentkit.consent import ConsentState
-    from consentkit.engine import Engine, Exchange
+    from consentkit.engine import Engine
+    from consentkit.exchange import Exchange
 
 _LAZY = {
     "BusinessHours": "consentkit.chat.settings",
     "ChatConfig": "consentkit.chat.settings",
     "ChatRulesConfig": "consentkit.chat.settings",
     "VisitorContext": "consentkit.chat.context",
-    "ChatDecision": "consentkit.chat.decision",
-    "ChatDeployer": "consentkit.chat.deploy",
+    "ChatDecision": "consentkit.chat.outcome",
+    "Chat": "consentkit.chat.service",
     "inject_html": "consentkit.chat.inject",
     "ChatHook": "consentkit.chat.hooks",
-    "ChatRules": "consentkit.chat.hooks",
+    "HookRegistry": "consentkit.chat.hooks",
     "Hide": "consentkit.chat.hooks",
     "HookResult": "consentkit.chat.hooks",
-    "Reason": "consentkit.chat.hooks",
+    "Reason": "consentkit.chat.outcome",
     "Show": "consentkit.chat.hooks",
 }
 
@@ -61,6 +62,18 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "BusinessHours", "ChatConfig", "ChatDecision", "ChatDeployer", "ChatHook", "ChatRules", "ChatRulesConfig",
-    "Hide", "HookResult", "Reason", "Show", "VisitorContext", "chat_html", "inject_html",
+    "BusinessHours",
+    "Chat",
+    "ChatConfig",
+    "ChatDecision",
+    "ChatHook",
+    "ChatRulesConfig",
+    "Hide",
+    "HookRegistry",
+    "HookResult",
+    "Reason",
+    "Show",
+    "VisitorContext",
+    "chat_html",
+    "inject_html",
 ]

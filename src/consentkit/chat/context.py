@@ -21,10 +21,8 @@ and the consent, not the visitor.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from consentkit.chat.visits import Visits
 from consentkit.collect.ip import client_ip
@@ -32,7 +30,9 @@ from consentkit.collect.language import primary_language
 from consentkit.collect.useragent import parse_user_agent
 
 if TYPE_CHECKING:
-    from consentkit.engine import Engine, Exchange
+    from consentkit.collect.geo import GeoLookup
+    from consentkit.config import ConsentConfig
+    from consentkit.exchange import Exchange
 
 FIELD_GROUPS: dict[str, str] = {
     "country": "geo", "language": "language", "device": "device", "is_bot": "device", "browser": "browser",
@@ -52,17 +52,19 @@ _BY_SOURCE = {src: frozenset(f for f, s in _SOURCE.items() if s == src) for src 
 _HEADER = {"ua": "user-agent", "language": "accept-language"}
 
 
-Inputs: TypeAlias = tuple[
-    frozenset[str], tuple[str, ...], "Callable[[Mapping[str, str]], Any] | None", bool, tuple[str, ...],
-    frozenset[str]]
-"""What fields are computed from (`ContextBuilder.inputs`): the allowed fields; the request headers
-they are made of, and a getter of those; whether the client address counts; the visit fields (which
-change from page to page, so only their computed values tell); the other allowed fields (made of
-those headers and the address alone)."""
+class Inputs(NamedTuple):
+    """What the allowed fields are computed from (`ContextBuilder.inputs`)."""
+
+    allowed: frozenset[str]
+    headers: tuple[str, ...]
+    """The request headers they are made of."""
+    network: bool
+    """Whether the client address counts."""
+    visits: tuple[str, ...]
+    """The visit fields among them: they change from page to page, so only their values tell."""
 
 
-@dataclass(frozen=True)
-class VisitorContext:
+class VisitorContext(NamedTuple):
     """What a chat rule may know about this request. Visitor fields are None unless allowed."""
 
     path: str
@@ -91,25 +93,6 @@ class VisitorContext:
     """Paths of the last pages of this visit, oldest first (field group session_id)."""
     ip: str | None = None
     """The client address, after trusted proxies (field group ip)."""
-
-
-UNKNOWN: dict[str, Any] = dict.fromkeys(ALL_FIELDS)
-"""Every visitor field, None: what a context holds of a field not computed."""
-_new = object.__new__
-
-
-def make_context(path: str, now: float, categories: frozenset[str], *fields: Mapping[str, Any]) -> VisitorContext:
-    """A `VisitorContext` of the visitor `fields` (later ones win; all ten must be there)."""
-    ctx = _new(VisitorContext)
-    # Filled in place rather than through the generated __init__, which sets each field with
-    # object.__setattr__ (frozen): a third of the cost. Assignments still raise.
-    known = ctx.__dict__
-    for f in fields:
-        known.update(f)
-    known["path"] = path
-    known["now"] = now
-    known["categories"] = categories
-    return ctx
 
 
 class Facts:
@@ -154,7 +137,7 @@ class Facts:
                 for name in list(todo):
                     if name in todo:
                         self._fill(name)
-            ctx = self._context = make_context(self.path, self.now, self.categories, UNKNOWN, self.values)
+            ctx = self._context = VisitorContext(self.path, self.now, self.categories, **self.values)
         return ctx
 
     def _fill(self, name: str) -> None:
@@ -173,23 +156,15 @@ class Facts:
 
 
 class ContextBuilder:
-    def __init__(self, engine: Engine, visits: Visits) -> None:
-        cfg = engine.config
-        self.engine = engine
+    def __init__(self, cfg: ConsentConfig, visits: Visits, geo: GeoLookup | None) -> None:
         self.visits = visits
+        self.geo = geo
         self.sid_cookie = cfg.cookies.session_name
         self.trusted = cfg.trusted_proxies
-        self._allowed: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = {}
 
     def allowed(self, groups: frozenset[str], needed: frozenset[str]) -> frozenset[str]:
         """The `needed` fields that the field groups in effect (`Exchange.groups`) allow."""
-        key = (groups, needed)
-        hit = self._allowed.get(key)
-        if hit is None:
-            hit = frozenset(f for f in needed if FIELD_GROUPS[f] in groups)
-            if len(self._allowed) < 256:  # groups and needs take few distinct values
-                self._allowed[key] = hit
-        return hit
+        return frozenset(f for f in needed if FIELD_GROUPS[f] in groups)
 
     def returning(self, ex: Exchange) -> bool | None:
         """Whether the visitor cookie predates this visit: known when this request starts the visit."""
@@ -198,19 +173,10 @@ class ContextBuilder:
         return None
 
     def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str,
-              now: float | None = None, known: dict[str, Any] | None = None) -> Facts:
-        """Facts that compute the `allowed` fields (from `allowed()`) on first read, as of `now`;
-        but for those `known` already."""
-        return Facts(path, time.time() if now is None else now, ex.state._effective.categories,
-                     {} if known is None else dict(known), allowed, (self, ex, current_page),
-                     None if known is None else allowed - known.keys())
-
-    def values(self, ex: Exchange, fields: frozenset[str]) -> dict[str, Any]:
-        """The `fields` (allowed ones, no visit field) computed now; those that are unknown are absent."""
-        facts = Facts("", 0.0, frozenset(), {}, fields, (self, ex, False))
-        for name in fields:
-            facts.get(name)
-        return facts.values
+              now: float | None = None) -> Facts:
+        """Facts that compute the `allowed` fields (from `allowed()`) on first read, as of `now`."""
+        return Facts(path, time.time() if now is None else now, ex.state._effective.categories, {}, allowed,
+                     (self, ex, current_page))
 
     def inputs(self, groups: frozenset[str], needed: frozenset[str]) -> Inputs:
         """What the `needed` fields allowed by `groups` are computed from: a cache key for anything
@@ -221,9 +187,7 @@ class ContextBuilder:
         headers = sorted(_HEADER[s] for s in sources if s in _HEADER)
         if "network" in sources and self.trusted:  # with the socket peer: what client_ip() reads
             headers += ["forwarded", "x-forwarded-for"]
-        derived = tuple(sorted(allowed & FROM_VISITS))
-        getter = itemgetter(*headers) if headers else None
-        return allowed, tuple(headers), getter, "network" in sources, derived, allowed - FROM_VISITS
+        return Inputs(allowed, tuple(headers), "network" in sources, tuple(sorted(allowed & FROM_VISITS)))
 
     def fill(self, facts: Facts, ex: Exchange, name: str) -> None:
         """Compute the fields of `name`'s source that `facts` still needs (one parse serves them all)."""
@@ -268,8 +232,7 @@ class ContextBuilder:
             return out
         if "ip" in want:
             out["ip"] = ip
-        collector = self.engine.collector
-        geo = collector.geo if collector is not None else None
+        geo = self.geo
         if "country" in want and geo is not None:
             country = geo.lookup(ip, want_location=True, want_network=False).country
             if country is not None:

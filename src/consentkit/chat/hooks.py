@@ -10,13 +10,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, TypeAlias, TypeVar, overload
+from typing import NamedTuple, TypeAlias, TypeVar, overload
 
 from consentkit.chat.context import ALL_FIELDS, VisitorContext
+from consentkit.chat.outcome import DataValue, Reason
 
 log = logging.getLogger("consentkit")
-Says = Literal["show", "hide"]
-DataValue: TypeAlias = str | int | float | bool | None
 MAX_DATA_ITEMS = 32
 
 
@@ -40,17 +39,6 @@ ChatHook: TypeAlias = Callable[[VisitorContext], HookResult]
 H = TypeVar("H", bound=ChatHook)
 
 
-class Reason(NamedTuple):
-    """One rule's say in a decision: which rule, "show" or "hide", and why."""
-
-    rule: str
-    says: Says
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "says": self.says, "detail": self.detail}
-
-
 class Hook(NamedTuple):
     """A registered hook, with the reasons of its True and False answers made once (they repeat)."""
 
@@ -69,8 +57,8 @@ class Hook(NamedTuple):
                    remember)
 
 
-class ChatRules:
-    """The registry of hooks; reachable as `engine.chat.rules`, its decorator as `engine.chat.rule`."""
+class HookRegistry:
+    """The registry of hooks; reachable as `engine.chat.hooks`, its decorator as `engine.chat.rule`."""
 
     def __init__(self) -> None:
         self.hooks: list[Hook] = []

@@ -8,26 +8,16 @@ that no value can end the element.
 
 from __future__ import annotations
 
-import json
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from consentkit.chat import providers
 from consentkit.chat.assets import script_url
+from consentkit.htmlsafe import escape as _e
+from consentkit.htmlsafe import script_json
 
 if TYPE_CHECKING:
-    from consentkit.chat.deploy import ChatDecision
+    from consentkit.chat.outcome import ChatDecision
     from consentkit.chat.settings import ChatConfig
-
-
-def script_json(data: Any) -> str:
-    """JSON that cannot end a <script> element or open a comment; ASCII only, whatever the page charset."""
-    raw = json.dumps(data, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
-    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _e(text: str) -> str:
-    return escape(text, quote=True)
 
 
 def snippet(

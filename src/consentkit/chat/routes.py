@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from consentkit.chat.assets import script_reply
+from consentkit.chat.outcome import Reason
 from consentkit.chat.render import spa_params
-from consentkit.chat.rules import Reason
 from consentkit.collect.ip import client_ip
-from consentkit.endpoints import same_site
-from consentkit.http import VARY, Reply
+from consentkit.http import VARY, Reply, same_site
 
 if TYPE_CHECKING:
-    from consentkit.chat.deploy import ChatDeployer
-    from consentkit.engine import Exchange
+    from consentkit.chat.service import Chat
+    from consentkit.exchange import Exchange
 
 _VARY = [("vary", VARY)]
 
 
-def route(chat: ChatDeployer, ex: Exchange, sub: str, method: str) -> Reply:
+def route(chat: Chat, ex: Exchange, sub: str, method: str) -> Reply:
     """GET {prefix}/chat, GET {prefix}/chat.js, POST {prefix}/chat/click (HEAD counts as GET)."""
     req = ex.request
     want = "POST" if sub == "/chat/click" else "GET"
@@ -34,7 +33,7 @@ def route(chat: ChatDeployer, ex: Exchange, sub: str, method: str) -> Reply:
     return decision(chat, ex)
 
 
-def decision(chat: ChatDeployer, ex: Exchange) -> Reply:
+def decision(chat: Chat, ex: Exchange) -> Reply:
     """`{decision, reasons, provider, params}` for a single-page app; `?path=` is its current route."""
     if not chat.active:
         body: dict[str, Any] = {"decision": "hide", "provider": None, "params": {},
@@ -52,10 +51,10 @@ def decision(chat: ChatDeployer, ex: Exchange) -> Reply:
     return Reply.json(body, headers=list(_VARY))
 
 
-def click(chat: ChatDeployer, ex: Exchange) -> Reply:
+def click(chat: Chat, ex: Exchange) -> Reply:
     """chat.js reports a click on the placeholder: counted (rate-limited per visitor), always 204."""
     req = ex.request
-    cfg = chat.engine.config
+    cfg = chat.site
     if not same_site(req, cfg.allowed_origins):
         return Reply.error(403, "cross-site requests are refused")
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
@@ -63,5 +62,5 @@ def click(chat: ChatDeployer, ex: Exchange) -> Reply:
         return reply
     key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
     if chat.rate.allow(key):
-        chat.engine.writer.tally("chat", "placeholder_clicked")
+        chat.writer.tally("chat", "placeholder_clicked")
     return reply

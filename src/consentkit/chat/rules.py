@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 from consentkit.chat.context import FROM_VISITS, Facts, VisitorContext
-from consentkit.chat.hooks import ChatHook, ChatRules, DataValue, Hide, HookResult, Reason, Says, Show, ask
+from consentkit.chat.hooks import HookRegistry, ask
+from consentkit.chat.outcome import DataValue, Reason, Says
 from consentkit.chat.settings import BusinessHours, ChatRulesConfig
 from consentkit.collect.paths import GlobSet
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-__all__ = ["ChatHook", "ChatRules", "DataValue", "Hide", "HookResult", "Reason", "RuleSet", "Says", "Show", "Verdict"]
 
 
 class Verdict(NamedTuple):
@@ -33,19 +33,17 @@ class Verdict(NamedTuple):
     """A hook failed (raised, timed out, answered nonsense): not to be remembered."""
 
 
-_make = tuple.__new__
 Check: TypeAlias = Callable[[Facts], Reason]
 
 
 class RuleSet:
-    def __init__(self, cfg: ChatRulesConfig, hooks: ChatRules) -> None:
+    def __init__(self, cfg: ChatRulesConfig, hooks: HookRegistry) -> None:
         self.hooks = hooks
         self.any = cfg.combine == "any"
         self.settles: Says = "show" if self.any else "hide"
         """The answer that ends evaluation: the first "show" with combine = "any", "hide" with "all"."""
         self.unknown: Says = cfg.when_unknown
-        # Not remembered here: `Decider.vetoed` remembers the decision per path.
-        self.exclude = GlobSet(cfg.exclude_paths, remember=0) if cfg.exclude_paths else None
+        self.exclude = GlobSet(cfg.exclude_paths) if cfg.exclude_paths else None
         self.bots = cfg.never_for_bots
         self.hook_timeout_s = cfg.hook_timeout_ms / 1000
         checks: list[tuple[str, frozenset[str], Check]] = []
@@ -84,9 +82,6 @@ class RuleSet:
         """`hours` reads the clock; its answer holds for the minute (opening times are in minutes)."""
         self.fixed = not (self.by_path or self.clocked or self.needs & FROM_VISITS)
         """The declarative rules read only fields made of the request headers and the address."""
-        self.thresholds = {f: n for f, n in (("page_views", cfg.min_page_views),
-                                             ("seconds_on_site", cfg.min_seconds_on_site)) if n}
-        """The visit counts the rules compare: only whether each reached its threshold tells."""
 
     def _says(self, rule: str, ok: bool | None, detail: str) -> Reason:
         if ok is None:
@@ -96,7 +91,6 @@ class RuleSet:
     def _at_least(self, rule: str, value: int | None, need: int, what: str) -> Reason:
         if value is None:
             return self._says(rule, None, what)
-        # Not the count itself: a verdict is remembered for all counts on the same side of `need`.
         if value >= need:
             return self._says(rule, True, f"at least {need} {what}")
         return self._says(rule, False, f"fewer than {need} {what}")
@@ -120,12 +114,12 @@ class RuleSet:
             r = check(facts)
             reasons.append(r)
             if r.says == settles:
-                return _make(Verdict, (self.any, tuple(reasons), {}, False))
+                return Verdict(self.any, tuple(reasons), {})
         if self.hooks.hooks:
             return tuple(reasons)
         if not reasons:
             return Verdict(True, (Reason("rules", "show", "no rules configured"),), {})
-        return _make(Verdict, (not self.any, tuple(reasons), {}, False))
+        return Verdict(not self.any, tuple(reasons), {})
 
     def hear(self, ctx: VisitorContext, judged: tuple[Reason, ...]) -> Verdict:
         """The hooks' say, after the declarative rules' reasons (`judge`) left the verdict open."""
@@ -146,8 +140,7 @@ class RuleSet:
                 settled = True
                 break
         show = self.any if settled else not self.any
-        # tuple.__new__ skips the generated __new__, a Python call: this runs on every page with hooks.
-        return _make(Verdict, (show, tuple(reasons), data if show else {}, False))
+        return Verdict(show, tuple(reasons), data if show else {})
 
 
 _BOT = Verdict(False, (Reason("never_for_bots", "hide", "a known bot"),), {})

@@ -10,9 +10,10 @@ import datetime as dt
 import zoneinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from consentkit.chat import providers
+from consentkit.strict import Strict
 
 Provider = Literal["generic", "livechat", "tawkto", "crisp", "chatwoot", "zendesk"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -29,11 +30,7 @@ LanguageCode = Annotated[
 PathGlob = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[/*?\[]")]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-
-class BusinessHours(_Strict):
+class BusinessHours(Strict):
     timezone: str = "UTC"
     """IANA time zone the hours are in, e.g. "Europe/Berlin"."""
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
@@ -63,7 +60,7 @@ class BusinessHours(_Strict):
         return self
 
 
-class ChatRulesConfig(_Strict):
+class ChatRulesConfig(Strict):
     combine: Literal["all", "any"] = "all"
     """"all": show only if every configured rule says show; "any": show if one does."""
     when_unknown: Literal["hide", "show"] = "hide"
@@ -95,7 +92,7 @@ class ChatRulesConfig(_Strict):
     costs tens of µs per hook call, so set it when hooks may block (database, network)."""
 
 
-class ChatConfig(_Strict):
+class ChatConfig(Strict):
     enabled: bool = True
     """Master switch; the chat deploys only when a `provider` is set as well."""
     category: str = "chat"

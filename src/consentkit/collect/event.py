@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -19,8 +20,9 @@ from consentkit.collect.referrer import Campaign, parse_campaign, parse_referrer
 from consentkit.collect.useragent import parse_user_agent
 
 if TYPE_CHECKING:
-    from consentkit.collect.pipeline import Collector
-    from consentkit.engine import Exchange
+    from consentkit.collect.geo import GeoLookup
+    from consentkit.collect.settings import CollectionConfig
+    from consentkit.exchange import Exchange
 
 MAX_PATH = 1024
 
@@ -38,8 +40,16 @@ def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -
 class Enricher:
     """Bounded caches over the per-group parsers, keyed by exactly the inputs each depends on."""
 
-    def __init__(self, col: Collector, size: int = 8192) -> None:
-        self.col = col
+    def __init__(
+        self, col: CollectionConfig, trusted: tuple[Any, ...], geo: GeoLookup | None,
+        salt: Callable[[], bytes | None], size: int = 8192,
+    ) -> None:
+        self.trusted = trusted
+        self.ip_mode = col.ip_mode
+        self.v4_prefix, self.v6_prefix = col.ipv4_prefix, col.ipv6_prefix
+        self.geo = geo
+        self.salt = salt
+        """Today's salt for keyed IP hashes (None unless `ip_mode` is hash)."""
         self._net: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(size)
         self._ref: BoundedCache[tuple[str, str, Campaign | None], dict[str, Any]] = BoundedCache(size)
 
@@ -50,7 +60,7 @@ class Enricher:
         req = ex.request
         h = req.headers
         host = h.get("host", "")
-        salt = self.col.salt() if "ip" in allowed else None
+        salt = self.salt() if "ip" in allowed else None
         key = (
             allowed, h.get("user-agent"), h.get("accept-language"), req.client, h.get("x-forwarded-for"),
             h.get("forwarded"), salt,
@@ -59,8 +69,8 @@ class Enricher:
         if profile is None:
             profile = self._visitor(ex, allowed, salt)
             self._net.put(key, profile)
-        begun = ex.begun
-        kept = begun.basis if begun is not None else None
+        decision = ex.decision
+        kept = decision.basis if decision is not None else None
         if kept is not None and kept[1] is profile and kept[0] == host:
             return kept[2]
         state = ex.state
@@ -69,10 +79,10 @@ class Enricher:
             "host": host[:255].lower() or None,
             "consent_id": state.consent_id,
             "policy_version": state.policy_version,
-            "basis": self.col.basis(state._effective.categories),
+            "basis": ",".join(sorted(state._effective.categories)),
         }
-        if begun is not None:  # the Cookie header's decision, so the same consent and basis
-            begun.basis = (host, profile, merged)
+        if decision is not None:  # the Cookie header's decision, so the same consent and basis
+            decision.basis = (host, profile, merged)
         return merged
 
     def _visitor(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
@@ -96,15 +106,14 @@ class Enricher:
         return out
 
     def _network(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
-        col = self.col
         want_ip, want_geo, want_isp = "ip" in allowed, "geo" in allowed, "isp" in allowed
         out: dict[str, Any] = {}
-        ip = client_ip(ex.request.client, ex.request.headers, col.trusted)
+        ip = client_ip(ex.request.client, ex.request.headers, self.trusted)
         if ip is not None:
             if want_ip:
-                out["ip"] = mask_ip(ip, col.ip_mode, col.v4_prefix, col.v6_prefix, salt)
-            if col.geo is not None and (want_geo or want_isp):
-                geo = col.geo.lookup(ip, want_location=want_geo, want_network=want_isp)
+                out["ip"] = mask_ip(ip, self.ip_mode, self.v4_prefix, self.v6_prefix, salt)
+            if self.geo is not None and (want_geo or want_isp):
+                geo = self.geo.lookup(ip, want_location=want_geo, want_network=want_isp)
                 if want_geo:
                     out.update(country=geo.country, region=geo.region, city=geo.city)
                 if want_isp:
@@ -128,7 +137,7 @@ _DIRECT = {"referrer_class": "direct"}
 
 
 def event_parts(
-    col: Collector, ex: Exchange, allowed: frozenset[str], kind: str, base: dict[str, Any],
+    enrich: Enricher, ex: Exchange, allowed: frozenset[str], kind: str, base: dict[str, Any],
     referrer: str | None = None,
 ) -> tuple[Any, ...]:
     """What `assemble` makes the event of: read from the request now, but put together later.
@@ -147,8 +156,8 @@ def event_parts(
     ref = None
     if "referrer" in allowed:
         raw = referrer if referrer is not None else req.headers.get("referer", "")
-        ref = col.enrich.referrer(raw, req.host, campaign) if raw or campaign is not None else _DIRECT
-    return (col.enrich.constant(ex, allowed), base, time.time(), kind, req.method, utm, ref, allowed, ex.visitor_id,
+        ref = enrich.referrer(raw, req.host, campaign) if raw or campaign is not None else _DIRECT
+    return (enrich.constant(ex, allowed), base, time.time(), kind, req.method, utm, ref, allowed, ex.visitor_id,
             ex.session_id)
 
 
@@ -180,11 +189,11 @@ def assemble(
 
 
 def build_event(
-    col: Collector, ex: Exchange, allowed: frozenset[str], kind: str, base: dict[str, Any],
+    enrich: Enricher, ex: Exchange, allowed: frozenset[str], kind: str, base: dict[str, Any],
     referrer: str | None = None,
 ) -> dict[str, Any]:
     """The event at once (beacons, pixels); page views leave `assemble` to the writer thread."""
-    return assemble(*event_parts(col, ex, allowed, kind, base, referrer))
+    return assemble(*event_parts(enrich, ex, allowed, kind, base, referrer))
 
 
 def clicks_json(clicks: list[str]) -> str | None:

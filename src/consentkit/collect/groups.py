@@ -5,24 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from consentkit.signals import Signals
+from consentkit.policy import Effective
 
 
 class GroupsInEffect:
-    """Field groups whose owning category is in effect; none at all under DNT / GPC (only the
-    anonymous aggregate is counted then), unless a confirmed explicit opt-in overrides the signal."""
+    """Field groups whose owning category is in effect; none at all when the decision keeps nothing
+    per visitor (`Effective.per_visitor`: a DNT or GPC signal without an opt-in that stands)."""
 
-    def __init__(self, owners: Mapping[Any, str], explicit_optin_overrides: bool) -> None:
+    def __init__(self, owners: Mapping[Any, str]) -> None:
         self.owners = dict(owners)
-        self.overrides = explicit_optin_overrides
-        self._cache: dict[frozenset[str], frozenset[str]] = {}
 
-    def of(self, effective: frozenset[str], signals: Signals, choice_made: bool) -> frozenset[str]:
-        if signals.any and not (self.overrides and choice_made):
+    def of(self, effective: Effective) -> frozenset[str]:
+        # Asked once per cached cookie decision (`CookieDecision`), so not cached here.
+        if not effective.per_visitor:
             return frozenset()
-        hit = self._cache.get(effective)
-        if hit is None:
-            hit = frozenset(g for g, cat in self.owners.items() if cat in effective)
-            if len(self._cache) < 256:  # effective sets take few distinct values
-                self._cache[effective] = hit
-        return hit
+        return frozenset(g for g, cat in self.owners.items() if cat in effective.categories)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
@@ -17,10 +16,13 @@ from consentkit.collect.paths import GlobSet, is_prefetch
 from consentkit.collect.ratelimit import RateLimiter
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.errors import ConfigError
-from consentkit.http import VARY, Reply
+from consentkit.http import VARY, Reply, is_html
 
 if TYPE_CHECKING:
-    from consentkit.engine import Engine, Exchange
+    from consentkit.config import ConsentConfig
+    from consentkit.exchange import Exchange
+    from consentkit.storage import Store
+    from consentkit.storage.writer import Writer
 
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 _PAGE_METHODS = frozenset({"GET", "POST"})
@@ -28,23 +30,17 @@ _NO_STORE = [("cache-control", "no-store, max-age=0"), ("vary", VARY)]
 
 
 class Collector:
-    def __init__(self, engine: Engine) -> None:
-        cfg = engine.config
+    def __init__(self, cfg: ConsentConfig, store: Store, writer: Writer) -> None:
         col = cfg.collection
-        self.engine = engine
-        self.writer = engine.writer
+        self.writer = writer
         self.trusted = cfg.trusted_proxies
-        self.ip_mode = col.ip_mode
-        self.v4_prefix, self.v6_prefix = col.ipv4_prefix, col.ipv6_prefix
         self.keep_query = frozenset(col.keep_query)
         self.not_pages = GlobSet([*col.static_globs, *col.exclude_paths])
         self.html_only = col.html_only
         self.drop_bots = col.bots == "drop"
         self.aggregate = col.aggregate
         self.rate = RateLimiter(col.beacon_per_minute)
-        self._salt = DailySalt(engine.store) if col.ip_mode == "hash" else None
-        self.salt: Callable[[], bytes | None] = self._salt.current if self._salt is not None else _no_salt
-        """Today's salt for keyed IP hashes (None unless `ip_mode` is hash)."""
+        salt: Callable[[], bytes | None] = DailySalt(store).current if col.ip_mode == "hash" else _no_salt
         set_cache_size(col.ua_cache_size)
         parse_user_agent("")  # builds the parser's matchers now (~0.3 s), not on a visitor's request
         self.geo: GeoLookup | None = None
@@ -57,21 +53,12 @@ class Collector:
                 self.geo = GeoLookup(**dbs, cache_size=col.geo_cache_size)
             except GeoDatabaseError as exc:
                 raise ConfigError([f"collection.geoip_*: {exc}"]) from None
-        self._basis_cache: dict[frozenset[str], str] = {}
-        self.enrich = Enricher(self, col.geo_cache_size)
-
-    def basis(self, effective: frozenset[str]) -> str:
-        hit = self._basis_cache.get(effective)
-        if hit is None:
-            hit = ",".join(sorted(effective))
-            if len(self._basis_cache) < 256:
-                self._basis_cache[effective] = hit
-        return hit
+        self.enrich = Enricher(col, cfg.trusted_proxies, self.geo, salt, col.geo_cache_size)
 
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
         req = ex.request
-        if req.method not in _PAGE_METHODS or (self.html_only and content_type[:9] != "text/html"):
+        if req.method not in _PAGE_METHODS or (self.html_only and not is_html(content_type)):
             return
         if is_prefetch(req.headers):
             return
@@ -92,7 +79,7 @@ class Collector:
         duration = int((time.perf_counter() - ex.started) * 1e6) / 1000  # ms to the µs
         base = {"path": path, "status": status, "duration_ms": duration, "truncated": truncated}
         # Assembled by the writer thread: the page's own thread only gathers the parts.
-        self.writer.submit((assemble, *event_parts(self, ex, allowed, "pageview", base)))
+        self.writer.submit((assemble, *event_parts(self.enrich, ex, allowed, "pageview", base)))
 
     # -- browser-side measurement -----------------------------------------------------------------
     def _limited(self, ex: Exchange) -> bool:
@@ -117,7 +104,7 @@ class Collector:
             "path": path, "engaged_ms": engaged, "scroll": scroll, "clicks": clicks_json(clicks), "status": None,
             "duration_ms": None, "truncated": False,
         }
-        self.writer.submit(build_event(self, ex, allowed, "beacon", base, referrer=""))
+        self.writer.submit(build_event(self.enrich, ex, allowed, "beacon", base, referrer=""))
         return reply
 
     def pixel(self, ex: Exchange) -> Reply:
@@ -134,7 +121,7 @@ class Collector:
             page = "/" + page
         stored, truncated = stored_path(page, [], frozenset())
         base = {"path": stored, "status": None, "duration_ms": None, "truncated": truncated}
-        ev = build_event(self, ex, allowed, "pixel", base, referrer=query.get("r"))
+        ev = build_event(self.enrich, ex, allowed, "pixel", base, referrer=query.get("r"))
         if ex.new_visitor:  # the pixel sets no cookie, so an id it just made up would mean nothing
             ev["visitor_id"] = ev["session_id"] = None
         self.writer.submit(ev)
@@ -173,4 +160,3 @@ def _beacon_fields(data: dict[str, Any]) -> tuple[str, int, int | None, list[str
     return path.split("?", 1)[0], engaged, scroll, kept
 
 
-__all__ = ["Collector", "json"]

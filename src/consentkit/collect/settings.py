@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from consentkit.strict import Strict
 
 FIELDS = (
     "ip", "geo", "isp", "browser", "os", "device", "language", "referrer", "utm", "visitor_id", "session_id",
@@ -36,15 +38,14 @@ def _default_fields() -> dict[FieldGroup, str]:
     return dict.fromkeys(FIELDS, "analytics")  # type: ignore[arg-type]
 
 
-class CollectionConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
+class CollectionConfig(Strict):
     enabled: bool = True
     """Record page views at all (the consent machinery works either way)."""
     fields: dict[FieldGroup, str] = Field(default_factory=_default_fields)
     """Field group → the category that owns it. A group missing here is never collected."""
     aggregate: bool = True
-    """Count anonymous page views per day and path for visitors without a per-visitor event."""
+    """Count every page view per day and path (and every pixel request), anonymously: the total,
+    consented or not, beside which the per-visitor events can be read."""
     ip_mode: Literal["full", "truncated", "hash", "none"] = "truncated"
     """How the IP is stored: as is, network part only, keyed hash with a daily random salt, or not."""
     ipv4_prefix: int = Field(default=24, ge=0, le=32)

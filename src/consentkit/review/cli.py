@@ -11,14 +11,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
+from consentkit.cli_context import store_args
 from consentkit.review.queries import event_for_export, iter_events
 from consentkit.review.retention import purge
 from consentkit.review.subject import erase_subject, export_subject
 from consentkit.storage.base import Store
 from consentkit.storage.schema import EVENT_FIELDS
-
-StoreArgs = Callable[[argparse.ArgumentParser], None]
-OpenStore = Callable[[argparse.Namespace], Store]
 
 TABLE_FIELDS = (
     "ts", "kind", "path", "status", "visitor_id", "session_id", "consent_id", "country", "browser", "os", "device",
@@ -82,16 +80,14 @@ def _positive(text: str) -> int:
     return n
 
 
-def add_review_commands(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    store_args: StoreArgs,
-    open_store_from_args: OpenStore,
-) -> None:
+def add_review_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `events`, `export`, `erase` and `purge` to the `consentkit` command."""
 
-    def with_store(run: Callable[[argparse.Namespace, Store], int]) -> Callable[[argparse.Namespace], int]:
+    def with_store(
+        run: Callable[[argparse.Namespace, Store], int], writes: Callable[[argparse.Namespace], bool] = lambda a: False
+    ) -> Callable[[argparse.Namespace], int]:
         def command(args: argparse.Namespace) -> int:
-            store = open_store_from_args(args)
+            store = args.ctx.store(args, writes(args))
             try:
                 return run(args, store)
             finally:
@@ -123,7 +119,7 @@ def add_review_commands(
     )
     store_args(er)
     er.add_argument("--subject", metavar="ID", required=True, help="a visitor id or a consent id")
-    er.set_defaults(func=with_store(cmd_erase))
+    er.set_defaults(func=with_store(cmd_erase, lambda a: True))
 
     pu = subparsers.add_parser(
         "purge", help="delete or blank what is older than its category's retention_days (the ledger is kept)"
@@ -131,7 +127,7 @@ def add_review_commands(
     store_args(pu)
     pu.add_argument("--dry-run", action="store_true", help="only count what would be removed")
     pu.add_argument("--batch-size", type=_positive, default=5000, help="rows per statement (default: 5000)")
-    pu.set_defaults(func=with_store(cmd_purge))
+    pu.set_defaults(func=with_store(cmd_purge, lambda a: not a.dry_run))
 
 
 def cmd_events(args: argparse.Namespace, store: Store) -> int:
@@ -194,9 +190,7 @@ def cmd_erase(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_purge(args: argparse.Namespace, store: Store) -> int:
-    from consentkit.cli import config_from_args
-
-    cfg = config_from_args(args)
+    cfg = args.ctx.config_from_args(args)
     categories = {c.key: c.retention_days for c in cfg.categories}
     fields = {str(k): v for k, v in cfg.collection.fields.items()}
     bar = ProgressBar(sys.stderr, "dry run" if args.dry_run else "purging") if sys.stderr.isatty() else None

@@ -55,27 +55,39 @@ def _execute(store: Store, cur: Any, sql: str, args: Sequence[Any] = ()) -> Any:
 
 
 def linked_ids(store: Store, cur: Any, subject: str) -> SubjectIds:
-    """The visitor and consent ids linked to `subject` through events (the subject itself included)."""
-    visitors, consents = {subject}, {subject}
-    new_v, new_c = set(visitors), set(consents)
+    """The visitor and consent ids stored for `subject`, each listed under the column it was found in.
+
+    The subject may be either kind, so it is sought in both columns; the ids on its events are
+    followed in turn. It is a consent id also when only the ledger has it (a choice, no event).
+    """
+    visitors: set[str] = set()
+    consents: set[str] = set()
+    seek_v, seek_c = {subject}, {subject}
+    sought_v: set[str] = set()
+    sought_c: set[str] = set()
     for _ in range(_MAX_ROUNDS):
         found_v: set[str] = set()
         found_c: set[str] = set()
-        for column, ids in (("visitor_id", sorted(new_v)), ("consent_id", sorted(new_c))):
+        for column, ids in (("visitor_id", sorted(seek_v)), ("consent_id", sorted(seek_c))):
             for part in chunks(ids):
                 cond, args = store.subject_match(column, part)
                 rows = _execute(store, cur, f"SELECT DISTINCT visitor_id, consent_id FROM ck_events WHERE {cond}", args)
-                rows = rows.fetchall()
-                for v, c in rows:
+                for v, c in rows.fetchall():
                     if v is not None:
                         found_v.add(str(v))
                     if c is not None:
                         found_c.add(str(c))
-        new_v, new_c = found_v - visitors, found_c - consents
-        if not new_v and not new_c:
+        sought_v |= seek_v
+        sought_c |= seek_c
+        visitors |= found_v
+        consents |= found_c
+        seek_v, seek_c = found_v - sought_v, found_c - sought_c
+        if not seek_v and not seek_c:
             break
-        visitors |= new_v
-        consents |= new_c
+    if subject not in consents and _execute(
+        store, cur, "SELECT 1 FROM ck_ledger WHERE consent_id = ? LIMIT 1", [subject]
+    ).fetchone():
+        consents.add(subject)
     return SubjectIds(tuple(sorted(visitors)), tuple(sorted(consents)))
 
 
@@ -109,9 +121,10 @@ def tombstones(store: Store, ids: Sequence[str] | None = None) -> list[Tombstone
 def export_subject(store: Store, subject: str) -> dict[str, Any]:
     """Everything stored about a subject, as one JSON-serialisable document.
 
-    Keys: subject, generated_at (ISO-8601 UTC), visitor_ids, consent_ids, events (oldest first, ts
-    as ISO-8601), ledger (the records of the subject's consent ids, ts as ISO-8601) and tombstones
-    (earlier erasures of these ids).
+    Keys: subject, generated_at (ISO-8601 UTC), visitor_ids and consent_ids (the ids of each kind
+    stored for the subject, `linked_ids`), events (oldest first, ts as ISO-8601), ledger (the
+    records of the subject's consent ids, ts as ISO-8601) and tombstones (earlier erasures of the
+    subject or these ids).
     """
     subject = _check_subject(subject)
     generated_at = time.time()
@@ -132,7 +145,7 @@ def export_subject(store: Store, subject: str) -> dict[str, Any]:
         "consent_ids": list(ids.consent_ids),
         "events": [event_for_export(event_from_row(r[1:])) for r in ordered],
         "ledger": [_record_for_export(rec) for rec in records],
-        "tombstones": [t.as_dict() for t in tombstones(store, [*ids.visitor_ids, *ids.consent_ids])],
+        "tombstones": [t.as_dict() for t in tombstones(store, [subject, *ids.visitor_ids, *ids.consent_ids])],
     }
 
 
@@ -155,7 +168,7 @@ def erase_subject(store: Store, subject: str) -> Tombstone:
     with store.connection() as conn:
         cur = conn.cursor()
         ids = linked_ids(store, cur, subject)
-        consent_ids = _known_consent_ids(store, cur, ids.consent_ids)
+        consent_ids = ids.consent_ids
         removed = 0
         for clause, args in _subject_event_clause(store, ids):
             removed += int(_execute(store, cur, f"DELETE FROM ck_events WHERE {clause}", args).rowcount or 0)
@@ -178,20 +191,6 @@ def erase_subject(store: Store, subject: str) -> Tombstone:
             [subject, erased_at, removed, redacted, json.dumps(list(consent_ids))],
         ).fetchone()
         return Tombstone(int(row[0]), subject, erased_at, removed, redacted, consent_ids)
-
-
-def _known_consent_ids(store: Store, cur: Any, consent_ids: Sequence[str]) -> tuple[str, ...]:
-    """The ids that really are consent ids (on an event or a ledger record), for the tombstone: the
-    subject itself, when it is a visitor id, is not one."""
-    known: set[str] = set()
-    for part in chunks(consent_ids):
-        on_events, args = store.subject_match("consent_id", part)
-        for table, cond, cond_args in (
-            ("ck_events", on_events, args), ("ck_ledger", f"consent_id IN ({in_list(len(part))})", list(part))
-        ):
-            rows = _execute(store, cur, f"SELECT DISTINCT consent_id FROM {table} WHERE {cond}", cond_args).fetchall()
-            known.update(str(r[0]) for r in rows)
-    return tuple(sorted(known))
 
 
 def _check_subject(subject: str) -> str:

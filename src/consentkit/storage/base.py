@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from consentkit.ledger import GENESIS, LedgerDraft, LedgerRecord, seal
+from consentkit.ledger import GENESIS, LedgerDraft, LedgerRecord, UnreadableRecord, seal
 from consentkit.storage.schema import EVENT_FIELDS, migrations
 
 _LEDGER_COLS = (
@@ -39,6 +39,21 @@ class RefusedData(StoreError):
 REFUSED = (RefusedData, ValueError, TypeError, OverflowError)
 """What a write raises when rows are at fault, not the store: the drivers raise the last three
 while converting a value (a lone surrogate, say) before anything reaches the database."""
+
+
+def _ledger_record(r: Sequence[Any]) -> LedgerRecord:
+    """A ledger row as a record; `UnreadableRecord` when a value is not what was written."""
+    try:
+        granted, denied = json.loads(r[3]), json.loads(r[4])
+        if not all(isinstance(c, list) and all(isinstance(k, str) for k in c) for c in (granted, denied)):
+            raise ValueError
+        return LedgerRecord(
+            int(r[0]), float(r[1]), r[2], tuple(granted), tuple(denied), r[5], r[6], bool(r[7]), bool(r[8]), r[9],
+            r[10], r[11], r[12], r[13], r[14],
+        )
+    except (ValueError, TypeError):
+        raise UnreadableRecord(int(r[0]), "stored values are not readable (categories not a JSON list of "
+                                          "names, or a time that is not a number)") from None
 
 
 class Store(ABC):
@@ -136,10 +151,7 @@ class Store(ABC):
                 cur.execute(self._q(sql + f" ORDER BY seq LIMIT {int(batch)}"), args)
                 rows = cur.fetchall()
             for r in rows:
-                yield LedgerRecord(
-                    int(r[0]), float(r[1]), r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])), r[5], r[6],
-                    bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12], r[13], r[14],
-                )
+                yield _ledger_record(r)
             if len(rows) < batch:
                 return
             last = int(rows[-1][0])

@@ -20,7 +20,6 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -28,6 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from consentkit.ledger import GENESIS, LedgerRecord
 from consentkit.storage.base import RefusedData, Store, StoreError
 from consentkit.storage.schema import EVENT_FIELDS, column_type
+from consentkit.storage.urls import redact_url
 
 # Keys of the transaction-level advisory locks (any fixed 64-bit numbers unique to consentkit).
 SCHEMA_LOCK = 0x636B_0001  # "ck" 1: migrations
@@ -41,25 +41,6 @@ _CHECKS: tuple[tuple[int, type], ...] = tuple(
     (i, _KINDS[t]) for i, t in enumerate(column_type(f, "postgres") for f in EVENT_FIELDS) if t in _KINDS
 )
 _TS = EVENT_FIELDS.index("ts")
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password (in the userinfo or a `password=` parameter) replaced by `***`."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hostport = netloc.rpartition("@")
-            if ":" in userinfo:
-                userinfo = userinfo.split(":", 1)[0] + ":***"
-            netloc = f"{userinfo}@{hostport}"
-        query = parts.query
-        if query:
-            pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-            query = urlencode(pairs, safe="*")
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return "<unparseable PostgreSQL URL>"
 
 
 def month_bounds(ts: float) -> tuple[int, int, float, float]:

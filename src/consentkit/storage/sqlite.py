@@ -54,15 +54,24 @@ class SQLiteStore(Store):
     dialect = "sqlite"
     ph = "?"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, create: bool = True, read_only: bool = False) -> None:
+        """`create`: make the file (and its folders) when missing; otherwise a missing file is a
+        `StoreError` naming it. `read_only`: open an existing file for reading only."""
         _bind_quickly()
+        self._as_is = read_only or not create  # an existing file is not converted (page size, WAL)
         if path == ":memory:":
             # A shared in-memory database, so every thread's connection sees the same data.
             self._target = f"file:consentkit-{uuid.uuid4().hex}?mode=memory&cache=shared"
             self._uri = True
-        else:
+        elif create and not read_only:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._target, self._uri = path, False
+        else:
+            file = Path(path).resolve()
+            if not file.is_file():
+                what = "is a directory, not a database" if file.is_dir() else "does not exist"
+                raise StoreError(f"no SQLite database at {file}: it {what}")
+            self._target, self._uri = f"{file.as_uri()}?mode={'ro' if read_only else 'rw'}", True
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -80,8 +89,9 @@ class SQLiteStore(Store):
             )
             # New databases only (a no-op once one exists): event rows are wide and written in runs,
             # and larger pages write them with a quarter of the page frames.
-            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
-            _set_wal(conn)
+            if not self._as_is:
+                conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+                _set_wal(conn)
             if events:
                 # Events and counters (written by the background writer) need no fsync per commit: in
                 # WAL mode NORMAL can lose the last batches in a power cut, never corrupt the database.

@@ -10,7 +10,6 @@ consentkit.W002  storage_url is a relative SQLite path (it depends on the workin
 
 from __future__ import annotations
 
-import fnmatch
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +17,9 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
 
 from consentkit.config import ConsentConfig
+from consentkit.cookies import cookie_owners
 from consentkit.errors import ConfigError
+from consentkit.owners import ALWAYS
 from consentkit_django.conf import SETTING, build_config, setting
 
 MIDDLEWARE = "consentkit_django.middleware.ConsentMiddleware"
@@ -103,18 +104,14 @@ def _django_cookies() -> list[tuple[str, str]]:
     return out
 
 
-def _owner(cfg: ConsentConfig, name: str) -> str | None:
-    for cat in cfg.categories:
-        if any(fnmatch.fnmatchcase(name, p) for p in cat.cookies):
-            return cat.key
-    return None
-
-
 def _cookie_warnings(cfg: ConsentConfig) -> list[CheckMessage]:
     out: list[CheckMessage] = []
     required = cfg.required
+    owners = cookie_owners(cfg)  # the rule the middleware applies
     for name, source in _django_cookies():
-        owner = _owner(cfg, name)
+        owner = owners.owner(name)
+        if owner == ALWAYS:  # consentkit's own choice cookie: always passes
+            continue
         if owner is None and cfg.undeclared_cookies == "block":
             why = "no category declares it and undeclared_cookies is 'block'"
         elif owner is not None and owner not in required:

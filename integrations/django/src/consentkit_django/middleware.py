@@ -18,7 +18,8 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from consentkit import endpoints
-from consentkit.engine import Engine, Exchange
+from consentkit.engine import Engine
+from consentkit.exchange import Exchange
 from consentkit.http import Reply, RequestView, headers_from_environ
 from consentkit_django.conf import get_engine
 

@@ -41,8 +41,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("args", nargs=argparse.REMAINDER, help="a consentkit command and its arguments")
 
+    def run_from_argv(self, argv: list[str]) -> None:
+        # Everything after `consentkit` is consentkit's, a leading --help or --version too: Django's
+        # parser would answer those itself, about this wrapper and Django. "--" keeps them for `handle`.
+        if argv[2:3] in (["-h"], ["--help"], ["--version"]):
+            argv = [*argv[:2], "--", *argv[2:]]
+        super().run_from_argv(argv)
+
     def handle(self, *args: str, **options: Any) -> None:
-        argv = list(args) or ["--help"]
+        argv = list(args[1:] if args[:1] == ("--",) else args) or ["--help"]
         try:
             config = build_config(setting())
         except ConfigError as exc:

@@ -1,4 +1,4 @@
-"""`ChatDeployer`, the chat part of the engine (`engine.chat`): decides, counts, renders, routes.
+"""`Chat`, the chat service of the engine (`engine.chat`): decides, counts, renders; `chat.routes` answers its URLs.
 
 Always present; `active` is False unless `chat.enabled` and a `chat.provider` are set, and then
 every entry point returns at once. Hooks can be registered either way (`@engine.chat.rule`).
@@ -11,30 +11,34 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from consentkit.chat.decision import ChatDecision, Outcome
+from consentkit.chat.hooks import HookRegistry
 from consentkit.chat.inject import pick_nonce
+from consentkit.chat.outcome import ChatDecision
 from consentkit.chat.render import snippet
-from consentkit.chat.rules import ChatRules
 from consentkit.chat.streams import InjectPlan
 from consentkit.collect.paths import is_prefetch
 from consentkit.consent import ConsentState
-from consentkit.http import Reply
+from consentkit.http import is_html
 
 if TYPE_CHECKING:
-    from consentkit.engine import Engine, Exchange
+    from consentkit.collect.geo import GeoLookup
+    from consentkit.config import ConsentConfig
+    from consentkit.exchange import Exchange
+    from consentkit.storage.writer import Writer
 
 log = logging.getLogger("consentkit")
-__all__ = ["ChatDecision", "ChatDeployer", "Outcome"]
 
 
-class ChatDeployer:
-    def __init__(self, engine: Engine) -> None:
-        cfg = engine.config.chat
-        self.engine = engine
+class Chat:
+    def __init__(self, site: ConsentConfig, writer: Writer, geo: GeoLookup | None) -> None:
+        cfg = site.chat
+        self.site = site
+        """The whole configuration (the chat's own part is `config`)."""
+        self.writer = writer
         self.config = cfg
         self.active = cfg.active
-        self.rules = ChatRules()
-        self.rule = self.rules.rule
+        self.hooks = HookRegistry()
+        self.rule = self.hooks.rule
         self.category = cfg.category
         self.inject = False
         self._warned: set[str] = set()
@@ -45,17 +49,17 @@ class ChatDeployer:
         from consentkit.chat.visits import Visits
         from consentkit.collect.ratelimit import RateLimiter
 
-        self.prefix = engine.prefix
+        self.prefix = site.prefix
         self.inject = cfg.inject
         self.cap = cfg.max_html_bytes
-        self.visits = Visits(cfg.session_cache_size, engine.config.cookies.session_idle_minutes * 60)
-        self.builder = ContextBuilder(engine, self.visits)
+        self.visits = Visits(cfg.session_cache_size, site.cookies.session_idle_minutes * 60)
+        self.builder = ContextBuilder(site, self.visits, geo)
         self._returning = self.builder.returning  # bound once: it is passed on every page view
-        self.optional = engine.config.optional
-        self.decider = Decider(cfg, self.builder, self.rules, self.optional,
-                               engine.config.signals.explicit_optin_overrides)
+        self.optional = site.optional
+        self.decider = Decider(cfg, self.builder, self.hooks, self.optional,
+                               site.signals.explicit_optin_overrides)
         self.rate = RateLimiter(cfg.clicks_per_minute)
-        self._tally = engine.writer.tally
+        self._tally = writer.tally
         self._vetoes = self.decider.ruleset.exclude is not None
 
     # -- per request ---------------------------------------------------------------------------------
@@ -98,21 +102,20 @@ class ChatDeployer:
         insertable. `nonce_hint` is `scope["csp_nonce"]` / `environ["csp_nonce"]`. Never raises.
         """
         if status != 200 or not self.inject or ex.chat_placed or ex.request.method not in ("GET", "POST") or (
-                not content_type.startswith("text/html") and content_type[:9].lower() != "text/html"):
+                not is_html(content_type)):
             return None
         try:
             if self._decide(ex, True, ex.request.path).outcome == "hide":
                 return None
             length = encoding = csp = ""
             for k, v in _as_str(headers):
-                if k[:1] in "cC":  # the others are skipped without making a lower-case copy
-                    lk = k.lower()
-                    if lk == "content-length":
-                        length = v
-                    elif lk == "content-encoding":
-                        encoding = v
-                    elif lk == "content-security-policy":
-                        csp = v
+                lk = k.lower()
+                if lk == "content-length":
+                    length = v
+                elif lk == "content-encoding":
+                    encoding = v
+                elif lk == "content-security-policy":
+                    csp = v
             if encoding and encoding.strip().lower() != "identity":
                 self._once("encoded", "chat not inserted into a compressed (Content-Encoding: %s) page; put the "
                            "compression middleware outside consentkit's, or place chat_html() in the template",
@@ -185,12 +188,12 @@ class ChatDeployer:
         sid = ex.session_id
         if (chat is not None and not chat.track) or sid is None or "session_id" not in ex.groups:
             return  # nothing to keep about this visit
-        if content_type[:9] != "text/html" or not 200 <= status < 400 or ex.request.method != "GET":
+        if not is_html(content_type) or not 200 <= status < 400 or ex.request.method != "GET":
             return  # not a page view
         if chat is None and self._vetoes and self.decider.vetoed(ex.request.path) is not None:
             return  # an excluded page nothing decided for (no chat placed on it): outside the chat too
         d = self.decider
-        if d.rules.needs is not d.hook_needs:  # a hook was registered since
+        if d.hooks.needs is not d.hook_needs:  # a hook was registered since
             d.derive()
         if d.tracks_visits and not is_prefetch(ex.request.headers):
             try:
@@ -204,13 +207,6 @@ class ChatDeployer:
         else:
             self._warned.add(key)
             log.warning("consentkit: " + message + " (logged once; later ones at debug level)", arg)
-
-    # -- endpoints --------------------------------------------------------------------------------
-    def endpoint(self, ex: Exchange, sub: str, method: str) -> Reply:
-        """GET {prefix}/chat (single-page apps), GET {prefix}/chat.js, POST {prefix}/chat/click."""
-        from consentkit.chat.routes import route
-
-        return route(self, ex, sub, method)
 
 
 def _as_str(headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]) -> Iterable[tuple[str, str]]:
@@ -226,7 +222,7 @@ class _Later:
 
     __slots__ = ("chat", "csp", "ex", "nonce_hint")
 
-    def __init__(self, chat: ChatDeployer, ex: Exchange, nonce_hint: object, csp: str) -> None:
+    def __init__(self, chat: Chat, ex: Exchange, nonce_hint: object, csp: str) -> None:
         self.chat, self.ex, self.nonce_hint, self.csp = chat, ex, nonce_hint, csp
 
     def __call__(self) -> str | None:
