@@ -169,7 +169,7 @@ def test_form_post_redirects_back_and_state_endpoint_answers(site: Any) -> None:
 
 def test_the_test_clients_default_multipart_post_is_a_form(site: Any) -> None:
     """What docs/django.md shows for testing a site: Client().post with a dict (multipart/form-data)."""
-    client = Client()
+    client = Client(headers=ORIGIN)
     r = client.post("/_consent", {"action": "accept_all", "next": "/whoami"})
     assert r.status_code == 303 and r["Location"] == "/whoami"
     assert client.get("/whoami").json()["analytics"] is True
