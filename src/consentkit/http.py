@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from consentkit.cookieparse import parse_cookie_header
@@ -131,6 +131,26 @@ def headers_from_environ(environ: Mapping[str, Any], scheme: str | None = None) 
     return out
 
 
+class CookieSpec(NamedTuple):
+    """A cookie consentkit sets, as a value: the ASGI and WSGI middlewares render it
+    (`CookieFlags.header`), Django hands it to `response.set_cookie`. `max_age` 0 expires it."""
+
+    name: str
+    value: str
+    max_age: int
+
+
+class CookiePlan(NamedTuple):
+    """What cookie control does to one response (`Engine.cookie_plan`)."""
+
+    drop: frozenset[str]
+    """Names of the app's cookies to remove: their category is not in effect."""
+    add: tuple[CookieSpec, ...]
+    """consentkit's own: expiries of withdrawn categories' cookies, then the id cookies."""
+    vary: bool
+    """Whether the response depends on the request's consent (Vary: Cookie, Sec-GPC, DNT)."""
+
+
 @dataclass(slots=True)
 class Reply:
     """A response produced by consentkit itself (its endpoints), framework-free."""
@@ -138,6 +158,8 @@ class Reply:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    cookies: list[CookieSpec] = field(default_factory=list)
+    """Cookies to set with it, rendered or handed over by each adapter."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Reply:

@@ -23,6 +23,7 @@ from consentkit import ConsentConfig
 from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
 from consentkit.http import RequestView
+from consentkit.responses import response_headers
 from consentkit.storage.sqlite import SQLiteStore
 
 UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1"
@@ -64,7 +65,7 @@ def main() -> None:
         headers = {"host": "example.com", "user-agent": UA, "cookie": cookie, "referer": referer}
         req = RequestView("GET", f"/page/{i % 5000}", "", headers, f"10.{i % 250}.{i // 250 % 250}.1")
         ex = engine.begin(req)
-        engine.response_headers(ex, [("content-type", "text/html")])
+        response_headers(engine, ex, [("content-type", "text/html")])
         engine.finish(ex, 200, "text/html")
         if i == 0 or (i >= warm and (i - warm) % (measured // 10) == 0):
             gc.collect()
