@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from consentkit.boundedcache import BoundedCache
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
 
 log = logging.getLogger("consentkit")
+_NONE: frozenset[str] = frozenset()
 
 
 class Engine:
@@ -137,17 +138,16 @@ class Engine:
 
     # -- response side ----------------------------------------------------------------------------
     def cookie_plan(
-        self, ex: Exchange, app_cookies: Iterable[str], effective: Effective | None = None, *, html: bool = False
+        self, ex: Exchange, app_cookies: Sequence[str], effective: Effective | None = None, *, html: bool = False
     ) -> CookiePlan:
         """What cookie control does to a response whose app sets `app_cookies` (their names):
         which of them go, what consentkit adds, and whether the response varies with consent
         (`html`: it is a page). Adapters apply it in their own terms (`responses.response_headers`
         for ASGI and WSGI header lists; Django's cookie API)."""
         eff = (effective or ex.state._effective).categories
-        names = tuple(app_cookies)
-        drop = frozenset(name for name in names if not self.keep_cookie(name, eff))
+        drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff)) if app_cookies else _NONE
         add = self.added_cookies(ex, eff)
-        return CookiePlan(drop, add, bool(ex.state.read or html or names or add))
+        return CookiePlan(drop, add, bool(ex.state.read or html or app_cookies or add))
 
     def added_cookies(self, ex: Exchange, eff: frozenset[str]) -> tuple[CookieSpec, ...]:
         """The cookies consentkit sets on a response: expiries, then the id cookies.
