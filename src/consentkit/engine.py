@@ -16,7 +16,8 @@ from consentkit.boundedcache import BoundedCache
 from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
 from consentkit.collect.ip import ClientAddress
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.consent import ChoiceCodec, ConsentState, new_id
 from consentkit.cookies import cookie_flags, cookie_owners, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange

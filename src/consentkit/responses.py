@@ -27,25 +27,22 @@ def response_headers(
     `headers` may be just the app's Set-Cookie and Vary headers, with `html` saying whether the
     response is an HTML page: the result then replaces those. Never raises (`guard`).
     """
+    out: list[tuple[str, str]] = []
     names: list[str] = []
+    vary_at = -1
     for name, value in headers:
         lname = name.lower()
         if lname == "set-cookie":
             names.append(set_cookie_name(value))
-        elif lname == "content-type" and is_html(value):
-            html = True
-    plan = guard.cookie_plan(engine, ex, names, effective, html=html)
-    out: list[tuple[str, str]] = []
-    vary_at = -1
-    drop = plan.drop
-    for name, value in headers:
-        lname = name.lower()
-        if lname == "set-cookie":
-            if drop and set_cookie_name(value) in drop:
-                continue
         elif lname == "vary":
             vary_at = len(out)
+        elif lname == "content-type" and is_html(value):
+            html = True
         out.append((name, value))
+    plan = guard.cookie_plan(engine, ex, names, effective, html=html)
+    if plan.drop:
+        out = [(k, v) for k, v in out if k.lower() != "set-cookie" or set_cookie_name(v) not in plan.drop]
+        vary_at = next((i for i, (k, _) in enumerate(out) if k.lower() == "vary"), -1)
     if plan.add:
         out.extend(engine.set_cookie_headers(ex, plan.add))
     if plan.vary:

@@ -44,7 +44,7 @@ def consent_config(name: str) -> dict[str, Any]:
 
 def visitor_cookie() -> str:
     """A returning visitor who accepted everything: the same cookie verifies for every engine (same key)."""
-    from consentkit.config import load_config
+    from consentkit.configfile import load_config
     from consentkit.consent import Choice, ChoiceCodec, new_id
     from consentkit.ids import IdSigner
 
