@@ -7,7 +7,7 @@ import json
 import pytest
 
 from banner.banner_markup import Markup, make_config, make_state
-from consentkit.banner.i18n import shipped_texts
+from consentkit.banner.i18n import shipped_texts, text_keys
 from consentkit.banner.render import assets_html, banner_html, settings_link_html
 from consentkit.config import DEFAULT_CATEGORIES, ConsentConfig
 
@@ -19,8 +19,8 @@ ALLOWED_TAGS = {
 
 
 def hostile_config() -> ConsentConfig:
-    texts = {key: HOSTILE + ("{category}" if "{category}" in value else "")
-             for key, value in shipped_texts("en").items()}
+    texts = {key: HOSTILE + ("{category}" if "{category}" in shipped_texts("en")[key] else "")
+             for key in text_keys()}
     categories = [
         c.model_copy(update={"title": HOSTILE, "description": HOSTILE, "cookies": (*c.cookies, HOSTILE)})
         for c in DEFAULT_CATEGORIES

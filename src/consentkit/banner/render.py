@@ -81,7 +81,7 @@ def _page_config(config: ConsentConfig, state: ConsentState, lang: str, texts: d
         "gtag": {k: list(v) for k, v in banner.consent_mode.items()} or None,
         "colors": colors,
         "texts": {k: texts[k] for k in _JS_TEXTS},
-        "titles": {c.key: category_text(banner, lang, c)[0] for c in config.categories},
+        "titles": {c.key: category_text(banner, lang, c, texts)[0] for c in config.categories},
     }
     return f'<script type="application/json" id="consentkit-config">{script_json(data)}</script>'
 
@@ -144,7 +144,7 @@ def _first_layer(
 def _category(
     config: ConsentConfig, state: ConsentState, cat: Category, texts: dict[str, str], lang: str
 ) -> str:
-    title, description = category_text(config.banner, lang, cat)
+    title, description = category_text(config.banner, lang, cat, texts)
     cid = f"ck-c-{cat.key}"
     checked = disabled = False
     note = extra = ""
@@ -238,8 +238,12 @@ def banner_html(
         f' dir="{i18n.direction(picked)}">',
         _second_layer(config, state, texts, picked, nxt, notice),
         _first_layer(config, state, texts, picked, nxt, notice),
+        # The dock lays out the floating button, the status notice and (moved in by chat.js) the
+        # chat placeholder side by side or stacked, so none covers another; banner.js lifts it
+        # above a bottom first layer.
+        '<div class="ck-dock">',
         _floating_button(config, state, texts),
-        '<p class="ck-status" role="status" aria-live="polite"></p></div>',
+        '<div class="ck-dock-end"><p class="ck-status" role="status" aria-live="polite"></p></div></div></div>',
     ]
     if pixel:
         # `nxt` is percent-encoded already (`safe_next`): its escapes stay, so `p` decodes to the path.
