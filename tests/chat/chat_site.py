@@ -15,8 +15,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from consentkit import ConsentConfig, ConsentMiddleware
-from consentkit.chat import ChatConfig, ChatDecision, VisitorContext
 from consentkit.banner.render import assets_html, banner_html
+from consentkit.chat import ChatConfig, ChatDecision, VisitorContext
 from consentkit.chat.render import snippet
 
 CONFIG = ConsentConfig(
