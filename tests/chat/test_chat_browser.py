@@ -186,7 +186,7 @@ def test_each_preset_loads_its_script_with_the_nonce_and_the_prechat_data(
         assert found["ze"] == PRESET_SCRIPTS["zendesk"]
 
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 375, "height": 667}}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
 
 
 def apart(a: dict[str, float], b: dict[str, float]) -> bool:
