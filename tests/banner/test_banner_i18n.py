@@ -171,3 +171,13 @@ def test_fingerprint_holds_only_what_is_shown() -> None:
         f"category.{k}.{f}" for k in ("necessary", "analytics") for f in ("title", "description")}
     assert "chat_text" not in shown and "chat_button" not in shown  # no chat, no placeholder
     assert shown["category.analytics.title"] == i18n.shipped_texts("de")["category.analytics.title"]
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "de-at", "pt-br", "ja", "ar"])
+def test_one_text_is_the_same_as_in_the_whole_set(lang: str) -> None:
+    banner = BannerConfig(texts={
+        "pt-br": {"chat_button": "Permitir e abrir o bate-papo"}, "ja": {"title": "プライバシー"},
+        "de": {"chat_text": "Mit uns chatten."},
+    })
+    whole = banner_texts.texts_in(banner, lang)
+    assert {key: banner_texts.text_in(banner, lang, key) for key in whole} == whole

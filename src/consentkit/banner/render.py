@@ -81,7 +81,7 @@ def _page_config(config: ConsentConfig, state: ConsentState, lang: str, texts: d
         "gtag": {k: list(v) for k, v in banner.consent_mode.items()} or None,
         "colors": colors,
         "texts": {k: texts[k] for k in _JS_TEXTS},
-        "titles": {c.key: category_text(banner, lang, c, texts)[0] for c in config.categories},
+        "titles": {c.key: category_text(banner, lang, c)[0] for c in config.categories},
     }
     return f'<script type="application/json" id="consentkit-config">{script_json(data)}</script>'
 
@@ -144,7 +144,7 @@ def _first_layer(
 def _category(
     config: ConsentConfig, state: ConsentState, cat: Category, texts: dict[str, str], lang: str
 ) -> str:
-    title, description = category_text(config.banner, lang, cat, texts)
+    title, description = category_text(config.banner, lang, cat)
     cid = f"ck-c-{cat.key}"
     checked = disabled = False
     note = extra = ""

@@ -44,37 +44,42 @@ def texts_in(banner: BannerConfig, lang: str) -> dict[str, str]:
     return out
 
 
-def shipped_wording(texts: dict[str, str], key: str, configured: str) -> str:
-    """`texts[key]` where `configured` is the shipped English text of `key` (a default the site left
-    as it is, so the shipped translation applies), else the site's own `configured` text."""
-    return texts[key] if configured == shipped_texts("en").get(key) else configured
+def text_in(banner: BannerConfig, lang: str, key: str) -> str:
+    """`texts_in(banner, lang)[key]`, without building the whole set."""
+    prim = primary(lang)
+    for layer in (lang, prim) if prim != lang else (lang,):
+        own = banner.texts.get(layer)
+        if own is not None and key in own:
+            return own[key]
+        if layer in shipped_languages():
+            return shipped_texts(layer)[key]
+    return shipped_texts("en")[key]
 
 
-def category_text(
-    banner: BannerConfig, lang: str, category: Category, texts: dict[str, str] | None = None
-) -> tuple[str, str]:
+def shipped_wording(banner: BannerConfig, lang: str, key: str, configured: str) -> str:
+    """The text of `key` in `lang` where `configured` is its shipped English text (a default the site
+    left as it is, so the shipped translation applies), else the site's own `configured` text."""
+    return text_in(banner, lang, key) if configured == shipped_texts("en").get(key) else configured
+
+
+def category_text(banner: BannerConfig, lang: str, category: Category) -> tuple[str, str]:
     """(title, description) of a category in `lang`: the site's `category_texts` for it, else the
-    configured ones, translated where they are a default category's shipped English.
-
-    `texts` is `texts_in(banner, lang)` when the caller has it already.
-    """
+    configured ones, translated where they are a default category's shipped English."""
     for layer in (lang, primary(lang)):
         found = banner.category_texts.get(layer, {}).get(category.key)
         if found is not None:
             return found.title, found.description
-    texts = texts_in(banner, lang) if texts is None else texts
     key = f"{CATEGORY_PREFIX}{category.key}."
-    return (shipped_wording(texts, key + "title", category.title),
-            shipped_wording(texts, key + "description", category.description))
+    return (shipped_wording(banner, lang, key + "title", category.title),
+            shipped_wording(banner, lang, key + "description", category.description))
 
 
-def chat_wording(config: ConsentConfig, lang: str, texts: dict[str, str] | None = None) -> tuple[str, str]:
+def chat_wording(config: ConsentConfig, lang: str) -> tuple[str, str]:
     """(text, button) of the chat placeholder in `lang` (an available language); the site's own
     `chat.placeholder_text` / `placeholder_button` win over the shipped translations."""
-    texts = texts_in(config.banner, lang) if texts is None else texts
     chat = config.chat
-    return (shipped_wording(texts, "chat_text", chat.placeholder_text),
-            shipped_wording(texts, "chat_button", chat.placeholder_button))
+    return (shipped_wording(config.banner, lang, "chat_text", chat.placeholder_text),
+            shipped_wording(config.banner, lang, "chat_button", chat.placeholder_button))
 
 
 def texts_for(config: ConsentConfig, lang: str | None) -> dict[str, str]:
@@ -85,13 +90,13 @@ def texts_for(config: ConsentConfig, lang: str | None) -> dict[str, str]:
     """
     banner = config.banner
     picked = pick_language(banner, lang)
-    texts = texts_in(banner, picked)
-    out = {k: v for k, v in texts.items() if not k.startswith(CATEGORY_PREFIX) and not k.startswith("chat_")}
+    shown = texts_in(banner, picked).items()
+    out = {k: v for k, v in shown if not k.startswith(CATEGORY_PREFIX) and not k.startswith("chat_")}
     for cat in config.categories:
-        title, description = category_text(banner, picked, cat, texts)
+        title, description = category_text(banner, picked, cat)
         out[f"category.{cat.key}.title"] = title
         out[f"category.{cat.key}.description"] = description
     if config.chat.active and config.chat.placeholder:
-        out["chat_text"], out["chat_button"] = chat_wording(config, picked, texts)
+        out["chat_text"], out["chat_button"] = chat_wording(config, picked)
     out["lang"] = picked
     return out

@@ -185,6 +185,9 @@ class Chat:
     def _render(self, ex: Exchange, decision: ChatDecision, nonce: str | None, lang: str | None = None) -> str:
         req = ex.request
         nxt = req.path + ("?" + req.query_string if req.query_string else "")
+        if decision.outcome != "placeholder":  # the widget speaks for itself
+            return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+                           next_url=nxt)
         picked = self.language(ex, lang)
         return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
                        next_url=nxt, lang=picked, wording=chat_wording(self.site, picked))
