@@ -240,6 +240,11 @@ def test_placeholder_never_under_the_banner_or_its_notice(
     assert ph_box["y"] >= 0 and ph_box["x"] >= 0 and ph_box["x"] + ph_box["width"] <= view["width"]
     assert apart(ph_box, bar_box), (ph_box, bar_box)
     nothing_over(page, button, [page.locator("#ck-l1")])
+    page.locator("#ck-l1 button[form=ck-go]").click()  # the modal second layer: the placeholder waits behind it
+    page.locator("#ck-l2 .ck-panel").wait_for(state="visible")
+    assert not placeholder.is_visible()
+    page.keyboard.press("Escape")
+    placeholder.wait_for(state="visible")
 
     page.locator("#ck-l1 button[value=reject_all]").click()
     status = page.locator(".ck-status")
