@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
+from consentkit.banner.texts import chat_wording, pick_language
 from consentkit.chat.hooks import HookRegistry
 from consentkit.chat.inject import pick_nonce
 from consentkit.chat.outcome import ChatDecision
@@ -152,17 +153,20 @@ class Chat:
             log.exception("consentkit: chat failed for one page; it is served without the chat")
             return None
 
-    def html(self, state_or_exchange: ConsentState | Exchange, *, nonce: str | None = None) -> str:
-        """The chat markup for the app to place itself; the middleware then inserts nothing."""
+    def html(self, state_or_exchange: ConsentState | Exchange, *, nonce: str | None = None,
+             lang: str | None = None) -> str:
+        """The chat markup for the app to place itself; the middleware then inserts nothing.
+
+        `lang` is the page's language, as for `banner_html`."""
         if not self.active:
             return ""
         try:
-            return self._html(state_or_exchange, nonce)
+            return self._html(state_or_exchange, nonce, lang)
         except Exception:
             log.exception("consentkit: chat_html() failed; the page is served without the chat")
             return ""
 
-    def _html(self, state_or_exchange: ConsentState | Exchange, nonce: str | None) -> str:
+    def _html(self, state_or_exchange: ConsentState | Exchange, nonce: str | None, lang: str | None) -> str:
         state = state_or_exchange if isinstance(state_or_exchange, ConsentState) else state_or_exchange.state
         ex: Exchange | None = state._exchange
         if ex is None or ex.state is not state:
@@ -173,15 +177,25 @@ class Chat:
         decision = self._decide(ex, True, ex.request.path)
         if decision.outcome == "hide":
             return ""
-        html = self._render(ex, decision, pick_nonce(nonce, None))
+        html = self._render(ex, decision, pick_nonce(nonce, None), lang)
         if not placed:  # a template that places it twice shows it once
             self.count(decision)
         return html
 
-    def _render(self, ex: Exchange, decision: ChatDecision, nonce: str | None) -> str:
+    def _render(self, ex: Exchange, decision: ChatDecision, nonce: str | None, lang: str | None = None) -> str:
         req = ex.request
         nxt = req.path + ("?" + req.query_string if req.query_string else "")
-        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state), next_url=nxt)
+        if decision.outcome != "placeholder":  # the widget speaks for itself
+            return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+                           next_url=nxt)
+        picked = self.language(ex, lang)
+        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+                       next_url=nxt, lang=picked, wording=chat_wording(self.site, picked))
+
+    def language(self, ex: Exchange, lang: str | None = None) -> str:
+        """The placeholder's language, picked as the banner picks its own: the page's `lang` when
+        given, else the request's Accept-Language, else `banner.default_language`."""
+        return pick_language(self.site.banner, lang, ex.request.header("accept-language"))
 
     def finished(self, ex: Exchange, status: int, content_type: str) -> None:
         """Called by `Engine.finish` while the chat is active: forget the request; count an HTML page
