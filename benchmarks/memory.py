@@ -1,7 +1,7 @@
 """Memory stays flat when the store is slower than the traffic: the queue is bounded and the newest
 events are dropped (and counted) instead of piling up.
 
-Run: .venv/bin/python tests/benchmarks/memory.py [requests] [warm-up]   (default 1,000,000 after 500,000)
+Run: .venv/bin/python benchmarks/memory.py [requests] [warm-up]   (default 1,000,000 after 500,000)
 
 The warm-up fills what is bounded by design: the per-visitor caches hold 4,096 entries (reached
 here after 409,600 requests, one visitor per 100 of them) and SQLite's page cache 8 MB. What they

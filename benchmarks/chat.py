@@ -1,6 +1,6 @@
 """Cost of the chat: a page where the rules say hide, against the same page without chat; injection.
 
-Run: .venv/bin/python tests/benchmarks/chat.py [n]
+Run: .venv/bin/python benchmarks/chat.py [n]
 CPU time in this thread (`time.thread_time()`: other processes on a shared machine do not inflate
 it), per request or per call, side by side with the targets. Per request, through ASGI and in the
 core alone, each case runs against the page without chat in paired rounds, five times spread over
