@@ -95,7 +95,7 @@ class Engine:
                 self._decisions.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version)
         own = self.is_own_path(request.path)
-        ex = Exchange(request, state, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
+        ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
@@ -160,7 +160,7 @@ class Engine:
     def _cookie_plan(
         self, ex: Exchange, app_cookies: Sequence[str], effective: Effective | None, html: bool
     ) -> CookiePlan:
-        eff = (effective or ex.state._effective).categories
+        eff = (effective or ex.effective).categories
         drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff)) if app_cookies else _NONE
         add = self.added_cookies(ex, eff)
         return CookiePlan(drop, add, bool(ex.state.read or html or app_cookies or add))

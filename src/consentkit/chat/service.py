@@ -92,9 +92,9 @@ class Chat:
         """Count a decision that took effect."""
         self._tally("chat", decision.counted)
 
-    def grant_for(self, state: ConsentState) -> list[str]:
+    def grant_for(self, ex: Exchange) -> list[str]:
         """What the placeholder's button grants: the optional categories in effect, plus the chat's."""
-        return sorted((state._effective.categories & self.optional) | {self.category})
+        return sorted((ex.effective.categories & self.optional) | {self.category})
 
     def plan(self, ex: Exchange, status: int, content_type: str,
              headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]], nonce_hint: object = None, *,
@@ -181,10 +181,10 @@ class Chat:
         req = ex.request
         nxt = req.path + ("?" + req.query_string if req.query_string else "")
         if decision.outcome != "placeholder":  # the widget speaks for itself
-            return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+            return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex),
                            next_url=nxt)
         picked = self.language(ex, lang)
-        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex),
                        next_url=nxt, lang=picked, wording=chat_wording(self.site, picked))
 
     def language(self, ex: Exchange, lang: str | None = None) -> str:
