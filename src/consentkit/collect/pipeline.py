@@ -15,6 +15,7 @@ from consentkit.collect.ip import DailySalt, client_ip
 from consentkit.collect.paths import GlobSet, is_prefetch
 from consentkit.collect.ratelimit import RateLimiter
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
+from consentkit.consent_counters import tally_signals
 from consentkit.errors import ConfigError
 from consentkit.http import VARY, Reply, is_html
 
@@ -67,6 +68,8 @@ class Collector:
             return
         if self.aggregate:
             self.writer.tally("pageviews", path[:256])
+            if ex.state.signals.any:
+                tally_signals(self.writer, ex.state.signals)
         allowed = ex.groups
         if not allowed:
             return
