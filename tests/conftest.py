@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -21,6 +22,9 @@ from consentkit.engine import Engine
 
 pytest_plugins = ["pg"]
 
+# Hypothesis keeps its failure database and caches under .cache/ (ignored by git), not in the checkout.
+set_hypothesis_home_dir(Path(__file__).parent.parent / ".cache" / "hypothesis")
+
 SECRET = "k" * 40
 ORIGIN = {"origin": "http://testserver"}
 
@@ -29,6 +33,15 @@ def make_config(tmp_path: Path, **overrides: Any) -> ConsentConfig:
     data: dict[str, Any] = {"secret_keys": [SECRET], "storage_url": f"sqlite:///{tmp_path / 'ck.db'}"}
     data.update(overrides)
     return ConsentConfig(**data)
+
+
+def id_cookies(engine: Engine, visitor_id: str | None, session_id: str | None = None) -> str:
+    """The id cookies of a Cookie header as `engine` issues them: signed, so that it believes them."""
+    cookies = engine.config.cookies
+    parts = [f"{cookies.visitor_name}={engine.ids.sign('visitor', visitor_id)}"] if visitor_id else []
+    if session_id:
+        parts.append(f"{cookies.session_name}={engine.ids.sign('session', session_id)}")
+    return "; ".join(parts)
 
 
 def _state_json(state: Any) -> dict[str, Any]:

@@ -107,7 +107,8 @@ def test_asgi_client_disconnect_during_body_read_is_not_a_crash(tmp_path: Path) 
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/_consent", "query_string": b"", "scheme": "http",
-             "headers": [(b"content-type", b"application/json"), (b"host", b"x")], "client": ("1.2.3.4", 1)}
+             "headers": [(b"content-type", b"application/json"), (b"host", b"x"), (b"origin", b"http://x")],
+             "client": ("1.2.3.4", 1)}
     asyncio.run(mw(scope, receive, send))
     assert sent[0]["status"] == 400
     mw.engine.close()

@@ -12,12 +12,12 @@ from typing import Any
 
 import anyio
 
-from consentkit import endpoints
+from consentkit import endpoints, guard
 from consentkit.boundedcache import BoundedCache
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import Reply, RequestView, headers_from_asgi, is_html
+from consentkit.http import Reply, RequestView, content_length, headers_from_asgi, is_html
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -86,14 +86,14 @@ class ConsentMiddleware:
                         kept.append(pair)
                         if lk == b"content-type":
                             content_type = pair[1].decode("latin-1")
+                added = guard.response_headers(engine, ex, rewritten, html=is_html(content_type))
                 try:
-                    added = engine.response_headers(ex, rewritten, html=is_html(content_type))
                     for pair in added:  # kept grows into the new headers; plan() reads only Content-*
                         raw = _encoded(pair)
                         kept.append(raw if raw is not None else _encode(pair))
-                    message["headers"] = kept
-                except Exception:
+                except Exception:  # what is not added yet stays out: closed, not open
                     log.exception("consentkit: response processing failed")
+                message["headers"] = kept
                 if chat is not None:
                     plan = chat.plan(ex, status, content_type, kept, scope.get("csp_nonce"))
                     if plan is not None:
@@ -110,8 +110,7 @@ class ConsentMiddleware:
         if endpoints.needs_body(engine, ex.request):
             got = await _read_body(receive, engine.config.max_body_bytes, ex.request.header("content-length"))
             if got is None:
-                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
-                return await _send_reply(send, too_big)
+                return await _send_reply(send, endpoints.too_large(engine))
             body = got
             # Ledger writes are synchronous and durable: keep them off the event loop.
             reply = await anyio.to_thread.run_sync(endpoints.handle, engine, ex, body)
@@ -132,7 +131,8 @@ class ConsentMiddleware:
 
 async def _read_body(receive: Any, limit: int, declared: str) -> bytes | None:
     """The request body, or None once it is known to exceed `limit` (checked before reading)."""
-    if declared.strip().isdigit() and int(declared) > limit:
+    length = content_length(declared)
+    if length is not None and length > limit:
         return None
     chunks: list[bytes] = []
     size = 0

@@ -24,6 +24,7 @@ from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.errors import ConfigError
+from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
 from consentkit.storage.urls import redact_url
 from consentkit.strict import CategoryKey, Strict
@@ -141,6 +142,11 @@ class ConsentConfig(BaseSettings):
     """The first key signs, all verify: add a new key in front to rotate."""
     policy_version: str = Field(default="1", pattern=r"^[A-Za-z0-9._\-]{1,32}$")
     """Bump it when the policy changes: every earlier choice then counts as no choice."""
+    site_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:\-]{1,128}$")
+    """This site's own name (its host name, say), bound into every signature: another site with the
+    same `secret_keys` and `policy_version` does not honour its cookies. Unset: choice cookies are
+    signed as before this setting existed, and `consentkit check` warns. Setting or changing it asks
+    every visitor to choose again."""
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     """The consent categories, in banner order."""
     default_granted: tuple[str, ...] = ()
@@ -152,7 +158,13 @@ class ConsentConfig(BaseSettings):
     prefix: str = Field(default="/_consent", pattern=r"^/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~\-]$")
     """URL prefix of consentkit's own endpoints."""
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    """Networks whose X-Forwarded-For / Forwarded headers are believed."""
+    """Networks of the proxies in front of the site: only from a socket peer in one of them is the
+    `proxy_headers` header believed. Empty: the socket peer is the visitor. With uvicorn or gunicorn
+    in front, see docs/security.md."""
+    proxy_headers: tuple[str, ...] = ("x-forwarded-for",)
+    """The one header a trusted proxy puts the visitor's address in: "x-forwarded-for", "forwarded"
+    (RFC 7239), or an edge header ("cf-connecting-ip", "true-client-ip", "x-real-ip",
+    "fastly-client-ip", "fly-client-ip"); `[]` believes none. Others are never read."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins (scheme://host[:port]) allowed to post choices, besides the site itself."""
     undeclared_cookies: Literal["allow", "block", "report"] = "report"
@@ -191,6 +203,22 @@ class ConsentConfig(BaseSettings):
                     "make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
                 )
         return v
+
+    @field_validator("proxy_headers")
+    @classmethod
+    def _one_known_header(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(name.strip().lower() for name in v)
+        for name in names:
+            if name not in PROXY_HEADERS:
+                raise ValueError(
+                    f"unknown header {name!r}; name one of {', '.join(PROXY_HEADERS)} (the one your proxy sets)"
+                )
+        if len(names) > 1:
+            raise ValueError(
+                "name one header: with several, a visitor could send the one that is believed "
+                "past a proxy that manages only the other"
+            )
+        return names
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ConsentConfig:
@@ -233,6 +261,11 @@ class ConsentConfig(BaseSettings):
     def gpc_denies(self) -> frozenset[str]:
         rule = self.signals.gpc_denies
         return self.optional if rule is None else frozenset(rule) - self.required
+
+    @cached_property
+    def proxy_header(self) -> str | None:
+        """The forwarding header believed from a trusted proxy, if any."""
+        return self.proxy_headers[0] if self.proxy_headers else None
 
     @cached_property
     def signing_keys(self) -> list[str]:

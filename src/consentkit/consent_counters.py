@@ -28,7 +28,8 @@ WITHDRAWALS = "consent.withdrawals"
 REASKS = "consent.reasks"
 """Key ``POLICY``: a choice by a visitor whose previous choice was under an older policy version."""
 SIGNALS = "consent.signals"
-"""Key ``dnt`` or ``gpc``: a counted page view (beside `pageviews`) sent with that signal."""
+"""Key ``pages``: a counted page view (the `pageviews` counter, without its path); ``dnt``, ``gpc``:
+one sent with that signal."""
 
 CONSENT_METRICS = (IMPRESSIONS, CHOICES, OPTINS, WITHDRAWALS, REASKS, SIGNALS)
 OUTCOMES = ("accept_all", "reject_all", "custom")
@@ -74,7 +75,8 @@ class ConsentCounters:
 
 
 def tally_signals(writer: Writer, signals: Signals) -> None:
-    """A counted page view came with DNT and/or GPC."""
+    """A counted page view, and whether it came with DNT and/or GPC."""
+    writer.tally(SIGNALS, "pages")
     if signals.dnt:
         writer.tally(SIGNALS, "dnt")
     if signals.gpc:

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
+from consentkit.collect.ip import ClientAddress
 from consentkit.config import ConsentConfig, load_config
-from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
+from consentkit.consent import ChoiceCodec, ConsentState, new_id
 from consentkit.consent_counters import ConsentCounters
 from consentkit.cookieparse import set_cookie_name
-from consentkit.cookies import cookie_flags, cookie_owners
+from consentkit.cookies import cookie_flags, cookie_owners, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
 from consentkit.http import VARY, RequestView, is_html
+from consentkit.ids import IdKind, IdSigner
 from consentkit.owners import ALWAYS
 from consentkit.policy import Effective, Rules, decide
 from consentkit.signals import Signals, read_signals
@@ -38,7 +40,8 @@ class Engine:
         self.config = cfg = load_config(config)
         self.prefix = cfg.prefix
         self.codec = ChoiceCodec(
-            cfg.signing_keys, cfg.policy_version, cfg.cookies.choice_days * 86400, frozenset(cfg.category_keys)
+            cfg.signing_keys, cfg.policy_version, cfg.cookies.choice_days * 86400, frozenset(cfg.category_keys),
+            site_id=cfg.site_id,
         )
         self.rules = Rules(
             required=cfg.required,
@@ -49,6 +52,10 @@ class Engine:
         )
         self.owners = cookie_owners(cfg)
         self.flags = cookie_flags(cfg)
+        self.client_address = ClientAddress(cfg.trusted_proxies, cfg.proxy_header)
+        """The visitor's address as this site's proxies report it (`ClientAddress.of`)."""
+        self.ids = IdSigner(cfg.signing_keys, cfg.site_id or "")
+        """Signs the visitor and session id cookies; an id that does not verify is not believed."""
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection
         self.writer = Writer(
@@ -69,8 +76,9 @@ class Engine:
         if col.enabled:
             from consentkit.collect.pipeline import Collector
 
-            self.collector = Collector(cfg, self.store, self.writer)
-        self.chat = Chat(cfg, self.writer, self.collector.geo if self.collector is not None else None)
+            self.collector = Collector(cfg, self.store, self.writer, self.client_address)
+        geo = self.collector.geo if self.collector is not None else None
+        self.chat = Chat(cfg, self.writer, geo, self.client_address)
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
@@ -108,10 +116,9 @@ class Engine:
         vid: str | None = None
         sid = ""
         if self.config.ids_category in eff.categories:
-            vid = cookies.get(self._vid_cookie, "")
-            vid = vid if is_id(vid) else ""
-            sid = cookies.get(self._sid_cookie, "")
-            sid = sid if is_id(sid) else ""
+            # Verified once per distinct Cookie header: the decision is cached (`CookieDecision`).
+            vid = self.ids.verify("visitor", cookies.get(self._vid_cookie, ""))
+            sid = self.ids.verify("session", cookies.get(self._sid_cookie, ""))
         groups = self.groups.of(eff)
         return CookieDecision(until, choice, eff, groups, vid, sid, self._expired(cookies, eff.categories))
 
@@ -120,7 +127,10 @@ class Engine:
         for cname in cookies:
             owner = self.owners.owner(cname)
             if owner is not None and owner != ALWAYS and owner not in eff:
-                out.append(cname)
+                if is_cookie_name(cname):
+                    out.append(cname)
+                else:  # a client's bytes never reach a response header: left alone, counted
+                    self.writer.tally("cookie.unsafe_name", owner)
         return tuple(out)
 
     def is_own_path(self, path: str) -> bool:
@@ -188,17 +198,22 @@ class Engine:
             return cached
         out = list(cached)
         if sid is not None and sid != known_sid:
-            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
+            out.append(("set-cookie", self._id_cookie("session", sid, https)))
         if ex.new_visitor:
-            vid = ex.visitor_id or ""
-            out.append(("set-cookie", self.flags.render(self._vid_cookie, vid, self._visitor_age, https)))
+            out.append(("set-cookie", self._id_cookie("visitor", ex.visitor_id or "", https)))
         return out
 
     def _render(self, expire: tuple[str, ...], sid: str, https: bool) -> list[tuple[str, str]]:
         out = [("set-cookie", self.flags.expire(c, https)) for c in expire]
         if sid:
-            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
+            out.append(("set-cookie", self._id_cookie("session", sid, https)))
         return out
+
+    def _id_cookie(self, kind: IdKind, ident: str, https: bool) -> str:
+        signed = self.ids.sign(kind, ident)
+        if kind == "visitor":
+            return self.flags.render(self._vid_cookie, signed, self._visitor_age, https)
+        return self.flags.render(self._sid_cookie, signed, self._session_age, https)
 
     def _keep_set_cookie(self, cname: str, eff: frozenset[str]) -> bool:
         owner = self.owners.owner(cname)

@@ -8,11 +8,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from consentkit import endpoints
+from consentkit import endpoints, guard
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import Reply, RequestView, headers_from_environ
+from consentkit.http import Reply, RequestView, content_length, headers_from_environ
 
 log = logging.getLogger("consentkit")
 StartResponse = Callable[..., Any]
@@ -54,10 +54,7 @@ class WSGIConsentMiddleware:
 
         def start_wrapper(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             seen["status"] = int(status[:3]) if status[:3].isdigit() else 0
-            try:
-                headers = engine.response_headers(ex, list(headers))
-            except Exception:
-                log.exception("consentkit: response processing failed")
+            headers = guard.response_headers(engine, ex, list(headers))
             for k, v in headers:
                 if k.lower() == "content-type":
                     seen["ctype"] = v
@@ -81,22 +78,21 @@ class WSGIConsentMiddleware:
         if endpoints.needs_body(engine, ex.request):
             got = _read_body(environ, engine.config.max_body_bytes)
             if got is None:
-                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
-                return _reply(start_response, too_big)
+                return _reply(start_response, endpoints.too_large(engine))
             body = got
         reply = endpoints.handle(engine, ex, body)
         return _reply(start_response, reply, head=ex.request.method == "HEAD")
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
-    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    declared = content_length(str(environ.get("CONTENT_LENGTH") or ""))
     stream = environ.get("wsgi.input")
     if stream is None:
         return b""
-    if declared.isdigit():
-        if int(declared) > limit:
+    if declared is not None:
+        if declared > limit:
             return None
-        return bytes(stream.read(int(declared)))
+        return bytes(stream.read(declared))
     data = bytes(stream.read(limit + 1))  # chunked or unknown length: read at most one byte too many
     return None if len(data) > limit else data
 

@@ -46,11 +46,14 @@ def visitor_cookie() -> str:
     """A returning visitor who accepted everything: the same cookie verifies for every engine (same key)."""
     from consentkit.config import load_config
     from consentkit.consent import Choice, ChoiceCodec, new_id
+    from consentkit.ids import IdSigner
 
     cfg = load_config(consent_config("cookie"))
-    codec = ChoiceCodec(cfg.signing_keys, cfg.policy_version, 86400, frozenset(cfg.category_keys))
+    codec = ChoiceCodec(cfg.signing_keys, cfg.policy_version, 86400, frozenset(cfg.category_keys), site_id=cfg.site_id)
     value = codec.encode(Choice(new_id(), cfg.optional, cfg.policy_version, time.time()))
-    return f"ck_consent={value}; ck_vid={new_id()}; ck_sid={new_id()}; _ga=GA1.1.123.456"
+    ids = IdSigner(cfg.signing_keys, cfg.site_id or "")
+    vid, sid = ids.sign("visitor", new_id()), ids.sign("session", new_id())
+    return f"ck_consent={value}; ck_vid={vid}; ck_sid={sid}; _ga=GA1.1.123.456"
 
 
 COOKIE = visitor_cookie()

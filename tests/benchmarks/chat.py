@@ -150,7 +150,8 @@ def main() -> None:
     cases["the same hook, remember=True"].engine.chat.rule(needs={"language"}, remember=True)(french_only)
     engine = cases["no chat configured"].engine
     choice = Choice(new_id(), engine.config.optional, engine.config.policy_version, time.time())
-    cookie = f"ck_consent={engine.codec.encode(choice)}; ck_vid={new_id()}; ck_sid={new_id()}"
+    vid, sid = engine.ids.sign("visitor", new_id()), engine.ids.sign("session", new_id())
+    cookie = f"ck_consent={engine.codec.encode(choice)}; ck_vid={vid}; ck_sid={sid}"
     visitors = {
         "consented visitor": {"host": "example.com", "user-agent": UA, "accept-language": "en-GB,en;q=0.9",
                               "cookie": cookie},

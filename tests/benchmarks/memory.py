@@ -57,7 +57,9 @@ def main() -> None:
     t0 = time.perf_counter()
     for i in range(total):
         # a new visitor every 100 requests, a new page every request: caches churn like real traffic
-        cookie = f"ck_consent={value}; ck_vid=v{i // 100:021d}"[:200]
+        if i % 100 == 0:
+            vid = engine.ids.sign("visitor", f"v{i // 100:021d}")
+        cookie = f"ck_consent={value}; ck_vid={vid}"
         referer = f"https://example.com/p{i % 997}"
         headers = {"host": "example.com", "user-agent": UA, "cookie": cookie, "referer": referer}
         req = RequestView("GET", f"/page/{i % 5000}", "", headers, f"10.{i % 250}.{i // 250 % 250}.1")

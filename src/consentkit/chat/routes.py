@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 from consentkit.chat.assets import script_reply
 from consentkit.chat.outcome import Reason
 from consentkit.chat.render import spa_params
-from consentkit.collect.ip import client_ip
-from consentkit.http import VARY, Reply, same_site
+from consentkit.collect.ratelimit import rate_key
+from consentkit.csrf import refusal
+from consentkit.http import VARY, Reply
 
 if TYPE_CHECKING:
     from consentkit.chat.service import Chat
@@ -55,12 +56,12 @@ def click(chat: Chat, ex: Exchange) -> Reply:
     """chat.js reports a click on the placeholder: counted (rate-limited per visitor), always 204."""
     req = ex.request
     cfg = chat.site
-    if not same_site(req, cfg.allowed_origins):
-        return Reply.error(403, "cross-site requests are refused")
+    refused = refusal(req, cfg.allowed_origins)
+    if refused is not None:
+        return Reply.error(403, f"cross-site requests are refused: {refused}")
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
     if not chat.active:
         return reply
-    key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
-    if chat.rate.allow(key):
+    if chat.rate.allow(rate_key(ex, chat.address)):
         chat.writer.tally("chat", "placeholder_clicked")
     return reply

@@ -18,10 +18,11 @@ from consentkit.chat.render import snippet
 from consentkit.chat.streams import InjectPlan
 from consentkit.collect.paths import is_prefetch
 from consentkit.consent import ConsentState
-from consentkit.http import is_html
+from consentkit.http import content_length, is_html
 
 if TYPE_CHECKING:
     from consentkit.collect.geo import GeoLookup
+    from consentkit.collect.ip import ClientAddress
     from consentkit.config import ConsentConfig
     from consentkit.exchange import Exchange
     from consentkit.storage.writer import Writer
@@ -30,11 +31,13 @@ log = logging.getLogger("consentkit")
 
 
 class Chat:
-    def __init__(self, site: ConsentConfig, writer: Writer, geo: GeoLookup | None) -> None:
+    def __init__(self, site: ConsentConfig, writer: Writer, geo: GeoLookup | None, address: ClientAddress) -> None:
         cfg = site.chat
         self.site = site
         """The whole configuration (the chat's own part is `config`)."""
         self.writer = writer
+        self.address = address
+        """The visitor's address as the site's proxies report it."""
         self.config = cfg
         self.active = cfg.active
         self.hooks = HookRegistry()
@@ -53,7 +56,7 @@ class Chat:
         self.inject = cfg.inject
         self.cap = cfg.max_html_bytes
         self.visits = Visits(cfg.session_cache_size, site.cookies.session_idle_minutes * 60)
-        self.builder = ContextBuilder(site, self.visits, geo)
+        self.builder = ContextBuilder(site, self.visits, geo, address)
         self._returning = self.builder.returning  # bound once: it is passed on every page view
         self.optional = site.optional
         self.decider = Decider(cfg, self.builder, self.hooks, self.optional,
@@ -121,7 +124,7 @@ class Chat:
                            "compression middleware outside consentkit's, or place chat_html() in the template",
                            encoding)
                 return None
-            size = int(length) if length.strip().isdigit() else None
+            size = content_length(length)
             cap = self.cap
             if size is not None and size > cap:
                 self._once("large", "chat not inserted into a page of %s bytes (chat.max_html_bytes)", size)

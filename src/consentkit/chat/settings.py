@@ -128,7 +128,8 @@ class ChatConfig(Strict):
     session_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
     """Visits remembered in memory (per process) for the page-view and time rules."""
     clicks_per_minute: int = Field(default=10, ge=1, le=10_000)
-    """Rate limit of counted placeholder clicks per visitor (or per address without one)."""
+    """Rate limit of counted placeholder clicks per visitor id the site issued (or per client network
+    without one, as for `collection.beacon_per_minute`)."""
 
     @property
     def active(self) -> bool:

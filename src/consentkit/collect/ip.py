@@ -1,12 +1,13 @@
 """The visitor's IP address: finding it behind trusted proxies, and masking it before it is stored.
 
-Forwarding headers are believed only when the socket peer is a proxy we trust, and only up to the
-first hop we do not trust: everything to the left of that hop could have been written by the visitor.
+One forwarding header, named by configuration (`proxy_headers`), is believed, and only when the
+socket peer is a proxy we trust; then only up to the first hop we do not trust: everything to the
+left of that hop could have been written by the visitor. Which header is believed never depends on
+what the request carries, or a visitor could send the one that wins.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 import secrets
@@ -15,7 +16,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from consentkit.keyedhash import KeyedHash
+
+if TYPE_CHECKING:
+    from consentkit.http import RequestView
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -115,35 +121,42 @@ def _forwarded_nodes(header: str) -> list[str | None]:
     return nodes
 
 
-def _hops(headers: Mapping[str, str]) -> list[str | None]:
-    """Forwarding hops, nearest (rightmost) first, at most MAX_HOPS of them."""
-    forwarded = headers.get("forwarded", "")
-    if forwarded:
-        nodes = _forwarded_nodes(_tail(forwarded))
-        if any(node is not None for node in nodes):
-            return nodes[::-1][:MAX_HOPS]
-    entries = _tail(headers.get("x-forwarded-for", "")).split(",")
-    hops: list[str | None] = [entry for entry in reversed(entries) if entry.strip()]
-    return hops[:MAX_HOPS]
+def _hops(headers: Mapping[str, str], header: str | None) -> list[str | None]:
+    """The hops `header` lists, nearest (rightmost) first, at most MAX_HOPS of them."""
+    value = headers.get(header, "") if header is not None else ""
+    if not value:
+        return []
+    if header == "x-forwarded-for":
+        entries = _tail(value).split(",")
+        hops: list[str | None] = [entry for entry in reversed(entries) if entry.strip()]
+        return hops[:MAX_HOPS]
+    if header == "forwarded":
+        return _forwarded_nodes(_tail(value))[::-1][:MAX_HOPS]
+    # An edge header holds the one address the edge saw; a list means it was also sent by someone
+    # else (a repeated header), and nobody can tell which one the edge wrote.
+    return [None if "," in value else value]
 
 
 def _is_trusted(addr: IPAddress, trusted: Sequence[IPNetwork]) -> bool:
     return any(addr in network for network in trusted)
 
 
-def client_ip(peer: str | None, headers: Mapping[str, str], trusted: Sequence[IPNetwork]) -> str | None:
+def client_ip(
+    peer: str | None, headers: Mapping[str, str], trusted: Sequence[IPNetwork], header: str | None = "x-forwarded-for"
+) -> str | None:
     """The visitor's address: the rightmost hop not in `trusted`, walking left from the socket peer.
 
-    Forwarded is preferred over X-Forwarded-For when it carries any for= node. A hop that is not
-    an address ("unknown", an obfuscated name, garbage) ends the walk at the nearest trusted hop,
-    so a spoofed value to its left can never be returned.
+    Only `header` is read ("x-forwarded-for", "forwarded" or an edge header of one address; None
+    reads none), and only while the hop it came from is trusted. A hop that is not an address
+    ("unknown", an obfuscated name, garbage) ends the walk at the nearest trusted hop, so a spoofed
+    value to its left can never be returned.
     """
     current = _parse_node(peer) if peer is not None else None
     if current is None:
         return None
     if not _is_trusted(current, trusted):
         return address_text(current)
-    for node in _hops(headers):
+    for node in _hops(headers, header):
         addr = _parse_node(node) if node is not None else None
         if addr is None:
             break
@@ -151,6 +164,20 @@ def client_ip(peer: str | None, headers: Mapping[str, str], trusted: Sequence[IP
         if not _is_trusted(addr, trusted):
             break
     return address_text(current)
+
+
+class ClientAddress:
+    """A site's `client_ip`: its trusted proxies and the one header it believes, set at start-up."""
+
+    __slots__ = ("header", "trusted")
+
+    def __init__(self, trusted: Sequence[IPNetwork], header: str | None) -> None:
+        self.trusted = tuple(trusted)
+        self.header = header if trusted else None
+        """The header read, or None when no peer is trusted (then none is)."""
+
+    def of(self, request: RequestView) -> str | None:
+        return client_ip(request.client, request.headers, self.trusted, self.header)
 
 
 def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, salt: bytes | None = None) -> str | None:
@@ -181,24 +208,17 @@ def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, s
     raise ValueError(f"unknown IP mask mode {mode!r}")
 
 
-_KEYED: dict[bytes, tuple[Any, Any]] = {}
+_KEYED: dict[bytes, KeyedHash] = {}
 
 
 def keyed_hash(key: bytes, message: bytes) -> bytes:
-    """HMAC-SHA256 (RFC 2104) from the key's inner and outer states, hashed once per key: a new
-    visitor's address then costs two short hashes instead of a full HMAC set-up."""
-    states = _KEYED.get(key)
-    if states is None:
-        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-        states = (hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block)))
+    """HMAC-SHA256, from the key's states kept: a new visitor's address then costs two short hashes."""
+    keyed = _KEYED.get(key)
+    if keyed is None:
         if len(_KEYED) >= 8:  # salts rotate daily; a few are live at once
             _KEYED.clear()
-        _KEYED[key] = states
-    inner = states[0].copy()
-    inner.update(message)
-    outer = states[1].copy()
-    outer.update(inner.digest())
-    return outer.digest()
+        keyed = _KEYED[key] = KeyedHash(key)
+    return keyed.digest(message)
 
 
 class SaltStore(Protocol):

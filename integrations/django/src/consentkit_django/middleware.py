@@ -17,10 +17,10 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from consentkit import endpoints
+from consentkit import endpoints, guard
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import Reply, RequestView, headers_from_environ
+from consentkit.http import Reply, RequestView, content_length, headers_from_environ
 from consentkit_django.conf import get_engine
 
 try:
@@ -97,15 +97,15 @@ def begin(engine: Engine, request: HttpRequest) -> Exchange:
 
 def read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The request body, or None once it is known to exceed `limit` (checked before reading)."""
-    declared = str(request.META.get("CONTENT_LENGTH") or "").strip()
-    if declared.isdigit() and int(declared) > limit:
+    declared = content_length(str(request.META.get("CONTENT_LENGTH") or ""))
+    if declared is not None and declared > limit:
         return None
     data = request.read(limit + 1)
     return None if len(data) > limit else bytes(data)
 
 
 def too_large(engine: Engine) -> Reply:
-    return Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
+    return endpoints.too_large(engine)
 
 
 def request_nonce(request: Any, found: Any = None) -> str | None:
@@ -129,10 +129,13 @@ def finish(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpRes
     current = {name: headers.get(name) for name in _SEEN}
     try:
         apply_headers(engine, ex, response, current)
-        if engine.chat.active:
+    except Exception:  # noqa: BLE001 - logged and counted by guard.failed
+        fail_closed(engine, response)
+    if engine.chat.active:
+        try:
             insert_chat(engine, ex, request, response)
-    except Exception:
-        log.exception("consentkit: response processing failed")
+        except Exception:
+            log.exception("consentkit: response processing failed")
     engine.finish(ex, response.status_code, current["content-type"] or "")
     return response
 
@@ -160,7 +163,7 @@ def apply_headers(
         line = morsel.OutputString()
         originals[line] = morsel
         given.append(("set-cookie", line))
-    out = engine.response_headers(ex, given)
+    out = guard.response_headers(engine, ex, given)
     keep: dict[str, Morsel[str]] = {}
     written: set[str] = set()
     for name, value in out:
@@ -182,6 +185,16 @@ def apply_headers(
     for key, m in keep.items():
         if key not in cookies:
             dict.__setitem__(cookies, key, m)  # a ready Morsel, as SimpleCookie.__setitem__ allows
+
+
+def fail_closed(engine: Engine, response: HttpResponseBase) -> None:
+    """After a failure while applying cookie control: only the cookies `guard.failed` lets pass stay."""
+    cookies = response.cookies
+    lines = {m.OutputString(): key for key, m in cookies.items()}
+    passing = {v for _, v in guard.failed(engine, [("set-cookie", line) for line in lines])}
+    for line, key in lines.items():
+        if line not in passing:
+            del cookies[key]
 
 
 _PLAN_HEADERS = ("content-encoding", "content-length", "content-security-policy")
