@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from consentkit.review.queries import iso
 from consentkit.storage.base import Store
 from consentkit.storage.rollups import (
     DAY_S,
@@ -75,6 +76,28 @@ def rebuild_rollups(
     return RebuildReport(day_name(days[0]), day_name(days[-1]), len(days), time.monotonic() - started)
 
 
+@dataclass(frozen=True, slots=True)
+class RollupStatus:
+    """Which days have rollups."""
+
+    days_built: int
+    first_day: str | None
+    last_day: str | None
+    last_built_at: float | None
+    """When the most recent build ran (unix seconds)."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"days_built": self.days_built, "first_day": self.first_day, "last_day": self.last_day,
+                "last_built_at": iso(self.last_built_at)}
+
+
+def rollup_status(store: Store) -> RollupStatus:
+    """How many days are built, the first and last, and when the latest build ran."""
+    rows = store.query("SELECT COUNT(*), MIN(day), MAX(day), MAX(built_at) FROM ck_rollup_days")
+    n, first, last, at = rows[0] if rows else (0, None, None, None)
+    return RollupStatus(int(n or 0), first, last, float(at) if at is not None else None)
+
+
 def purge_rollups(store: Store, delete_before: float, redactions: Sequence[tuple[float, Sequence[str]]]) -> int:
     """After retention removed events before `delete_before` and emptied `columns` of events before
     each `cutoff` in `redactions`: drop the rollup rows those events made, whole days at once, and
@@ -91,4 +114,4 @@ def purge_rollups(store: Store, delete_before: float, redactions: Sequence[tuple
     return deleted
 
 
-__all__ = ["RebuildReport", "purge_rollups", "rebuild_rollups"]
+__all__ = ["RebuildReport", "RollupStatus", "purge_rollups", "rebuild_rollups", "rollup_status"]
