@@ -131,3 +131,35 @@ def test_the_command_line_rebuilds_and_reports(any_store_url: str, tmp_path: Pat
     assert data["period"]["last_day"] == "2026-03-08" and data["min_visitors"] == 1
     assert cli.main(["report", "--since", "2026-03-05", "--until", "2026-03-02", *base]) == 2
     assert "--until" in capsys.readouterr().err
+
+
+def test_a_rebuild_shows_a_progress_bar_on_a_terminal_and_nothing_when_piped(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'ck.db'}"
+    s = open_store(url)
+    traffic(s)
+    s.close()
+    argv = [sys.executable, "-m", "consentkit.cli", "rollup", "--rebuild", "--until", "2026-03-03", "--storage-url",
+            url]
+    piped = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stderr == "" and json.loads(piped.stdout)["days"] == 2
+    main, child = pty.openpty()
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=child) as proc:
+        os.close(child)
+        out, _ = proc.communicate(timeout=60)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    os.close(main)
+    assert proc.returncode == 0 and json.loads(out)["days"] == 2
+    assert b"rebuilding rollups [" in seen and b"100% 2/2" in seen

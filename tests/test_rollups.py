@@ -148,3 +148,20 @@ def test_the_writer_builds_days_once_over_and_again_after_a_late_event(store: St
     other._written[day_of(utc(2))] = utc(2, 23)
     other.close_due(now=utc(3, 1))
     assert ("path", "2026-03-02", "/late", 2, 2, 2) in rollup_rows(store)
+
+
+def test_the_background_writer_builds_the_days_it_wrote_once_they_are_over(store: Store) -> None:
+    import time
+
+    from consentkit.storage.writer import Writer
+
+    writer = Writer(store, interval_s=0.01)
+    try:
+        for v in range(3):
+            writer.submit(event(utc(4, 10, v), "/", f"v{v}", f"s{v}"))
+        deadline = time.monotonic() + 10
+        while not store.query("SELECT day FROM ck_rollup_days") and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        writer.stop()
+    assert [r[1:] for r in rollup_rows(store) if r[0] == "total"] == [("2026-03-04", "", 3, 3, 3)]
