@@ -118,7 +118,7 @@ def _rows(b: Breakdown) -> list[list[str]]:
     groups = [*b.rows, *([b.other] if b.other else [])]
     out = [[g.label, f"{g.pageviews:,}", f"{g.visits:,}", f"{g.visitors:,}"] for g in groups]
     if b.other is not None:
-        out[-1][0] = f"(other: {b.folded} small groups and the rest)" if b.folded else "(other)"
+        out[-1][0] = f"(other, with {b.folded} small group{'s' if b.folded != 1 else ''})" if b.folded else "(other)"
     return out
 
 
