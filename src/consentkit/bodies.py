@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from consentkit.multipart import MultipartError, parse_multipart
+
 MAX_ITEMS = 64
 
 
@@ -47,6 +49,11 @@ def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], bool]:
         for k, v in pairs:
             fields.setdefault(k, []).append(v)
         return fields, True
+    if ctype == "multipart/form-data":
+        try:
+            return parse_multipart(content_type, body, MAX_ITEMS), True
+        except MultipartError as exc:
+            raise BadBody(str(exc)) from None
     if ctype in ("application/json", "text/plain", ""):
         try:
             data = json.loads(body.decode("utf-8")) if body.strip() else {}

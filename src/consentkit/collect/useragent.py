@@ -24,7 +24,7 @@ DEFAULT_CACHE_SIZE = 4096
 UNKNOWN_FAMILY = "Other"
 DEVICE_CLASSES = frozenset({"desktop", "mobile", "tablet", "bot", "other"})
 
-# Rule tables of user-agents 2.2 (user_agents/parsers.py, MIT licence).
+# Rule tables of user-agents 2.2 (user_agents/parsers.py, MIT licence: LICENSES/user-agents.txt).
 MOBILE_DEVICE_FAMILIES = frozenset(
     {"iPhone", "iPod", "Generic Smartphone", "Generic Feature Phone", "PlayStation Vita", "iOS-Device"}
 )
