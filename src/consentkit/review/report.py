@@ -1,7 +1,7 @@
 """A period's summary for privacy teams: traffic from the daily rollups, consent from the counters.
 
 Periods are whole UTC days. Days whose rollups are built are read from them; the others (today,
-and any day not built yet) from the events, with the same SQL, so a report is right whether or
+and any day not built yet) from the events, counted the same way, so a report is right whether or
 not the writer has built a day, and fast once it has.
 
 The small-number rule: a group (a page, a referrer, a browser, a country, ...) is listed only when
@@ -191,7 +191,7 @@ def build_report(
     if min_visitors < 1 or top < 1:
         raise ValueError("min_visitors and top must be at least 1")
     built = built_days(store, first_day, last_day)
-    live = [d for d in range(first_day, last_day + 1) if d not in built]
+    live = {d: live_day(store, d) for d in range(first_day, last_day + 1) if d not in built}
     traffic = _traffic(store, first_day, last_day, live, min_visitors, top)
     consent = _consent(store, first_day, last_day, min_visitors)
     return Report(day_name(first_day), day_name(last_day), time.time() if now is None else now, min_visitors,
@@ -199,7 +199,11 @@ def build_report(
 
 
 # -- traffic ----------------------------------------------------------------------------------------
-def _sums(store: Store, dim: str, first: int, last: int, live: list[int]) -> dict[str, list[int]]:
+Live = dict[int, dict[str, dict[str, tuple[int, int, int]]]]
+"""Day → what `live_day` read for it."""
+
+
+def _sums(store: Store, dim: str, first: int, last: int, live: Live) -> dict[str, list[int]]:
     """value → [page views, visits, visitors summed, largest daily visitors]."""
     rows = store.query(
         "SELECT value, SUM(pageviews), SUM(visits), SUM(visitors), MAX(visitors) FROM ck_rollups "
@@ -207,8 +211,8 @@ def _sums(store: Store, dim: str, first: int, last: int, live: list[int]) -> dic
         [dim, day_name(first), day_name(last)],
     )
     out = {str(r[0]): [int(r[1]), int(r[2]), int(r[3]), int(r[4])] for r in rows}
-    for day in live:
-        for value, (pv, vi, vs) in live_day(store, day, dim).items():
+    for counts in live.values():
+        for value, (pv, vi, vs) in counts[dim].items():
             acc = out.setdefault(value, [0, 0, 0, 0])
             acc[0] += pv
             acc[1] += vi
@@ -234,7 +238,7 @@ def _breakdown(dim: str, sums: dict[str, list[int]], k: int, top: int) -> Breakd
     return Breakdown(dim, tuple(shown), other, folded)
 
 
-def _traffic(store: Store, first: int, last: int, live: list[int], k: int, top: int) -> Traffic:
+def _traffic(store: Store, first: int, last: int, live: Live, k: int, top: int) -> Traffic:
     daily = {
         str(r[0]): (int(r[1]), int(r[2]), int(r[3]))
         for r in store.query(
@@ -242,8 +246,8 @@ def _traffic(store: Store, first: int, last: int, live: list[int], k: int, top: 
             [TOTAL, day_name(first), day_name(last)],
         )
     }
-    for day in live:
-        found = live_day(store, day, TOTAL).get("")
+    for day, counts in live.items():
+        found = counts[TOTAL].get("")
         if found:
             daily[day_name(day)] = found
     days = tuple(DayTraffic(day_name(d), *daily.get(day_name(d), (0, 0, 0))) for d in range(first, last + 1))

@@ -2,7 +2,7 @@
 
 A day's rows are derived from its events in one transaction (`build_day`) once the day is over, so
 a report over a year reads a few hundred thousand small rows instead of millions of events; days
-not built yet are read from the events themselves (`live_day`), with the same SQL. The background
+not built yet are read from the events themselves (`live_day`, the same counts). The background
 writer builds the days it wrote events for, some minutes after each ended, and again whenever it
 writes an event for a day built before (`RollupKeeper`). Rows hold counts and the values of the
 dimensions below, never an id: a visitor or session id is only ever counted (COUNT DISTINCT).
@@ -122,11 +122,30 @@ def built_days(store: Store, first: int, last: int) -> set[int]:
     return {day_number(str(r[0])) for r in rows}
 
 
-def live_day(store: Store, day: int, dim: str) -> dict[str, Counts]:
-    """What `build_day` would store for one day and dimension, read from the events."""
-    column = None if dim == TOTAL else DIMENSIONS[dim]
-    rows = store.query(_select(column), [float(day * DAY_S), float((day + 1) * DAY_S)])
-    return {str(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+def live_day(store: Store, day: int) -> dict[str, dict[str, Counts]]:
+    """What `build_day` would store for one day, dimension → value → counts, read from the events
+    in one pass (a report reads today this way: one scan instead of one per dimension)."""
+    columns = list(DIMENSIONS.values())
+    rows = store.query(
+        f"SELECT session_id, visitor_id, {', '.join(columns)} FROM ck_events WHERE ts >= ? AND ts < ? AND {PAGES}",
+        [float(day * DAY_S), float((day + 1) * DAY_S)],
+    )
+    acc: dict[str, dict[str, tuple[list[int], set[Any], set[Any]]]] = {dim: {} for dim, _ in _dimensions()}
+    dims = list(DIMENSIONS)
+    for row in rows:
+        session, visitor = row[0], row[1]
+        for dim, value in [(TOTAL, ""), *zip(dims, row[2:], strict=True)]:
+            if value is None:
+                continue
+            found = acc[dim].get(value)
+            if found is None:
+                found = acc[dim][value] = ([0], set(), set())
+            found[0][0] += 1
+            if session is not None:
+                found[1].add(session)
+            if visitor is not None:
+                found[2].add(visitor)
+    return {dim: {str(v): (n[0], len(s), len(vs)) for v, (n, s, vs) in values.items()} for dim, values in acc.items()}
 
 
 def delete_days_before(store: Store, day: int, dims: Iterable[str] | None = None) -> int:
