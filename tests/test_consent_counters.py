@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -14,6 +16,7 @@ from consentkit.consent import Choice, ChoiceCodec
 from consentkit.consent_counters import outcome
 from consentkit.demo import starlette_app
 from consentkit.engine import Engine
+from consentkit_fastapi import consent_banner, install
 
 from conftest import ORIGIN, choose, make_config
 
@@ -122,3 +125,20 @@ def test_reading_the_policy_of_any_cookie_value_never_raises_and_trusts_only_a_s
         Choice("a" * 22, frozenset({"analytics"}), "1", 0.0))
     assert codec.policy_of(signed) == "1"
     assert codec.policy_of(signed + value[:1]) in (None, "1")
+
+
+def test_an_adapters_banner_helper_counts_impressions_too(tmp_path: Path) -> None:
+    app = FastAPI()
+
+    @app.get("/", response_class=HTMLResponse)
+    def page(request: Request) -> str:
+        return f"<html><body>{consent_banner(request, lang='fr')}</body></html>"
+
+    engine = install(app, {"secret_keys": ["k" * 40], "storage_url": f"sqlite:///{tmp_path / 'ck.db'}"})
+    with TestClient(app) as client:
+        assert 'lang="fr"' in client.get("/").text
+        client.post("/_consent", json={"action": "accept_all"}, headers=ORIGIN)
+        client.get("/")
+        counts = consent_counts(engine)
+    assert counts[("consent.impressions", "1|fr")] == 1
+    assert counts[("consent.choices", "1|accept_all")] == 1
