@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from consentkit import ConsentConfig, ConsentMiddleware, WSGIConsentMiddleware
 from consentkit.engine import Engine
+from consentkit.storage.schema import EVENT_FIELDS
 
 pytest_plugins = ["pg"]
 
@@ -189,3 +190,10 @@ def site(kind: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
 def choose(client: httpx.Client, body: dict[str, Any]) -> httpx.Response:
     return client.post("/_consent", json=body, headers=ORIGIN)
+
+
+def events(engine: Any) -> list[dict[str, Any]]:
+    """Every stored event of `engine`, oldest first, once the writer has stored what it holds."""
+    engine.writer.flush()
+    rows = engine.store.query(f"SELECT {', '.join(EVENT_FIELDS)} FROM ck_events ORDER BY id")
+    return [dict(zip(EVENT_FIELDS, r, strict=True)) for r in rows]

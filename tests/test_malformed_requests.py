@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from consentkit import ConsentMiddleware, WSGIConsentMiddleware
 from consentkit.engine import Engine
+from consentkit.responses import response_headers
 from consentkit.storage.schema import EVENT_FIELDS
 from consentkit.urls import split_url, url_path
 from raw_requests import asgi_call, wsgi_call
@@ -139,7 +140,7 @@ def test_a_lone_surrogate_in_a_kept_query_value_is_stored_as_a_replacement_chara
         cookie = f"ck_consent={engine.codec.encode(choice)}"
         for query in ("q=a\ud800b", "q=\udfff&x=\ud800", "q=ok"):
             ex = engine.begin(RequestView("GET", "/p", query, {"cookie": cookie}, "10.1.2.3", "https"))
-            engine.response_headers(ex, [("content-type", "text/html")])
+            response_headers(engine, ex, [("content-type", "text/html")])
             engine.finish(ex, 200, "text/html")
         assert [e["path"] for e in events(engine)] == ["/p?q=a%EF%BF%BDb", "/p?q=%EF%BF%BD", "/p?q=ok"]
         assert (engine.writer.dropped, engine.writer.failures) == (0, 0)

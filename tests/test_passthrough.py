@@ -47,9 +47,9 @@ def test_lifespan_passes_through_and_manages_the_writer(tmp_path: Path) -> None:
     mw = ConsentMiddleware(inner, config=make_config(tmp_path))
     with TestClient(mw):
         assert events == ["startup"]
-        assert mw.engine.writer._thread is not None and mw.engine.writer._thread.is_alive()
+        assert mw.engine.writer.running
     assert events == ["startup", "shutdown"]
-    assert not mw.engine.writer._thread.is_alive()  # stopped and flushed on shutdown
+    assert not mw.engine.writer.running  # stopped and flushed on shutdown
     mw.engine.close()
 
 

@@ -19,9 +19,8 @@ from consentkit import load_config
 from consentkit.errors import ConfigError
 from consentkit.http import PROXY_HEADERS, READ_HEADERS
 from servers import running
-from test_collection import events
 
-from conftest import ORIGIN, SECRET
+from conftest import ORIGIN, SECRET, events
 
 BIN = Path(sys.executable).parent
 VISITOR = "81.2.69.142"

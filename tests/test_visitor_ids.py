@@ -17,9 +17,8 @@ from chat.chat_helpers import LIVECHAT, chat_counts
 from consentkit.consent import is_id, new_id
 from consentkit.ids import TOKEN_CHARS, IdSigner
 from consentkit.keyedhash import KeyedHash
-from test_collection import events
 
-from conftest import ORIGIN
+from conftest import ORIGIN, events
 
 KEY_A, KEY_B = "a" * 40, "b" * 40
 MEASURED = {"default_granted": ["analytics"], "collection": {"ip_mode": "full"}}

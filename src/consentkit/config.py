@@ -1,4 +1,5 @@
-"""The one configuration model, `ConsentConfig`, and its loading from kwargs, TOML and environment.
+"""The one configuration model, `ConsentConfig` (`configfile` loads it from kwargs, TOML and the
+environment).
 
 Every check runs when the model is built, so a bad configuration fails at start-up with one line per
 problem naming the key, never at the first request.
@@ -9,21 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import os
 import re
-import tomllib
-from collections.abc import Mapping
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
-from consentkit.errors import ConfigError
 from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
 from consentkit.report_settings import ReportsConfig
@@ -328,74 +324,3 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     if cfg.cookies.samesite == "none" and cfg.cookies.secure is False:
         problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
     return list(dict.fromkeys(problems))  # each distinct problem once
-
-
-def find_config_file(start: Path | None = None) -> Path | None:
-    """consentkit.toml, or a pyproject.toml with [tool.consentkit], in the working directory."""
-    base = start or Path.cwd()
-    for name in ("consentkit.toml", "pyproject.toml"):
-        p = base / name
-        if p.is_file() and (name == "consentkit.toml" or "[tool.consentkit" in p.read_text("utf-8", "replace")):
-            return p
-    return None
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("consentkit", {})
-    return data
-
-
-def load_config(
-    source: ConsentConfig | str | os.PathLike[str] | Mapping[str, Any] | None = None, **kwargs: Any
-) -> ConsentConfig:
-    """Build the config from a model, a TOML path, a mapping or kwargs; CONSENTKIT_* env vars win.
-
-    Raises ConfigError listing every problem, each naming its key.
-    """
-    if isinstance(source, ConsentConfig) and not kwargs:
-        return source
-    data: dict[str, Any] = {}
-    if isinstance(source, ConsentConfig):
-        data = source.model_dump()
-        data["secret_keys"] = source.signing_keys
-    elif isinstance(source, (str, os.PathLike)):
-        data = read_toml(Path(source))
-    elif isinstance(source, Mapping):
-        data = dict(source)
-    elif not kwargs:
-        found = find_config_file()
-        if found:
-            data = read_toml(found)
-    data.update(kwargs)
-    try:
-        return ConsentConfig(**data)
-    except ValidationError as exc:
-        raise ConfigError(_all_problems(data, exc)) from None
-    except SettingsError as exc:
-        raise ConfigError([f"environment: {exc} (CONSENTKIT_* values of lists and tables are JSON)"]) from None
-
-
-def _all_problems(data: dict[str, Any], exc: ValidationError) -> list[str]:
-    """Field errors, plus the cross-field problems found by retrying without the failing keys."""
-    problems = ConfigError.from_validation(exc).problems
-    failing = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-    retry = {k: v for k, v in data.items() if k not in failing}
-    if "secret_keys" not in retry:
-        retry["secret_keys"] = ["x" * 32]
-    if failing:
-        try:
-            ConsentConfig(**retry)
-        except ValidationError as again:
-            for p in ConfigError.from_validation(again).problems:
-                if p not in problems and p.split(":", 1)[0].split(".")[0] not in failing:
-                    problems.append(p)
-        except SettingsError:
-            pass
-    return list(dict.fromkeys(problems))

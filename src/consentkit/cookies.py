@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from consentkit.config import ConsentConfig
+from consentkit.http import CookieSpec
 from consentkit.owners import ALWAYS, CookieOwners
 
 MAX_NAME = 256
@@ -47,7 +48,7 @@ class CookieFlags:
         parts = [f"{name}={value}", f"Max-Age={max_age}", f"Path={self.path}"]
         if self.domain:
             parts.append(f"Domain={self.domain}")
-        if self.secure or (self.secure is None and https) or self.samesite == "none":
+        if self.secure_for(https):
             parts.append("Secure")
         if http_only:
             parts.append("HttpOnly")
@@ -56,6 +57,15 @@ class CookieFlags:
 
     def expire(self, name: str, https: bool) -> str:
         return self.render(name, "", 0, https) + "; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+
+    def header(self, spec: CookieSpec, https: bool) -> str:
+        """The Set-Cookie value of `spec`."""
+        if spec.max_age == 0:
+            return self.expire(spec.name, https)
+        return self.render(spec.name, spec.value, spec.max_age, https)
+
+    def secure_for(self, https: bool) -> bool:
+        return bool(self.secure or (self.secure is None and https) or self.samesite == "none")
 
 
 def cookie_flags(config: ConsentConfig) -> CookieFlags:

@@ -13,7 +13,7 @@ from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.chat.routes import route as chat_route
 from consentkit.consent import Choice, ConsentState, new_id
 from consentkit.csrf import refusal
-from consentkit.http import VARY, Reply, RequestView
+from consentkit.http import VARY, CookieSpec, Reply, RequestView
 from consentkit.ledger import LedgerDraft, shown_hash
 from consentkit.policy import decide
 
@@ -34,15 +34,9 @@ def needs_body(engine: Engine, request: RequestView) -> bool:
 def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     """Answer a request under the prefix (or /.well-known/gpc.json). Never raises: a failure of
     consentkit's own is logged, counted (`core.failed`) and answered with a 500 that sets nothing."""
-    try:
+    reply = Reply.error(500, "consentkit could not answer this request")
+    with guard.contained(engine.writer, "endpoint"):
         reply = _answer(engine, ex, body)
-    except Exception:
-        logging.getLogger("consentkit").exception("consentkit: %r %r failed", ex.request.method, ex.request.path[:200])
-        try:
-            engine.writer.tally("core.failed", "endpoint")
-        except Exception:
-            logging.getLogger("consentkit").exception("consentkit: could not count a failure")
-        reply = Reply.error(500, "consentkit could not answer this request")
     return own_reply(reply)
 
 
@@ -56,6 +50,24 @@ def own_reply(reply: Reply) -> Reply:
 def too_large(engine: Engine) -> Reply:
     """The reply to a body over `max_body_bytes`, which the adapters refuse before reading it all."""
     return own_reply(Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes"))
+
+
+def serve(engine: Engine, ex: Exchange, body: bytes | None) -> Reply:
+    """The whole answer to a request for consentkit's own URLs, for every adapter: `body` is the
+    request body (b"" unless `needs_body`), or None when it was over `max_body_bytes`. A HEAD
+    reply keeps its Content-Length and loses its body. Never raises."""
+    reply = too_large(engine) if body is None else handle(engine, ex, body)
+    if reply.status not in (204, 304) and not any(name == "content-length" for name, _ in reply.headers):
+        reply.headers.append(("content-length", str(len(reply.body))))
+    if ex.request.method == "HEAD":
+        reply.body = b""
+    return reply
+
+
+def reply_headers(engine: Engine, ex: Exchange, reply: Reply) -> list[tuple[str, str]]:
+    """A reply's headers with its cookies as Set-Cookie headers (ASGI, WSGI)."""
+    https = ex.request.secure
+    return [*reply.headers, *(("set-cookie", engine.flags.header(c, https)) for c in reply.cookies)]
 
 
 def _answer(engine: Engine, ex: Exchange, body: bytes) -> Reply:
@@ -162,13 +174,14 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     new_state = ConsentState(eff, ex.state.signals, choice, cfg.policy_version)
     if cfg.ids_category not in eff.categories:
         ex.session_id = ex.visitor_id = None
-    https = req.secure
-    cookie = engine.flags.render(cfg.cookies.choice_name, value, cfg.cookies.choice_days * 86400, https)
     if parsed.form:
         reply = Reply(303, b"", [("location", safe_next(parsed.next_url)), ("cache-control", "no-store")])
     else:
         reply = Reply.json(state_body(engine, new_state))
-    reply.headers = guard.response_headers(engine, ex, [*reply.headers, ("set-cookie", cookie)], eff)
+    choice_name = cfg.cookies.choice_name
+    plan = engine.cookie_plan(ex, [choice_name], eff)
+    reply.cookies = [CookieSpec(choice_name, value, cfg.cookies.choice_days * 86400), *plan.add]
+    reply.headers.append(("vary", VARY))
     return reply
 
 
@@ -202,6 +215,5 @@ def engine_shown_hash(engine: Engine, lang: str | None) -> str:
 
 
 def engine_log_failure() -> None:
-    import logging
 
     logging.getLogger("consentkit").exception("consentkit: could not record a consent choice")

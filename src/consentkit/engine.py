@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from consentkit import guard
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
 from consentkit.collect.ip import ClientAddress
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.consent import ChoiceCodec, ConsentState, new_id
 from consentkit.consent_counters import ConsentCounters
-from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import cookie_flags, cookie_owners, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
-from consentkit.http import VARY, RequestView, is_html
+from consentkit.http import CookiePlan, CookieSpec, RequestView
 from consentkit.ids import IdKind, IdSigner
 from consentkit.owners import ALWAYS
 from consentkit.policy import Effective, Rules, decide
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
 
 log = logging.getLogger("consentkit")
+_NONE: frozenset[str] = frozenset()
 
 
 class Engine:
@@ -94,7 +97,7 @@ class Engine:
                 self._decisions.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, _counters=self.counters)
         own = self.is_own_path(request.path)
-        ex = Exchange(request, state, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
+        ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
@@ -138,88 +141,96 @@ class Engine:
         return (path[:n] == self.prefix and (len(path) == n or path[n] == "/")) or path == "/.well-known/gpc.json"
 
     # -- response side ----------------------------------------------------------------------------
-    def response_headers(
-        self, ex: Exchange, headers: list[tuple[str, str]], effective: Effective | None = None, *, html: bool = False
-    ) -> list[tuple[str, str]]:
-        """The app's headers with cookie control applied, id cookies and Vary added.
+    def cookie_plan(
+        self, ex: Exchange, app_cookies: Sequence[str], effective: Effective | None = None, *, html: bool = False
+    ) -> CookiePlan:
+        """What cookie control does to a response whose app sets `app_cookies` (their names):
+        which of them go, what consentkit adds, and whether the response varies with consent
+        (`html`: it is a page). Adapters apply it in their own terms (`responses.response_headers`
+        for ASGI and WSGI header lists; Django's cookie API).
 
-        `headers` may be just the app's Set-Cookie and Vary headers, with `html` saying whether the
-        response is an HTML page: the result then replaces those.
+        Never raises, and fails closed: if deciding fails, only the app's cookies of required
+        categories (and the choice cookie) pass and nothing is added; logged and counted.
         """
-        eff = (effective or ex.state._effective).categories
-        https = ex.request.secure
-        out: list[tuple[str, str]] = []
-        touched = ex.state.read or html
-        vary_at = -1
-        for name, value in headers:
-            lname = name.lower()
-            if lname == "set-cookie":
-                touched = True
-                if not self._keep_set_cookie(set_cookie_name(value), eff):
-                    continue
-            elif lname == "vary":
-                vary_at = len(out)
-            elif lname == "content-type" and is_html(value):
-                touched = True
-            out.append((name, value))
-        added = self._cookie_headers(ex, eff, https)
-        if added:  # expiries or id cookies: the response depends on the request's cookies
-            touched = True
-            out.extend(added)
-        if touched:
-            if vary_at >= 0:
-                name, value = out[vary_at]
-                have = {v.strip().lower() for v in value.split(",")}
-                if "*" not in have:
-                    missing = [v for v in VARY.split(", ") if v.lower() not in have]
-                    out[vary_at] = (name, ", ".join([value, *missing]) if missing else value)
-            else:
-                out.append(("vary", VARY))
-        return out
+        try:
+            return self._cookie_plan(ex, app_cookies, effective, html)
+        except Exception:
+            log.exception("consentkit: response processing failed; only required categories' cookies pass")
+            guard.count_failure(self.writer, "cookie_plan")
+            return CookiePlan(frozenset(n for n in app_cookies if not self._may_pass(n)), (), True)
 
-    def _cookie_headers(self, ex: Exchange, eff: frozenset[str], https: bool) -> list[tuple[str, str]]:
-        """Set-Cookie headers consentkit adds: expiries, then the id cookies.
+    def _cookie_plan(
+        self, ex: Exchange, app_cookies: Sequence[str], effective: Effective | None, html: bool
+    ) -> CookiePlan:
+        eff = (effective or ex.effective).categories
+        drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff)) if app_cookies else _NONE
+        add = self.added_cookies(ex, eff)
+        return CookiePlan(drop, add, bool(ex.state.read or html or app_cookies or add))
 
-        What the Cookie header decides is rendered once and kept with its cached decision; only a
-        new session or visitor id, or a choice made by this very request, is rendered per request.
+    def added_cookies(self, ex: Exchange, eff: frozenset[str]) -> tuple[CookieSpec, ...]:
+        """The cookies consentkit sets on a response: expiries, then the id cookies.
+
+        What the Cookie header decides is made once and kept with its cached decision; only a new
+        session or visitor id, or a choice made by this very request, is made per request.
         """
         ids = self.config.ids_category in eff
         hit = ex.decision
         if hit is not None and hit.effective.categories is eff:
             known_sid = hit.sid
-            cached = hit.rendered.get(https)
+            cached = hit.cookies
             if cached is None:
-                cached = hit.rendered[https] = self._render(hit.expire, known_sid, https)
+                cached = hit.cookies = self._specs(hit.expire, known_sid)
         else:  # a choice made by this request (or a hand-made exchange)
             known_sid = ""
-            cached = self._render(self._expired(ex.request.cookies, eff), "", https)
+            cached = self._specs(self._expired(ex.request.cookies, eff), "")
         sid = ex.session_id
         if not ids or (sid == known_sid and not ex.new_visitor):
             return cached
         out = list(cached)
         if sid is not None and sid != known_sid:
-            out.append(("set-cookie", self._id_cookie("session", sid, https)))
+            out.append(self._id_cookie("session", sid))
         if ex.new_visitor:
-            out.append(("set-cookie", self._id_cookie("visitor", ex.visitor_id or "", https)))
-        return out
+            out.append(self._id_cookie("visitor", ex.visitor_id or ""))
+        return tuple(out)
 
-    def _render(self, expire: tuple[str, ...], sid: str, https: bool) -> list[tuple[str, str]]:
-        out = [("set-cookie", self.flags.expire(c, https)) for c in expire]
+    def set_cookie_headers(self, ex: Exchange, cookies: tuple[CookieSpec, ...]) -> list[tuple[str, str]]:
+        """`cookies` as Set-Cookie headers; those of the cached decision are rendered once."""
+        https = ex.request.secure
+        hit = ex.decision
+        if hit is not None and cookies is hit.cookies:
+            rendered = hit.rendered.get(https)
+            if rendered is None:
+                rendered = hit.rendered[https] = [("set-cookie", self.flags.header(c, https)) for c in cookies]
+            return rendered
+        return [("set-cookie", self.flags.header(c, https)) for c in cookies]
+
+    def _specs(self, expire: tuple[str, ...], sid: str) -> tuple[CookieSpec, ...]:
+        out = [CookieSpec(c, "", 0) for c in expire]
         if sid:
-            out.append(("set-cookie", self._id_cookie("session", sid, https)))
-        return out
+            out.append(self._id_cookie("session", sid))
+        return tuple(out)
 
-    def _id_cookie(self, kind: IdKind, ident: str, https: bool) -> str:
+    def _id_cookie(self, kind: IdKind, ident: str) -> CookieSpec:
         signed = self.ids.sign(kind, ident)
         if kind == "visitor":
-            return self.flags.render(self._vid_cookie, signed, self._visitor_age, https)
-        return self.flags.render(self._sid_cookie, signed, self._session_age, https)
+            return CookieSpec(self._vid_cookie, signed, self._visitor_age)
+        return CookieSpec(self._sid_cookie, signed, self._session_age)
 
-    def _keep_set_cookie(self, cname: str, eff: frozenset[str]) -> bool:
-        owner = self.owners.owner(cname)
+    def _may_pass(self, name: str) -> bool:
+        """Whether an app's cookie may pass while cookie control is failing (False when even
+        that cannot be told)."""
+        try:
+            owner = self.owners.owner(name)
+            return owner is not None and (owner == ALWAYS or owner in self.config.required)
+        except Exception:  # noqa: BLE001 - cookie_plan logs the failure this is part of
+            return False
+
+    def keep_cookie(self, name: str, eff: frozenset[str]) -> bool:
+        """Whether an app's cookie may be set while `eff` is in effect (counted when it may not)."""
+        owner = self.owners.owner(name)
         if owner == ALWAYS or (owner is not None and owner in eff):
             return True
-        key = cname[:64]
+        key = name[:64]
         if owner is not None:
             self.writer.tally("cookie.stripped", f"{key}|{owner}")
             return False
@@ -231,13 +242,11 @@ class Engine:
     def finish(self, ex: Exchange, status: int, content_type: str) -> None:
         """After the response: hand the page view to collection; never raises into the app."""
         if self.chat.active:
-            self.chat.finished(ex, status, content_type)
-        if self.collector is None:
-            return
-        try:
-            self.collector.page(ex, status, content_type)
-        except Exception:
-            log.exception("consentkit: collection failed for one request")
+            with guard.contained(self.writer, "chat"):
+                self.chat.finished(ex, status, content_type)
+        if self.collector is not None:
+            with guard.contained(self.writer, "collection"):
+                self.collector.page(ex, status, content_type)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:

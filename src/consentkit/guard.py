@@ -1,54 +1,35 @@
-"""How consentkit fails: closed. Every adapter filters a response's cookies through here.
+"""How consentkit fails: it never takes the host's request down.
 
-If the core itself errs while filtering the app's Set-Cookie headers, letting them all through
-would set cookies the visitor refused; so only the cookies of required categories (and
-consentkit's own choice cookie) pass. The failure is logged and counted (`core.failed`).
+A failure of consentkit's own (a bug, a broken geo database) is contained where it happens: logged,
+counted (`core.failed`, by what failed) and the request served without that part. Cookie control
+itself fails closed (`Engine.cookie_plan`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from consentkit.cookieparse import set_cookie_name
-from consentkit.owners import ALWAYS
-
 if TYPE_CHECKING:
-    from consentkit.engine import Engine
-    from consentkit.exchange import Exchange
-    from consentkit.policy import Effective
+    from consentkit.storage.writer import Writer
 
 log = logging.getLogger("consentkit")
 
 
-def response_headers(
-    engine: Engine, ex: Exchange, headers: list[tuple[str, str]], effective: Effective | None = None, *,
-    html: bool = False,
-) -> list[tuple[str, str]]:
-    """`Engine.response_headers`, or what `failed` leaves of `headers` when it raises. Never raises."""
+@contextmanager
+def contained(writer: Writer, what: str) -> Iterator[None]:
+    """Run the block; a failure in it is logged, counted under `what` and goes no further."""
     try:
-        return engine.response_headers(ex, headers, effective, html=html)
-    except Exception:  # noqa: BLE001 - logged and counted by `failed`
-        return failed(engine, headers)
+        yield
+    except Exception:
+        log.exception("consentkit: %s failed; the request is served without it", what)
+        count_failure(writer, what)
 
 
-def failed(engine: Engine, headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """`headers` without the Set-Cookie headers of optional categories or undeclared cookies; logs
-    and counts the failure. Call it from an `except` block. Never raises."""
-    log.exception("consentkit: response processing failed; only required categories' cookies pass")
+def count_failure(writer: Writer, what: str) -> None:
     try:
-        engine.writer.tally("core.failed", "response_headers")
+        writer.tally("core.failed", what)
     except Exception:
         log.exception("consentkit: could not count a failure")
-    return [(k, v) for k, v in headers if k.lower() != "set-cookie" or may_pass(engine, v)]
-
-
-def may_pass(engine: Engine, set_cookie: str) -> bool:
-    """Whether a Set-Cookie header value may pass while the core is failing: a required category's
-    cookie or consentkit's own choice cookie. Never raises (False when even that cannot be told)."""
-    try:
-        owner = engine.owners.owner(set_cookie_name(set_cookie))
-        return owner is not None and (owner == ALWAYS or owner in engine.config.required)
-    except Exception:  # noqa: BLE001 - `failed` logs the failure this is part of
-        return False

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
+from consentkit.boundedcache import BoundedCache
 from consentkit.cookieparse import parse_cookie_header
 
 MAX_QUERY = 4096
@@ -71,10 +72,12 @@ The proxy header a site configures is one of `PROXY_HEADERS`, so all of them are
 _READ_RAW: dict[bytes, str] = {h.encode(): h for h in READ_HEADERS}
 """Raw name → the one str object of that name: no decoding per request, and a str whose hash is
 already known to every later lookup."""
-_NAMES: dict[bytes, str] = dict(_READ_RAW)
+NAMES_MAX = 2048
+_NAMES: BoundedCache[bytes, str] = BoundedCache(NAMES_MAX)
 """Raw names seen so far → their name, or "" for a header the core does not read: one lookup per
 header, whatever its case. Bounded, since clients choose header names."""
-NAMES_MAX = 2048
+for _raw, _name in _READ_RAW.items():
+    _NAMES.put(_raw, _name)
 
 
 def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -97,8 +100,7 @@ def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 def _learn(raw_name: bytes) -> str:
     # Servers send lower-case names, but the ASGI spec does not promise it.
     name = _READ_RAW.get(raw_name.lower(), "")
-    if len(_NAMES) < NAMES_MAX:
-        _NAMES[raw_name] = name
+    _NAMES.put(raw_name, name)
     return name
 
 
@@ -131,6 +133,26 @@ def headers_from_environ(environ: Mapping[str, Any], scheme: str | None = None) 
     return out
 
 
+class CookieSpec(NamedTuple):
+    """A cookie consentkit sets, as a value: the ASGI and WSGI middlewares render it
+    (`CookieFlags.header`), Django hands it to `response.set_cookie`. `max_age` 0 expires it."""
+
+    name: str
+    value: str
+    max_age: int
+
+
+class CookiePlan(NamedTuple):
+    """What cookie control does to one response (`Engine.cookie_plan`)."""
+
+    drop: frozenset[str]
+    """Names of the app's cookies to remove: their category is not in effect."""
+    add: tuple[CookieSpec, ...]
+    """consentkit's own: expiries of withdrawn categories' cookies, then the id cookies."""
+    vary: bool
+    """Whether the response depends on the request's consent (Vary: Cookie, Sec-GPC, DNT)."""
+
+
 @dataclass(slots=True)
 class Reply:
     """A response produced by consentkit itself (its endpoints), framework-free."""
@@ -138,6 +160,8 @@ class Reply:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    cookies: list[CookieSpec] = field(default_factory=list)
+    """Cookies to set with it, rendered or handed over by each adapter."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Reply:

@@ -19,6 +19,7 @@ from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
 from consentkit.http import RequestView
+from consentkit.responses import response_headers
 
 from conftest import id_cookies, make_config
 
@@ -62,7 +63,7 @@ def page(engine: Engine, path: str = "/", granted: set[str] | None = None, clien
     if not decide:
         engine.finish(ex, 200, "text/html; charset=utf-8")
         return ex, ex.chat
-    engine.chat.plan(ex, 200, "text/html; charset=utf-8", engine.response_headers(ex, list(PAGE)))
+    engine.chat.plan(ex, 200, "text/html; charset=utf-8", response_headers(engine, ex, list(PAGE)))
     decision = engine.chat.decide(ex)  # the one plan made, not a second one
     engine.finish(ex, 200, "text/html; charset=utf-8")
     return ex, decision

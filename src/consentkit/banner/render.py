@@ -242,8 +242,12 @@ def banner_html(
         f' dir="{i18n.direction(picked)}">',
         _second_layer(config, state, texts, picked, nxt, notice),
         _first_layer(config, state, texts, picked, nxt, notice),
+        # The dock lays out the floating button, the status notice and (moved in by chat.js) the
+        # chat placeholder side by side or stacked, so none covers another; banner.js lifts it
+        # above a bottom first layer.
+        '<div class="ck-dock">',
         _floating_button(config, state, texts),
-        '<p class="ck-status" role="status" aria-live="polite"></p></div>',
+        '<div class="ck-dock-end"><p class="ck-status" role="status" aria-live="polite"></p></div></div></div>',
     ]
     if pixel:
         # `nxt` is percent-encoded already (`safe_next`): its escapes stay, so `p` decodes to the path.

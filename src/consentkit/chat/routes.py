@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from consentkit.banner.texts import chat_wording
 from consentkit.chat.assets import script_reply
 from consentkit.chat.outcome import Reason
 from consentkit.chat.render import spa_params
@@ -35,7 +36,8 @@ def route(chat: Chat, ex: Exchange, sub: str, method: str) -> Reply:
 
 
 def decision(chat: Chat, ex: Exchange) -> Reply:
-    """`{decision, reasons, provider, params}` for a single-page app; `?path=` is its current route."""
+    """`{decision, reasons, provider, params}` for a single-page app; `?path=` is its current route,
+    `?lang=` its language (else Accept-Language picks the placeholder's)."""
     if not chat.active:
         body: dict[str, Any] = {"decision": "hide", "provider": None, "params": {},
                                 "reasons": [Reason("config", "hide", "chat is not configured").as_dict()]}
@@ -48,8 +50,11 @@ def decision(chat: Chat, ex: Exchange) -> Reply:
         chat.count(made)  # the app shows what it is sent
     body = made.as_dict()
     body["provider"] = chat.config.provider
-    body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex.state))
-    return Reply.json(body, headers=list(_VARY))
+    lang = chat.language(ex, next((v for k, v in ex.request.query() if k == "lang"), None))
+    headers = [("vary", VARY + ", Accept-Language")]  # the placeholder's language may come from it
+    body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex), lang,
+                                chat_wording(chat.site, lang))
+    return Reply.json(body, headers=headers)
 
 
 def click(chat: Chat, ex: Exchange) -> Reply:

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from consentkit.bodies import BadBody, parse_body
 from consentkit.collect.event import Enricher, assemble, build_event, clicks_json, event_parts, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
-from consentkit.collect.ip import ClientAddress, DailySalt
+from consentkit.collect.ip import ClientAddress
 from consentkit.collect.paths import GlobSet, is_prefetch
 from consentkit.collect.ratelimit import RateLimiter, rate_key
+from consentkit.collect.salt import DailySalt
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.consent_counters import tally_signals
 from consentkit.errors import ConfigError

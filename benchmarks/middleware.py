@@ -1,6 +1,6 @@
 """Per-request overhead of the ASGI middleware over the bare Starlette app, measured in-process.
 
-Run: .venv/bin/python tests/benchmarks/middleware.py [requests-per-round]
+Run: .venv/bin/python benchmarks/middleware.py [requests-per-round]
 Each case is measured against the bare app in its own phase: rounds alternate bare app and case,
 and the overhead is the median of the rounds' differences (µs of CPU time per request in the
 serving thread), so a busy moment of a shared machine falls on both sides of a pair. Between
@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from consentkit import ConsentConfig, ConsentMiddleware
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MAXMIND = ROOT / "tests" / "data" / "maxmind"
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
 PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"

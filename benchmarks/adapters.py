@@ -1,6 +1,6 @@
 """Per-request overhead of each framework adapter over the same framework's bare app, in one process.
 
-Run: .venv/bin/python tests/benchmarks/adapters.py [requests-per-round]
+Run: .venv/bin/python benchmarks/adapters.py [requests-per-round]
 
 Calls each app directly (WSGI for Django and Flask, ASGI for FastAPI; no network) as a returning,
 consented visitor (valid consent cookie, visitor and session ids) with full collection, IP hashing
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MAXMIND = ROOT / "tests" / "data" / "maxmind"
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
 PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"
@@ -44,7 +44,7 @@ def consent_config(name: str) -> dict[str, Any]:
 
 def visitor_cookie() -> str:
     """A returning visitor who accepted everything: the same cookie verifies for every engine (same key)."""
-    from consentkit.config import load_config
+    from consentkit.configfile import load_config
     from consentkit.consent import Choice, ChoiceCodec, new_id
     from consentkit.ids import IdSigner
 

@@ -17,8 +17,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from consentkit import cli
 from consentkit.storage import open_store
+from rollup_data import traffic
 from servers import free_port
-from test_report import traffic
 
 from conftest import SECRET
 

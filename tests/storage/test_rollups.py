@@ -3,7 +3,6 @@ recreated by a rebuild, and kept in step with erasure and retention, without hol
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,19 +12,7 @@ from consentkit.review import erase_subject, purge
 from consentkit.review.rollup import rebuild_rollups
 from consentkit.storage import Store, open_store
 from consentkit.storage.rollups import DAY_S, RollupKeeper, build_day, day_of, live_day
-from consentkit.storage.schema import EVENT_FIELDS
-
-
-def utc(day: int, hour: int = 12, minute: int = 0) -> float:
-    return dt.datetime(2026, 3, day, hour, minute, tzinfo=dt.UTC).timestamp()
-
-
-def event(ts: float, path: str, visitor: str | None, session: str | None, **fields: Any) -> dict[str, Any]:
-    e: dict[str, Any] = dict.fromkeys(EVENT_FIELDS)
-    e.update(ts=ts, kind="pageview", method="GET", path=path, visitor_id=visitor, session_id=session,
-             consent_id=f"c-{visitor}" if visitor else None, ip="81.2.69.0", is_bot=False, truncated=False)
-    e.update(fields)
-    return e
+from rollup_data import event, utc
 
 
 @pytest.fixture

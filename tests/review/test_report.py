@@ -16,7 +16,7 @@ from consentkit import cli
 from consentkit.review import build_report, period_days, rebuild_rollups, render_report
 from consentkit.storage import Store, open_store
 from consentkit.storage.rollups import day_of
-from test_rollups import event, utc
+from rollup_data import traffic, utc
 
 
 @pytest.fixture
@@ -24,32 +24,6 @@ def store(any_store_url: str) -> Iterator[Store]:
     s = open_store(any_store_url)
     yield s
     s.close()
-
-
-HOSTILE = '/<script>alert(1)</script>"|*x*'
-
-
-def traffic(store: Store) -> None:
-    """Six visitors on /, three of them on /pricing too, one alone on a hostile path, on March 2 and 3."""
-    events = []
-    for day in (2, 3):
-        for v in range(6):
-            events.append(event(utc(day, 9, v), "/", f"v{v}", f"s{day}{v}", country="DE", browser="Firefox"))
-        for v in range(3):
-            events.append(event(utc(day, 10, v), "/pricing", f"v{v}", f"s{day}{v}", country="DE",
-                                browser="Firefox"))
-    events.append(event(utc(3, 11), HOSTILE, "lonely", "s-lonely", country="IS", browser="Lynx"))
-    store.write_events(events)
-    day = "2026-03-02"
-    store.add_counts({
-        (day, "consent.impressions", "1|en"): 40, (day, "consent.choices", "1|accept_all"): 6,
-        (day, "consent.choices", "1|reject_all"): 3, (day, "consent.choices", "1|custom"): 1,
-        (day, "consent.optins", "1|analytics"): 7, (day, "consent.optins", "1|marketing"): 6,
-        (day, "consent.withdrawals", "1"): 1, (day, "consent.choices", "0|accept_all"): 2,
-        (day, "consent.signals", "pages"): 100, (day, "consent.signals", "dnt"): 10,
-        (day, "consent.signals", "gpc"): 5, (day, "chat", "shown"): 4,
-        ("2026-03-09", "consent.choices", "1|custom"): 50,  # outside the period
-    })
 
 
 def test_a_report_from_rollups_is_the_report_from_the_events(store: Store) -> None:

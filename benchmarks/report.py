@@ -1,6 +1,6 @@
 """Report queries over a year of a site with 10 million events, on SQLite and on PostgreSQL.
 
-    .venv/bin/python tests/benchmarks/report.py [--events 10000000] [--days 365] [--runs 3] [--engines sqlite,postgres]
+    .venv/bin/python benchmarks/report.py [--events 10000000] [--days 365] [--runs 3] [--engines sqlite,postgres]
 
 For each engine: generates the events (a year of page views and beacons from a mid-sized site:
 Zipf-distributed paths, referrers, campaigns, browsers, countries; returning visitors; 5% beacons,
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # tests/: the PostgreSQL helpers of tests/pg.py
+sys.path.insert(0, str(HERE.parent / "tests"))  # the PostgreSQL helpers of tests/pg.py
 
 from consentkit.review import build_report, rebuild_rollups  # noqa: E402
 from consentkit.storage import Store, open_store  # noqa: E402
