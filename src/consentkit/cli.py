@@ -14,6 +14,7 @@ from consentkit.consent import is_id
 from consentkit.errors import ConfigError
 from consentkit.ledger import UnreadableRecord
 from consentkit.review.cli import add_review_commands
+from consentkit.review.report_cli import add_report_commands
 from consentkit.storage import StoreError
 
 
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     add_review_commands(sub)
+    add_report_commands(sub)
     return p
 
 

@@ -22,6 +22,7 @@ from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
+from consentkit.report_settings import ReportsConfig
 from consentkit.storage.urls import redact_url
 from consentkit.strict import CategoryKey, Strict
 
@@ -176,6 +177,8 @@ class ConsentConfig(BaseSettings):
     banner: BannerConfig = BannerConfig()
     """The consent banner: texts, languages, layout, look."""
     chat: ChatConfig = ChatConfig()
+    reports: ReportsConfig = ReportsConfig()
+    """Reports for privacy teams (`consentkit report`): the small-number rule, and mail."""
 
     @field_validator("secret_keys", mode="before")
     @classmethod

@@ -85,6 +85,17 @@ class ChoiceCodec:
         self._cache.put(value, choice)
         return choice
 
+    def policy_of(self, value: str) -> str | None:
+        """The policy version a validly signed choice cookie names, whichever it is (and however
+        old the choice): tells a visitor asked again after a policy change from a new one."""
+        if not value or len(value) > MAX_COOKIE_VALUE:
+            return None
+        try:
+            parts = self._signer.unsign(value).decode("ascii").split("~")
+        except (BadData, UnicodeDecodeError, ValueError):
+            return None
+        return parts[1] if len(parts) == 4 else None
+
     def _verify(self, value: str) -> Choice | None:
         try:
             raw, ts = self._signer.unsign(value, return_timestamp=True)
@@ -111,6 +122,8 @@ class ConsentState:
     policy_version: str
     read: bool = field(default=False, repr=False)
     """Set when the app looked at the consent: its response then depends on it (Vary)."""
+    _counters: Any = field(default=None, repr=False, compare=False)
+    """The engine's `ConsentCounters`, so that rendering the banner counts an impression."""
     _exchange: Any = field(default=None, repr=False, compare=False)
     """The engine's `Exchange` while its page is served with the chat active, so that
     `chat_html(engine, state)` finds it; cleared when the request finishes."""

@@ -167,6 +167,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     except Exception:  # noqa: BLE001 - the choice is not acknowledged unless it is durable
         engine_log_failure()
         return Reply.error(503, "your choice could not be recorded; nothing was changed, please try again")
+    engine.counters.choice(ex.state, granted, req.cookies.get(cfg.cookies.choice_name, ""))
     value = engine.codec.encode(choice)
     choice = engine.codec.decode(value) or choice  # carries the signer's own timestamp
     eff = decide(choice.granted, ex.state.signals, engine.rules, choice.signals)

@@ -20,6 +20,7 @@ from consentkit.collect.ip import ClientAddress
 from consentkit.config import ConsentConfig
 from consentkit.configfile import load_config
 from consentkit.consent import ChoiceCodec, ConsentState, new_id
+from consentkit.consent_counters import ConsentCounters
 from consentkit.cookies import cookie_flags, cookie_owners, domains_of, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
 from consentkit.http import CookiePlan, CookieSpec, RequestView
@@ -64,6 +65,7 @@ class Engine:
             self.store, queue_size=col.queue_size, batch_size=col.batch_size or self.store.default_batch_size,
             interval_s=col.flush_interval_ms / 1000, full_queue=col.full_queue, block_ms=col.block_ms,
         )
+        self.counters = ConsentCounters(self.writer, self.codec, cfg.optional, cfg.policy_version)
         self._choice_cookie = cfg.cookies.choice_name
         self._vid_cookie = cfg.cookies.visitor_name
         self._sid_cookie = cfg.cookies.session_name
@@ -93,7 +95,7 @@ class Engine:
             hit = self._decide(request, signals, now)
             if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
                 self._decisions.put(key, hit)
-        state = ConsentState(hit.effective, signals, hit.choice, self._policy_version)
+        state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, _counters=self.counters)
         own = self.is_own_path(request.path)
         ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
         vid = hit.vid

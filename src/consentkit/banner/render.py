@@ -223,11 +223,15 @@ def banner_html(
     `lang` is the page's language, `accept_language` the request header, `nonce` the page's CSP
     nonce, `next_url` the current path (and query) the no-JavaScript forms return to, `pixel` adds a
     <noscript> counting pixel. Set `gtag_default=False` if `consent_default_html` is already in <head>.
+    With the state of a request the middleware served, a render for a visitor without a valid
+    choice counts one banner impression (`consent.impressions`, per day, policy version, language).
     """
     banner = config.banner
     if not banner.enabled:
         return ""
     picked = pick_language(banner, lang, accept_language)
+    if state._counters is not None:  # the engine's state: an impression unless a choice is made
+        state._counters.impression(state, picked)
     texts = texts_in(banner, picked)
     nxt = safe_next(next_url.split("#", 1)[0])
     notice = _signal_notice(config, state, texts)

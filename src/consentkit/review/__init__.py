@@ -1,4 +1,5 @@
-"""Reviewing the collection log: query events and visits, answer data-subject requests, apply retention.
+"""Reviewing the collection log: query events and visits, answer data-subject requests, apply retention,
+keep the daily rollups and report on a period's traffic and consent.
 
 Everything here works on any `Store` (SQLite or PostgreSQL) through the same SQL. Timestamps are unix
 seconds (float, UTC) in the Python API and ISO-8601 UTC strings in exports and command-line output.
@@ -7,24 +8,37 @@ seconds (float, UTC) in the Python API and ISO-8601 UTC strings in exports and c
 from __future__ import annotations
 
 from consentkit.review.queries import PAGE_KINDS, Visit, event_for_export, events, iso, iter_events, visits
+from consentkit.review.report import Report, build_report, period_days
+from consentkit.review.report_format import render as render_report
+from consentkit.review.report_mail import send_report
 from consentkit.review.retention import FIELD_GROUP_COLUMNS, PurgeReport, RetentionPlan, plan, purge
+from consentkit.review.rollup import RebuildReport, RollupStatus, rebuild_rollups, rollup_status
 from consentkit.review.subject import Tombstone, erase_subject, export_subject, tombstones
 
 __all__ = [
     "FIELD_GROUP_COLUMNS",
     "PAGE_KINDS",
     "PurgeReport",
+    "RebuildReport",
+    "Report",
     "RetentionPlan",
+    "RollupStatus",
     "Tombstone",
     "Visit",
+    "build_report",
     "erase_subject",
     "event_for_export",
     "events",
     "export_subject",
     "iso",
     "iter_events",
+    "period_days",
     "plan",
     "purge",
+    "rebuild_rollups",
+    "render_report",
+    "rollup_status",
+    "send_report",
     "tombstones",
     "visits",
 ]

@@ -24,6 +24,7 @@ from typing import Any
 
 from consentkit.collect.settings import GROUP_COLUMNS
 from consentkit.review.queries import iso
+from consentkit.review.rollup import purge_rollups
 from consentkit.storage.base import Store
 
 DAY = 86400.0
@@ -48,6 +49,8 @@ class PurgeReport:
     events_deleted: int = 0
     counts_deleted: int = 0
     """Daily counter rows deleted (days before the date of `delete_before`)."""
+    rollups_deleted: int = 0
+    """Daily rollup rows deleted with the events (and columns) they were made of."""
     events_redacted: dict[str, int] = field(default_factory=dict)
     """Category → events whose columns of that category were set to NULL."""
     redact_before: dict[str, float] = field(default_factory=dict)
@@ -61,6 +64,7 @@ class PurgeReport:
             "delete_before": iso(self.delete_before),
             "events_deleted": self.events_deleted,
             "counts_deleted": self.counts_deleted,
+            "rollups_deleted": self.rollups_deleted,
             "redacted": {
                 cat: {
                     "before": iso(self.redact_before[cat]),
@@ -162,6 +166,7 @@ def purge(
         report.events_redacted[cat] = _in_batches(
             store, f"UPDATE ck_events SET {sets} WHERE {{}}", delete_before, cutoff, _not_null(cols), batch, step
         )
+    report.rollups_deleted = purge_rollups(store, delete_before, [(cutoff, cols) for _, cutoff, cols in jobs])
     old_days = store.query("SELECT DISTINCT day FROM ck_counts WHERE day < ? ORDER BY day", [cutoff_day])
     for (day,) in old_days:
         n = store.execute("DELETE FROM ck_counts WHERE day = ?", [day])

@@ -16,6 +16,7 @@ from typing import Any
 from consentkit.ledger import LedgerRecord
 from consentkit.review.queries import chunks, event_for_export, event_from_row, in_list, iso
 from consentkit.storage.base import Store
+from consentkit.storage.rollups import subtract_events
 from consentkit.storage.schema import EVENT_FIELDS
 
 _MAX_ROUNDS = 32  # link rounds; each one only follows ids that appeared on the subject's own events
@@ -159,18 +160,21 @@ def _record_for_export(rec: LedgerRecord) -> dict[str, Any]:
 def erase_subject(store: Store, subject: str) -> Tombstone:
     """Erase a subject in one transaction and return the tombstone that records it.
 
-    Deletes every event of the subject, sets the personal fields (ip, ua_hash) of the ledger records
-    of its consent ids to NULL — the chain stays verifiable, as a record's hash covers only their
-    digest — and stores a tombstone (subject, time, counts, consent ids). Afterwards the subject has
-    only the tombstone and the pseudonymous ledger records (choices, times, hashes) left.
+    Deletes every event of the subject (taking its page views out of the daily rollups), sets the
+    personal fields (ip, ua_hash) of the ledger records of its consent ids to NULL — the chain stays
+    verifiable, as a record's hash covers only their digest — and stores a tombstone (subject, time,
+    counts, consent ids). Afterwards the subject has only the tombstone and the pseudonymous ledger
+    records (choices, times, hashes) left.
     """
     subject = _check_subject(subject)
     with store.connection() as conn:
         cur = conn.cursor()
         ids = linked_ids(store, cur, subject)
         consent_ids = ids.consent_ids
+        clauses = _subject_event_clause(store, ids)
+        subtract_events(store, cur, clauses)  # rollups keep no trace of the erased page views
         removed = 0
-        for clause, args in _subject_event_clause(store, ids):
+        for clause, args in clauses:
             removed += int(_execute(store, cur, f"DELETE FROM ck_events WHERE {clause}", args).rowcount or 0)
         redacted = 0
         for part in chunks(ids.consent_ids):

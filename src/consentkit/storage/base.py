@@ -106,6 +106,9 @@ class Store(ABC):
     def _lock_schema(self, cur: Any) -> None:  # noqa: B027 - optional hook
         """Keep two processes from migrating at once (PostgreSQL overrides)."""
 
+    def _lock_rollups(self, cur: Any) -> None:  # noqa: B027 - optional hook
+        """Serialise rollup builds and erasures across processes (SQLite's write lock already does)."""
+
     def _after_migration(self, cur: Any, version: int) -> None:  # noqa: B027 - optional hook
         """Dialect-specific extras after a migration step."""
 

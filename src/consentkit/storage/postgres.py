@@ -32,6 +32,7 @@ from consentkit.storage.urls import redact_url
 # Keys of the transaction-level advisory locks (any fixed 64-bit numbers unique to consentkit).
 SCHEMA_LOCK = 0x636B_0001  # "ck" 1: migrations
 PARTITION_LOCK = 0x636B_0002  # "ck" 2: creating event partitions
+ROLLUP_LOCK = 0x636B_0003  # "ck" 3: building rollups, and erasures that change them
 
 DEFAULT_PARTITION = "ck_events_default"
 _COLS = ", ".join(EVENT_FIELDS)
@@ -184,6 +185,9 @@ class PostgresStore(Store):
     # -- schema, ledger ---------------------------------------------------------------------------
     def _lock_schema(self, cur: Any) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+
+    def _lock_rollups(self, cur: Any) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (ROLLUP_LOCK,))
 
     def _after_migration(self, cur: Any, version: int) -> None:
         if version == 1:

@@ -58,7 +58,22 @@ def migrations(dialect: str) -> list[list[str]]:
     ]
     if pg:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
-    return [v1, [] if pg else _SQLITE_SUBJECTS]
+    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg)]
+
+
+def _rollups(pg: bool) -> list[str]:
+    """Daily aggregates derived from the events (`consentkit.storage.rollups`): per dimension, day and
+    value, never an id. PostgreSQL keeps the counts in the key's index too, so a report reads the
+    index alone; SQLite keeps the rows in key order (WITHOUT ROWID)."""
+    key = "PRIMARY KEY (dim, day, value)" + (" INCLUDE (pageviews, visits, visitors)" if pg else "")
+    return [
+        f"""CREATE TABLE ck_rollups (dim TEXT NOT NULL, day TEXT NOT NULL, value TEXT NOT NULL,
+          pageviews BIGINT NOT NULL, visits BIGINT NOT NULL, visitors BIGINT NOT NULL, {key})"""
+        + ("" if pg else " WITHOUT ROWID"),
+        f"CREATE TABLE ck_rollup_days (day TEXT PRIMARY KEY, built_at {'DOUBLE PRECISION' if pg else 'REAL'} NOT NULL)",
+        # Reports read a few metrics over many days; the key (day, metric, key) would walk every path's counter.
+        "CREATE INDEX ck_counts_metric ON ck_counts (metric, day)",
+    ]
 
 
 _SQLITE_SUBJECTS = [

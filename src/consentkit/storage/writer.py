@@ -13,6 +13,7 @@ from typing import Any
 
 from consentkit.clock import today
 from consentkit.storage.base import REFUSED, Store, storable
+from consentkit.storage.rollups import RollupKeeper
 
 log = logging.getLogger("consentkit.writer")
 
@@ -45,6 +46,8 @@ class Writer:
         self._counts: dict[tuple[str, str, str], int] = {}
         self._tallies: deque[str] = deque()  # metric, key, metric, key… of today, summed by the thread
         self._thread: threading.Thread | None = None
+        self.rollups = RollupKeeper(store)
+        """Builds the daily rollups of the days this writer wrote events for, once each is over."""
         self._new_locks()
         self._atexit = False
         self.written = 0
@@ -65,6 +68,7 @@ class Writer:
         self._counts = {}
         self._tallies = deque()
         self._thread = None
+        self.rollups.forget()
         self._new_locks()  # a lock another thread held at fork time would never be released here
 
     # -- producer side (hot path) -----------------------------------------------------------------
@@ -140,6 +144,7 @@ class Writer:
             self._wake.wait(self.interval_s)
             self._wake.clear()
             self.flush()
+            self.rollups.close_due()
 
     def _write_batch(self) -> None:
         batch: list[dict[str, Any]] = []
@@ -164,6 +169,7 @@ class Writer:
             self.dropped += unmade
         if batch:
             self._store(batch)
+            self.rollups.wrote(batch)
 
     def _store(self, batch: list[dict[str, Any]]) -> None:
         try:
