@@ -6,25 +6,40 @@ seconds (float, UTC) in the Python API and ISO-8601 UTC strings in exports and c
 
 from __future__ import annotations
 
+from consentkit.review.audit import AuditReport, AuditRun, audit, last_run
+from consentkit.review.counters import CounterTotal, MetricTotals, Stats, counter_totals, stats
+from consentkit.review.findings import CHECKS, CheckResult, Finding
 from consentkit.review.queries import PAGE_KINDS, Visit, event_for_export, events, iso, iter_events, visits
 from consentkit.review.retention import FIELD_GROUP_COLUMNS, PurgeReport, RetentionPlan, plan, purge
 from consentkit.review.subject import Tombstone, erase_subject, export_subject, tombstones
 
 __all__ = [
+    "CHECKS",
     "FIELD_GROUP_COLUMNS",
     "PAGE_KINDS",
+    "AuditReport",
+    "AuditRun",
+    "CheckResult",
+    "CounterTotal",
+    "Finding",
+    "MetricTotals",
     "PurgeReport",
     "RetentionPlan",
+    "Stats",
     "Tombstone",
     "Visit",
+    "audit",
+    "counter_totals",
     "erase_subject",
     "event_for_export",
     "events",
     "export_subject",
     "iso",
     "iter_events",
+    "last_run",
     "plan",
     "purge",
+    "stats",
     "tombstones",
     "visits",
 ]

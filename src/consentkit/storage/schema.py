@@ -58,7 +58,18 @@ def migrations(dialect: str) -> list[list[str]]:
     ]
     if pg:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
-    return [v1, [] if pg else _SQLITE_SUBJECTS]
+    return [v1, [] if pg else _SQLITE_SUBJECTS, _audit_runs(serial, real)]
+
+
+def _audit_runs(serial: str, real: str) -> list[str]:
+    """`consentkit audit` records each run: the ledger head it saw (so the next run detects a chain
+    cut short, not only an edited one) and the undeclared-cookie counts of the last day it read
+    (so the next run reports only what came after)."""
+    return [
+        f"""CREATE TABLE ck_audit_runs (id {serial}, started_at {real} NOT NULL, finished_at {real} NOT NULL,
+          ledger_seq BIGINT NOT NULL, ledger_hash TEXT NOT NULL, findings BIGINT NOT NULL,
+          counted_day TEXT NOT NULL, counted TEXT NOT NULL)""",
+    ]
 
 
 _SQLITE_SUBJECTS = [
