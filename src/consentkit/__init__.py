@@ -8,6 +8,7 @@ from consentkit.config import Category, ConsentConfig, load_config
 from consentkit.consent import ConsentState
 from consentkit.engine import Engine
 from consentkit.errors import ConfigError, ConsentKitError
+from consentkit.review.declaration_render import cookie_declaration_html
 from consentkit.signals import Signals
 from consentkit.wsgi import WSGIConsentMiddleware
 
@@ -27,5 +28,6 @@ __all__ = [
     "__version__",
     "assets_html",
     "banner_html",
+    "cookie_declaration_html",
     "load_config",
 ]

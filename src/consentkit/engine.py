@@ -16,6 +16,7 @@ from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
 from consentkit.config import ConsentConfig, load_config
 from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
+from consentkit.cookielife import count_lifetime
 from consentkit.cookieparse import set_cookie_name
 from consentkit.cookies import cookie_flags, cookie_owners
 from consentkit.exchange import CookieDecision, Exchange
@@ -143,8 +144,10 @@ class Engine:
             lname = name.lower()
             if lname == "set-cookie":
                 touched = True
-                if not self._keep_set_cookie(set_cookie_name(value), eff):
+                cname = set_cookie_name(value)
+                if not self._keep_set_cookie(cname, eff):
                     continue
+                count_lifetime(self.writer, cname, value)  # for the cookie declaration
             elif lname == "vary":
                 vary_at = len(out)
             elif lname == "content-type" and is_html(value):

@@ -47,6 +47,19 @@ def add_audit_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
                     help="let what purge has not reached yet pass for this long (default: 0)")
     au.set_defaults(func=cmd_audit)
 
+    de = subparsers.add_parser(
+        "declaration", help="the cookie declaration and records of processing, from the configuration and what "
+                            "was seen")
+    store_args(de)
+    de.add_argument("--format", choices=["html", "markdown", "json"], default="html", help="default: html")
+    de.add_argument("--lang", metavar="TAG", help="one of the banner's languages (default: its default language)")
+    de.add_argument("--fragment", action="store_true",
+                    help="html: only the <section> for a privacy page, not a whole page")
+    de.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    de.add_argument("--configured-only", action="store_true",
+                    help="from the configuration alone, without the store (no lifetimes seen)")
+    de.set_defaults(func=cmd_declaration)
+
     st = subparsers.add_parser("stats", help="the anonymous counters (page views, cookies, events, chat, consent)")
     store_args(st)
     st.add_argument("--since", type=_day, metavar="DAY", help="from this UTC day (inclusive)")
@@ -139,3 +152,27 @@ def write_stats_table(out: TextIO, result: Stats, top: int) -> None:
     labels = [m for m in result.metrics if m.label != m.metric]
     if labels:
         out.write("\n" + "".join(f"{m.metric}: {m.label}\n" for m in labels))
+
+
+def cmd_declaration(args: argparse.Namespace) -> int:
+    from consentkit.review.declaration import declaration
+    from consentkit.review.declaration_render import declaration_html, declaration_markdown, declaration_page
+
+    config = args.ctx.config_from_args(args)
+    store = None if args.configured_only else args.ctx.store(args)
+    try:
+        decl = declaration(config, store, lang=args.lang)
+    finally:
+        if store is not None:
+            store.close()
+    if args.format == "json":
+        text = json.dumps(decl.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "markdown":
+        text = declaration_markdown(decl)
+    else:
+        text = declaration_html(decl) if args.fragment else declaration_page(decl)
+    if args.output:
+        Path(args.output).write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
