@@ -272,7 +272,8 @@ def test_the_framework_commands_show_consentkits_help_and_version(tmp_path: Path
     if flag == "--help":
         assert done.stdout.startswith("usage: consentkit [-h] [--version]")
         listed = set(done.stdout.split("{", 1)[1].split("}", 1)[0].split(","))
-        assert {"check", "ledger", "demo", "events", "export", "erase", "purge", "audit", "declaration", "stats"} <= listed
+        commands = {"check", "ledger", "demo", "events", "export", "erase", "purge", "audit", "declaration", "stats"}
+        assert commands <= listed
     else:
         assert done.stdout.strip() == f"consentkit {__version__}"
 
