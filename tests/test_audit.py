@@ -272,3 +272,38 @@ def test_the_command_never_creates_a_database(tmp_path: Path, capsys: pytest.Cap
         assert main([*command, "--storage-url", f"sqlite:///{mistyped}"]) == 1
         assert "no SQLite database" in capsys.readouterr().err
     assert not mistyped.parent.exists()
+
+
+def test_the_command_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from servers import BIN
+
+    url = f"sqlite:///{tmp_path / 'ck.db'}"
+    store = open_store(url)
+    store.append_ledger(choice(CA, T0))
+    store.write_events([ev(T0 + i) for i in range(12_000)])
+    store.close()
+    cfg = tmp_path / "consentkit.toml"
+    cfg.write_text(f'secret_keys = ["{KEY}"]\nstorage_url = "{url}"\n')
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "consentkit"), "audit", "--config", str(cfg)], stdout=subprocess.PIPE,
+                            stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    assert proc.wait(60) == 0
+    assert b"auditing [" in seen and b"100% 12,000/12,000" in seen
+    assert "OK: nothing stored outside consent" in out and "auditing" not in out
