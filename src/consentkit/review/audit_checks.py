@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from consentkit.ledger import GENESIS, LedgerRecord, UnreadableRecord, verify
 from consentkit.review.findings import FindingLog
@@ -35,13 +36,22 @@ _FLAGS = ", ".join(
     "CASE WHEN " + " OR ".join(f"e.{c} IS NOT NULL" for c in cols) + " THEN 1 ELSE 0 END"
     for cols in FIELD_GROUP_COLUMNS.values()
 )
-# The record in effect at an event's time: its consent id's latest record at or before it.
+# A page of events in time order; `ts >= ?` leads the condition so that both engines start at that
+# point of the ts index. The ledger records of the page's consent ids are read apart, by their index,
+# and matched in Python: as a correlated subquery, PostgreSQL's planner costs the page so high that it
+# compiles it (JIT) anew for every page, which takes longer than running it.
 _EVENTS_SQL = (
-    f"SELECT e.id, e.ts, e.consent_id, e.policy_version, e.basis, l.seq, l.granted, l.policy_version, {_FLAGS} "
-    "FROM ck_events e LEFT JOIN ck_ledger l ON l.seq = (SELECT r.seq FROM ck_ledger r "
-    "WHERE r.consent_id = e.consent_id AND r.ts <= e.ts ORDER BY r.ts DESC, r.seq DESC LIMIT 1) "
+    f"SELECT e.id, e.ts, e.consent_id, e.policy_version, e.basis, {_FLAGS} FROM ck_events e "
     "WHERE {where} ORDER BY e.ts, e.id LIMIT {limit}"
 )
+
+
+class Record(NamedTuple):
+    ts: float
+    seq: int
+    allows: frozenset[str]
+    """What it granted, and the required categories."""
+    policy_version: str
 
 
 def check_events(store: Store, rules: ConsentRules, log: FindingLog, progress: Progress, batch: int = 5000) -> int:
@@ -56,10 +66,13 @@ def check_events(store: Store, rules: ConsentRules, log: FindingLog, progress: P
         if last is None:
             rows = store.query(_EVENTS_SQL.format(where="e.ts IS NOT NULL", limit=int(batch)))
         else:
-            rows = store.query(_EVENTS_SQL.format(where="(e.ts > ? OR (e.ts = ? AND e.id > ?))", limit=int(batch)),
+            rows = store.query(_EVENTS_SQL.format(where="e.ts >= ? AND (e.ts > ? OR e.id > ?)", limit=int(batch)),
                                [last[0], last[0], last[1]])
+        records = records_of(store, {str(r[2]) for r in rows if r[2] is not None}, rules.required)
         for row in rows:
-            _check_event(row, rules, log)
+            consent_id = row[2]
+            record = in_effect(records.get(str(consent_id), []), float(row[1])) if consent_id is not None else None
+            _check_event(row, record, rules, log)
         seen += len(rows)
         log.saw("consent", len(rows))
         log.saw("categories", len(rows))
@@ -69,25 +82,50 @@ def check_events(store: Store, rules: ConsentRules, log: FindingLog, progress: P
         last = (float(rows[-1][1]), int(rows[-1][0]))
 
 
-def _check_event(row: tuple[Any, ...], rules: ConsentRules, log: FindingLog) -> None:
-    event_id, ts, consent_id, policy, basis, seq, granted_json, record_policy = row[:8]
-    groups = [g for g, flag in zip(_GROUPS, row[8:], strict=True) if flag]
+def records_of(store: Store, consent_ids: set[str], required: frozenset[str]) -> dict[str, list[Record]]:
+    """The ledger records of these consent ids, each id's in (ts, seq) order."""
+    out: dict[str, list[Record]] = {}
+    for part in chunks(sorted(consent_ids)):
+        for cid, ts, seq, granted, policy in store.query(
+            f"SELECT consent_id, ts, seq, granted, policy_version FROM ck_ledger "
+            f"WHERE consent_id IN ({in_list(len(part))})", part
+        ):
+            out.setdefault(str(cid), []).append(Record(float(ts), int(seq), _granted(granted) | required, str(policy)))
+    for records in out.values():
+        records.sort(key=lambda r: (r.ts, r.seq))
+    return out
+
+
+def _granted(stored: Any) -> frozenset[str]:
+    """A record's categories as stored (a JSON list); none when unreadable, which the ledger check
+    reports."""
+    try:
+        names = json.loads(stored)
+    except (ValueError, TypeError):
+        return frozenset()
+    return frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list) else frozenset()
+
+
+def in_effect(records: list[Record], ts: float) -> Record | None:
+    """The latest of `records` (in (ts, seq) order) at or before `ts`."""
+    i = bisect_right([r.ts for r in records], ts)
+    return records[i - 1] if i else None
+
+
+def _check_event(row: tuple[Any, ...], record: Record | None, rules: ConsentRules, log: FindingLog) -> None:
+    event_id, ts, consent_id, policy, basis = row[:5]
+    groups = [g for g, flag in zip(_GROUPS, row[5:], strict=True) if flag]
     what = f"event {event_id}"
-    when = iso(float(ts))
     if consent_id is None:
         allowed, source = rules.default_granted, "no choice, so only the default categories"
-    elif seq is None:
-        log.add("consent", what, f"consent id {consent_id} has no ledger record at or before {when}")
+    elif record is None:
+        log.add("consent", what, f"consent id {consent_id} has no ledger record at or before {iso(float(ts))}")
         return
     else:
-        if record_policy != policy:
-            log.add("consent", what, f"policy version {policy!r}, but ledger record {seq} in effect at {when} "
-                                     f"is of version {record_policy!r}")
-        try:
-            granted = json.loads(granted_json)
-        except ValueError:
-            granted = []
-        allowed, source = frozenset(granted) | rules.required, f"ledger record {seq}"
+        allowed, source = record.allows, f"ledger record {record.seq}"
+        if record.policy_version != policy:
+            log.add("consent", what, f"policy version {policy!r}, but ledger record {record.seq} in effect at "
+                                     f"{iso(float(ts))} is of version {record.policy_version!r}")
     in_effect = frozenset(basis.split(",")) if basis else None
     for group in groups:
         category = rules.field_categories.get(group)
