@@ -1,4 +1,5 @@
-"""Reviewing the collection log: query events and visits, answer data-subject requests, apply retention.
+"""Reviewing the collection log: query events and visits, answer data-subject requests, apply retention;
+audit what is stored against its consent, declare the cookies, read the anonymous counters.
 
 Everything here works on any `Store` (SQLite or PostgreSQL) through the same SQL. Timestamps are unix
 seconds (float, UTC) in the Python API and ISO-8601 UTC strings in exports and command-line output.
@@ -8,6 +9,20 @@ from __future__ import annotations
 
 from consentkit.review.audit import AuditReport, AuditRun, audit, last_run
 from consentkit.review.counters import CounterTotal, MetricTotals, Stats, counter_totals, stats
+from consentkit.review.declaration import (
+    DataGroup,
+    Declaration,
+    DeclaredCategory,
+    DeclaredCookie,
+    ObservedCookie,
+    declaration,
+)
+from consentkit.review.declaration_render import (
+    cookie_declaration_html,
+    declaration_html,
+    declaration_markdown,
+    declaration_page,
+)
 from consentkit.review.findings import CHECKS, CheckResult, Finding
 from consentkit.review.queries import PAGE_KINDS, Visit, event_for_export, events, iso, iter_events, visits
 from consentkit.review.retention import FIELD_GROUP_COLUMNS, PurgeReport, RetentionPlan, plan, purge
@@ -21,15 +36,25 @@ __all__ = [
     "AuditRun",
     "CheckResult",
     "CounterTotal",
+    "DataGroup",
+    "Declaration",
+    "DeclaredCategory",
+    "DeclaredCookie",
     "Finding",
     "MetricTotals",
+    "ObservedCookie",
     "PurgeReport",
     "RetentionPlan",
     "Stats",
     "Tombstone",
     "Visit",
     "audit",
+    "cookie_declaration_html",
     "counter_totals",
+    "declaration",
+    "declaration_html",
+    "declaration_markdown",
+    "declaration_page",
     "erase_subject",
     "event_for_export",
     "events",
