@@ -228,6 +228,8 @@ def test_undeclared_cookies_are_reported_once_since_the_last_audit(store: Store)
     got = findings(run(store), "cookies")
     assert got == ["cookie _other: undeclared: set 4 time(s) since the last audit (removed)",
                    "cookie _tracker: undeclared: set 1 time(s) since the last audit (let through)"]
+    recorded = last_run(store)
+    assert recorded is not None and recorded.findings == 2  # one per cookie
 
 
 def test_findings_are_all_counted_but_listed_only_up_to_the_bound(store: Store) -> None:

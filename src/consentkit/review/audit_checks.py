@@ -294,6 +294,6 @@ def check_cookies(
     log.saw("cookies", len(new))
     for (metric, name), n in sorted(new.items()):
         what = "let through" if metric.endswith("reported") else "removed"
-        log.add("cookies", f"cookie {name}", f"undeclared: set {n} time(s) since the last audit ({what})", n)
+        log.add("cookies", f"cookie {name}", f"undeclared: set {n} time(s) since the last audit ({what})")
     day_counts = {f"{m}|{k}": int(c) for d, m, k, c in rows if d == latest}
     return latest, day_counts
