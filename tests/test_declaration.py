@@ -199,7 +199,7 @@ class Reader(HTMLParser):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=NASTY.filter(lambda n: "|" not in n), text=NASTY)
+@given(name=NASTY.filter(lambda n: not set(n) & set("|*?[")), text=NASTY)  # a name, not a glob
 def test_configured_and_seen_text_is_escaped(tmp_path: Path, name: str, text: str) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'esc.db'}")
     try:
