@@ -254,3 +254,14 @@ def test_configured_only_needs_no_store(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["declaration", "--config", str(cfg), "--configured-only", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["categories"][0]["key"] == "necessary"
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_the_privacy_page_is_served_when_the_store_fails(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'ck.db'}")
+    store.execute("DROP TABLE ck_counts")  # every read of the counters fails now
+    try:
+        html = cookie_declaration_html(site_config(), "de", store=store)
+    finally:
+        store.close()
+    assert "<td>ck_consent</td>" in html and "<td>noch nicht gesehen</td>" in html
+    assert "cookie declaration without the lifetimes seen" in caplog.text

@@ -6,14 +6,17 @@ in responses come from the site's app and its scripts, not from consentkit.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from consentkit.htmlsafe import escape
 from consentkit.review.declaration import Declaration, DeclaredCategory, DeclaredCookie, declaration, lifetime_text
+from consentkit.storage.base import Store, StoreError
 
 if TYPE_CHECKING:
     from consentkit.config import ConsentConfig
-    from consentkit.storage.base import Store
+
+log = logging.getLogger("consentkit")
 
 
 def _provider(d: Declaration, c: DeclaredCookie) -> str:
@@ -105,5 +108,11 @@ def cookie_declaration_html(config: ConsentConfig, lang: str | None = None, *, s
     """The cookie declaration for the site's privacy page, as an HTML fragment in `lang` (else the
     best `accept_language` match among the banner's languages, else its default). With the site's
     `store` (`engine.store`), lifetimes are those seen in its responses; without, only consentkit's
-    own cookies have one."""
-    return declaration_html(declaration(config, store, lang=lang, accept_language=accept_language))
+    own cookies have one. A store that fails is logged, and the declaration made without it: the
+    privacy page is served."""
+    try:
+        decl = declaration(config, store, lang=lang, accept_language=accept_language)
+    except StoreError as exc:
+        log.warning("consentkit: cookie declaration without the lifetimes seen: %s", exc)
+        decl = declaration(config, None, lang=lang, accept_language=accept_language)
+    return declaration_html(decl)
