@@ -32,7 +32,7 @@ def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -
     if not keep:  # the usual case, on every page view
         return (path, False) if len(path) <= MAX_PATH else (path[:MAX_PATH], True)
     kept = [(k, v) for k, v in query if k in keep]
-    full = path + ("?" + urlencode(kept) if kept else "")
+    full = path + ("?" + urlencode(kept, errors="replace") if kept else "")  # a lone surrogate: "?", not lost
     return (full[:MAX_PATH], True) if len(full) > MAX_PATH else (full, False)
 
 
