@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -18,8 +19,12 @@ from starlette.testclient import TestClient
 
 from consentkit import ConsentConfig, ConsentMiddleware, WSGIConsentMiddleware
 from consentkit.engine import Engine
+from consentkit.storage.schema import EVENT_FIELDS
 
 pytest_plugins = ["pg"]
+
+# Hypothesis keeps its failure database and caches under .cache/ (ignored by git), not in the checkout.
+set_hypothesis_home_dir(Path(__file__).parent.parent / ".cache" / "hypothesis")
 
 SECRET = "k" * 40
 ORIGIN = {"origin": "http://testserver"}
@@ -29,6 +34,15 @@ def make_config(tmp_path: Path, **overrides: Any) -> ConsentConfig:
     data: dict[str, Any] = {"secret_keys": [SECRET], "storage_url": f"sqlite:///{tmp_path / 'ck.db'}"}
     data.update(overrides)
     return ConsentConfig(**data)
+
+
+def id_cookies(engine: Engine, visitor_id: str | None, session_id: str | None = None) -> str:
+    """The id cookies of a Cookie header as `engine` issues them: signed, so that it believes them."""
+    cookies = engine.config.cookies
+    parts = [f"{cookies.visitor_name}={engine.ids.sign('visitor', visitor_id)}"] if visitor_id else []
+    if session_id:
+        parts.append(f"{cookies.session_name}={engine.ids.sign('session', session_id)}")
+    return "; ".join(parts)
 
 
 def _state_json(state: Any) -> dict[str, Any]:
@@ -176,3 +190,10 @@ def site(kind: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
 def choose(client: httpx.Client, body: dict[str, Any]) -> httpx.Response:
     return client.post("/_consent", json=body, headers=ORIGIN)
+
+
+def events(engine: Any) -> list[dict[str, Any]]:
+    """Every stored event of `engine`, oldest first, once the writer has stored what it holds."""
+    engine.writer.flush()
+    rows = engine.store.query(f"SELECT {', '.join(EVENT_FIELDS)} FROM ck_events ORDER BY id")
+    return [dict(zip(EVENT_FIELDS, r, strict=True)) for r in rows]

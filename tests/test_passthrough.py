@@ -47,9 +47,9 @@ def test_lifespan_passes_through_and_manages_the_writer(tmp_path: Path) -> None:
     mw = ConsentMiddleware(inner, config=make_config(tmp_path))
     with TestClient(mw):
         assert events == ["startup"]
-        assert mw.engine.writer._thread is not None and mw.engine.writer._thread.is_alive()
+        assert mw.engine.writer.running
     assert events == ["startup", "shutdown"]
-    assert not mw.engine.writer._thread.is_alive()  # stopped and flushed on shutdown
+    assert not mw.engine.writer.running  # stopped and flushed on shutdown
     mw.engine.close()
 
 
@@ -107,7 +107,8 @@ def test_asgi_client_disconnect_during_body_read_is_not_a_crash(tmp_path: Path) 
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/_consent", "query_string": b"", "scheme": "http",
-             "headers": [(b"content-type", b"application/json"), (b"host", b"x")], "client": ("1.2.3.4", 1)}
+             "headers": [(b"content-type", b"application/json"), (b"host", b"x"), (b"origin", b"http://x")],
+             "client": ("1.2.3.4", 1)}
     asyncio.run(mw(scope, receive, send))
     assert sent[0]["status"] == 400
     mw.engine.close()

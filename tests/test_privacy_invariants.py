@@ -21,6 +21,8 @@ from consentkit.http import RequestView
 from consentkit.signals import Signals
 from consentkit.storage.schema import EVENT_FIELDS
 
+from conftest import id_cookies
+
 MAXMIND = Path(__file__).parent / "data" / "maxmind"
 CATS = ("necessary", "preferences", "analytics", "marketing", "chat")
 ALWAYS = {"ts", "kind", "method", "host", "path", "status", "duration_ms", "consent_id", "policy_version", "basis",
@@ -87,7 +89,7 @@ def test_no_stored_field_outside_the_categories_in_effect(
         cookie = ""
         if granted is not None:
             value = engine.codec.encode(Choice(new_id(), granted, "1", time.time(), chosen_under))
-            cookie = f"ck_consent={value}; ck_vid={new_id()}"
+            cookie = f"ck_consent={value}; {id_cookies(engine, new_id())}"
         state = _serve(engine, kind, query, {**hdrs, "host": "site.example", "cookie": cookie})
         effective = state.effective
         signals = state.signals

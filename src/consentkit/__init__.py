@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from consentkit.asgi import ConsentMiddleware
 from consentkit.banner.render import assets_html, banner_html
-from consentkit.config import Category, ConsentConfig, load_config
+from consentkit.config import Category, ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.consent import ConsentState
 from consentkit.engine import Engine
 from consentkit.errors import ConfigError, ConsentKitError

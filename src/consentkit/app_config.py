@@ -11,7 +11,8 @@ import os
 import sys
 from typing import Any
 
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.engine import Engine
 from consentkit.errors import ConfigError
 

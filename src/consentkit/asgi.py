@@ -12,27 +12,15 @@ from typing import Any
 
 import anyio
 
-from consentkit import endpoints
-from consentkit.boundedcache import BoundedCache
+from consentkit import endpoints, responses
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import Reply, RequestView, headers_from_asgi, is_html
+from consentkit.http import RequestView, content_length, headers_from_asgi, is_html
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
 log = logging.getLogger("consentkit")
-
-
-_ENCODED: BoundedCache[tuple[str, str], tuple[bytes, bytes]] = BoundedCache(4096)
-"""Headers consentkit adds, as ASGI bytes: the same few (Vary, a visitor's session cookie) repeat."""
-_encoded = _ENCODED.get
-
-
-def _encode(pair: tuple[str, str]) -> tuple[bytes, bytes]:
-    raw = (pair[0].encode("latin-1"), pair[1].encode("latin-1"))
-    _ENCODED.put(pair, raw)
-    return raw
 
 
 class ConsentMiddleware:
@@ -86,14 +74,10 @@ class ConsentMiddleware:
                         kept.append(pair)
                         if lk == b"content-type":
                             content_type = pair[1].decode("latin-1")
-                try:
-                    added = engine.response_headers(ex, rewritten, html=is_html(content_type))
-                    for pair in added:  # kept grows into the new headers; plan() reads only Content-*
-                        raw = _encoded(pair)
-                        kept.append(raw if raw is not None else _encode(pair))
-                    message["headers"] = kept
-                except Exception:
-                    log.exception("consentkit: response processing failed")
+                added = responses.response_headers(engine, ex, rewritten, html=is_html(content_type))
+                # kept grows into the new headers; plan() reads only Content-*
+                kept.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in added)
+                message["headers"] = kept
                 if chat is not None:
                     plan = chat.plan(ex, status, content_type, kept, scope.get("csp_nonce"))
                     if plan is not None:
@@ -106,18 +90,15 @@ class ConsentMiddleware:
 
     async def _endpoint(self, ex: Exchange, receive: Any, send: Any) -> None:
         engine = self.engine
-        body = b""
         if endpoints.needs_body(engine, ex.request):
-            got = await _read_body(receive, engine.config.max_body_bytes, ex.request.header("content-length"))
-            if got is None:
-                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
-                return await _send_reply(send, too_big)
-            body = got
+            body = await _read_body(receive, engine.config.max_body_bytes, ex.request.header("content-length"))
             # Ledger writes are synchronous and durable: keep them off the event loop.
-            reply = await anyio.to_thread.run_sync(endpoints.handle, engine, ex, body)
+            reply = await anyio.to_thread.run_sync(endpoints.serve, engine, ex, body)
         else:
-            reply = endpoints.handle(engine, ex, body)
-        await _send_reply(send, reply, head=ex.request.method == "HEAD")
+            reply = endpoints.serve(engine, ex, b"")
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in endpoints.reply_headers(engine, ex, reply)]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
 
     async def _lifespan(self, scope: Scope, receive: Any, send: Any) -> None:
         async def send_wrapper(message: Message) -> None:
@@ -132,7 +113,8 @@ class ConsentMiddleware:
 
 async def _read_body(receive: Any, limit: int, declared: str) -> bytes | None:
     """The request body, or None once it is known to exceed `limit` (checked before reading)."""
-    if declared.strip().isdigit() and int(declared) > limit:
+    length = content_length(declared)
+    if length is not None and length > limit:
         return None
     chunks: list[bytes] = []
     size = 0
@@ -148,11 +130,3 @@ async def _read_body(receive: Any, limit: int, declared: str) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-async def _send_reply(send: Any, reply: Reply, head: bool = False) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
-    if reply.body and not any(k == b"content-length" for k, _ in headers):
-        headers.append((b"content-length", str(len(reply.body)).encode()))
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else reply.body})

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from consentkit.multipart import MultipartError, parse_multipart
+
 MAX_ITEMS = 64
 
 
@@ -39,10 +41,19 @@ def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], bool]:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise BadBody("form body is not UTF-8") from None
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_ITEMS)
+        except ValueError:  # parse_qsl's own "Max number of fields exceeded"
+            raise BadBody(f"form body has more than {MAX_ITEMS} fields") from None
         fields: dict[str, Any] = {}
-        for k, v in parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_ITEMS):
+        for k, v in pairs:
             fields.setdefault(k, []).append(v)
         return fields, True
+    if ctype == "multipart/form-data":
+        try:
+            return parse_multipart(content_type, body, MAX_ITEMS), True
+        except MultipartError as exc:
+            raise BadBody(str(exc)) from None
     if ctype in ("application/json", "text/plain", ""):
         try:
             data = json.loads(body.decode("utf-8")) if body.strip() else {}

@@ -19,8 +19,12 @@ from consentkit.storage import StoreError
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from consentkit.config_warnings import config_warnings
+
     cfg = args.ctx.config(args.path)
     print(json.dumps(cfg.redacted(), indent=2, sort_keys=True))
+    for warning in config_warnings(cfg):
+        print(f"warning: {warning}", file=sys.stderr)
     print("configuration OK", file=sys.stderr)
     return 0
 

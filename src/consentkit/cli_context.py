@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from consentkit.config import ConsentConfig, find_config_file, load_config, read_toml
+from consentkit.config import ConsentConfig
+from consentkit.configfile import find_config_file, load_config, read_toml
 from consentkit.errors import ConfigError
 from consentkit.storage import Store, StoreError, open_store
 

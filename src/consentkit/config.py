@@ -1,4 +1,5 @@
-"""The one configuration model, `ConsentConfig`, and its loading from kwargs, TOML and environment.
+"""The one configuration model, `ConsentConfig` (`configfile` loads it from kwargs, TOML and the
+environment).
 
 Every check runs when the model is built, so a bad configuration fails at start-up with one line per
 problem naming the key, never at the first request.
@@ -9,21 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import os
 import re
-import tomllib
-from collections.abc import Mapping
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
-from consentkit.errors import ConfigError
+from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
 from consentkit.storage.urls import redact_url
 from consentkit.strict import CategoryKey, Strict
@@ -141,6 +138,11 @@ class ConsentConfig(BaseSettings):
     """The first key signs, all verify: add a new key in front to rotate."""
     policy_version: str = Field(default="1", pattern=r"^[A-Za-z0-9._\-]{1,32}$")
     """Bump it when the policy changes: every earlier choice then counts as no choice."""
+    site_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:\-]{1,128}$")
+    """This site's own name (its host name, say), bound into every signature: another site with the
+    same `secret_keys` and `policy_version` does not honour its cookies. Unset: choice cookies are
+    signed as before this setting existed, and `consentkit check` warns. Setting or changing it asks
+    every visitor to choose again."""
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     """The consent categories, in banner order."""
     default_granted: tuple[str, ...] = ()
@@ -152,7 +154,13 @@ class ConsentConfig(BaseSettings):
     prefix: str = Field(default="/_consent", pattern=r"^/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~\-]$")
     """URL prefix of consentkit's own endpoints."""
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    """Networks whose X-Forwarded-For / Forwarded headers are believed."""
+    """Networks of the proxies in front of the site: only from a socket peer in one of them is the
+    `proxy_headers` header believed. Empty: the socket peer is the visitor. With uvicorn or gunicorn
+    in front, see docs/security.md."""
+    proxy_headers: tuple[str, ...] = ("x-forwarded-for",)
+    """The one header a trusted proxy puts the visitor's address in: "x-forwarded-for", "forwarded"
+    (RFC 7239), or an edge header ("cf-connecting-ip", "true-client-ip", "x-real-ip",
+    "fastly-client-ip", "fly-client-ip"); `[]` believes none. Others are never read."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins (scheme://host[:port]) allowed to post choices, besides the site itself."""
     undeclared_cookies: Literal["allow", "block", "report"] = "report"
@@ -191,6 +199,22 @@ class ConsentConfig(BaseSettings):
                     "make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
                 )
         return v
+
+    @field_validator("proxy_headers")
+    @classmethod
+    def _one_known_header(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(name.strip().lower() for name in v)
+        for name in names:
+            if name not in PROXY_HEADERS:
+                raise ValueError(
+                    f"unknown header {name!r}; name one of {', '.join(PROXY_HEADERS)} (the one your proxy sets)"
+                )
+        if len(names) > 1:
+            raise ValueError(
+                "name one header: with several, a visitor could send the one that is believed "
+                "past a proxy that manages only the other"
+            )
+        return names
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ConsentConfig:
@@ -233,6 +257,11 @@ class ConsentConfig(BaseSettings):
     def gpc_denies(self) -> frozenset[str]:
         rule = self.signals.gpc_denies
         return self.optional if rule is None else frozenset(rule) - self.required
+
+    @cached_property
+    def proxy_header(self) -> str | None:
+        """The forwarding header believed from a trusted proxy, if any."""
+        return self.proxy_headers[0] if self.proxy_headers else None
 
     @cached_property
     def signing_keys(self) -> list[str]:
@@ -292,74 +321,3 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     if cfg.cookies.samesite == "none" and cfg.cookies.secure is False:
         problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
     return list(dict.fromkeys(problems))  # each distinct problem once
-
-
-def find_config_file(start: Path | None = None) -> Path | None:
-    """consentkit.toml, or a pyproject.toml with [tool.consentkit], in the working directory."""
-    base = start or Path.cwd()
-    for name in ("consentkit.toml", "pyproject.toml"):
-        p = base / name
-        if p.is_file() and (name == "consentkit.toml" or "[tool.consentkit" in p.read_text("utf-8", "replace")):
-            return p
-    return None
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("consentkit", {})
-    return data
-
-
-def load_config(
-    source: ConsentConfig | str | os.PathLike[str] | Mapping[str, Any] | None = None, **kwargs: Any
-) -> ConsentConfig:
-    """Build the config from a model, a TOML path, a mapping or kwargs; CONSENTKIT_* env vars win.
-
-    Raises ConfigError listing every problem, each naming its key.
-    """
-    if isinstance(source, ConsentConfig) and not kwargs:
-        return source
-    data: dict[str, Any] = {}
-    if isinstance(source, ConsentConfig):
-        data = source.model_dump()
-        data["secret_keys"] = source.signing_keys
-    elif isinstance(source, (str, os.PathLike)):
-        data = read_toml(Path(source))
-    elif isinstance(source, Mapping):
-        data = dict(source)
-    elif not kwargs:
-        found = find_config_file()
-        if found:
-            data = read_toml(found)
-    data.update(kwargs)
-    try:
-        return ConsentConfig(**data)
-    except ValidationError as exc:
-        raise ConfigError(_all_problems(data, exc)) from None
-    except SettingsError as exc:
-        raise ConfigError([f"environment: {exc} (CONSENTKIT_* values of lists and tables are JSON)"]) from None
-
-
-def _all_problems(data: dict[str, Any], exc: ValidationError) -> list[str]:
-    """Field errors, plus the cross-field problems found by retrying without the failing keys."""
-    problems = ConfigError.from_validation(exc).problems
-    failing = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-    retry = {k: v for k, v in data.items() if k not in failing}
-    if "secret_keys" not in retry:
-        retry["secret_keys"] = ["x" * 32]
-    if failing:
-        try:
-            ConsentConfig(**retry)
-        except ValidationError as again:
-            for p in ConfigError.from_validation(again).problems:
-                if p not in problems and p.split(":", 1)[0].split(".")[0] not in failing:
-                    problems.append(p)
-        except SettingsError:
-            pass
-    return list(dict.fromkeys(problems))

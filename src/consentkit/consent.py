@@ -45,17 +45,22 @@ class ChoiceCodec:
     """Signs and verifies the choice cookie; verified values are cached (itsdangerous costs ~15-50 µs).
 
     Layout before signing: ``consent_id~policy~cat-cat-cat~signals``; itsdangerous appends the time
-    and an HMAC-SHA256. Anything that fails to verify, has expired, names another policy version or
-    is malformed reads as "no choice yet" — never as a grant.
+    and an HMAC-SHA256, keyed from the site's keys and `site_id`. Anything that fails to verify
+    (another site's cookie too), has expired, names another policy version or is malformed reads as
+    "no choice yet" — never as a grant.
     """
 
     def __init__(
-        self, keys: list[str], policy_version: str, max_age_s: int, known: frozenset[str], cache_size: int = 8192
+        self, keys: list[str], policy_version: str, max_age_s: int, known: frozenset[str], cache_size: int = 8192,
+        site_id: str | None = None,
     ) -> None:
         import hashlib
 
+        # The salt is part of itsdangerous's key derivation: a site_id binds the signature to one site.
+        # Without one the salt stays what it always was, so the choices a site holds stay valid.
+        salt = "consentkit.choice" if site_id is None else f"consentkit.choice|{site_id}"
         # itsdangerous signs with the *last* key; ours is "the first signs".
-        self._signer = TimestampSigner(list(reversed(keys)), salt="consentkit.choice", digest_method=hashlib.sha256)
+        self._signer = TimestampSigner(list(reversed(keys)), salt=salt, digest_method=hashlib.sha256)
         self.policy_version = policy_version
         self.max_age_s = max_age_s
         self.known = known

@@ -1,8 +1,8 @@
 """How long a cookie lives, read from the `Set-Cookie` header that sets it, for the declaration.
 
-The engine counts every Set-Cookie it lets through as ``cookie.lifetime`` = ``name|seconds`` (or
-``name|session``), an anonymous daily counter: `consentkit declaration` shows each cookie's
-observed maximum. A lifetime from `Expires` depends on the clock, so it is rounded (to the minute
+Cookie control counts every Set-Cookie of the app it lets through as ``cookie.lifetime`` =
+``name|seconds`` (or ``name|session``), an anonymous daily counter: `consentkit declaration` shows
+each cookie's observed maximum. A lifetime from `Expires` depends on the clock, so it is rounded (to the minute
 below a day, to the day above) to keep the number of distinct keys small; `Max-Age` is kept exact.
 Lenient like browsers (RFC 6265 5.2): an attribute that does not parse is ignored.
 """
@@ -10,8 +10,11 @@ Lenient like browsers (RFC 6265 5.2): an attribute that does not parse is ignore
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import Protocol
+
+from consentkit.cookieparse import set_cookie_name
 
 METRIC = "cookie.lifetime"
 SESSION = "session"
@@ -58,6 +61,13 @@ def count_lifetime(counter: Tally, name: str, header_value: str) -> None:
     life = lifetime(header_value)
     if life is not None and name:
         counter.tally(METRIC, f"{name[:MAX_NAME]}|{life}")
+
+
+def count_lifetimes(counter: Tally, headers: Iterable[tuple[str, str]]) -> None:
+    """`count_lifetime` for each Set-Cookie among response headers."""
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            count_lifetime(counter, set_cookie_name(value), value)
 
 
 def parse_key(key: str) -> tuple[str, int | None] | None:

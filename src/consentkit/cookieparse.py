@@ -7,15 +7,22 @@ returning visitor sends the same header on every request.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+
+from consentkit.boundedcache import BoundedCache
 
 MAX_COOKIE_HEADER = 8192
 MAX_COOKIES = 200
+_JOINED = re.compile(r",[ \t]*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
+"""A comma before the next name=: where a server joined repeated Cookie headers (gunicorn uses ",")."""
 
 
 def _parse(header: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
-    for chunk in header[:MAX_COOKIE_HEADER].split(";"):
+    header = header[:MAX_COOKIE_HEADER]
+    if "," in header:
+        header = _JOINED.sub(";", header)
+    for chunk in header.split(";"):
         name, sep, value = chunk.partition("=")
         name = name.strip()
         if not sep or not name:
@@ -29,11 +36,17 @@ def _parse(header: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-@lru_cache(maxsize=4096)
+_PARSED: BoundedCache[str, dict[str, str]] = BoundedCache(4096)
+"""Parsed headers, bounded by count and by bytes: a client can send a different 8 KB header each time."""
+
+
 def _parse_dict(header: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in _parse(header):
-        out.setdefault(name, value)
+    out = _PARSED.get(header)
+    if out is None:
+        out = {}
+        for name, value in _parse(header):
+            out.setdefault(name, value)
+        _PARSED.put(header, out)
     return out
 
 

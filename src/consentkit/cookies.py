@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from consentkit.config import ConsentConfig
+from consentkit.http import CookieSpec
 from consentkit.owners import ALWAYS, CookieOwners
+
+MAX_NAME = 256
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""RFC 6265 cookie-name: an RFC 9110 token."""
+_OCTETS = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
+"""RFC 6265 cookie-value (unquoted): no control byte, space, quote, comma, semicolon or backslash."""
 
 
 def cookie_owners(config: ConsentConfig) -> CookieOwners:
@@ -18,6 +26,12 @@ def cookie_owners(config: ConsentConfig) -> CookieOwners:
     )
 
 
+def is_cookie_name(name: str) -> bool:
+    """Whether `name` may be written into a Set-Cookie header: a token of at most MAX_NAME characters.
+    Names in a request's Cookie header can be anything a client sends (control bytes included)."""
+    return len(name) <= MAX_NAME and _TOKEN.fullmatch(name) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class CookieFlags:
     path: str
@@ -27,10 +41,14 @@ class CookieFlags:
     """None: decided per request ("auto" — Secure on https)."""
 
     def render(self, name: str, value: str, max_age: int, https: bool, http_only: bool = True) -> str:
+        """One Set-Cookie value. Every header consentkit sets is made here, so this is where a name
+        or value that could break out of the header is refused (ValueError), whoever the caller."""
+        if not is_cookie_name(name) or _OCTETS.fullmatch(value) is None:
+            raise ValueError(f"not a cookie name and value for a Set-Cookie header: {name[:64]!r}")
         parts = [f"{name}={value}", f"Max-Age={max_age}", f"Path={self.path}"]
         if self.domain:
             parts.append(f"Domain={self.domain}")
-        if self.secure or (self.secure is None and https) or self.samesite == "none":
+        if self.secure_for(https):
             parts.append("Secure")
         if http_only:
             parts.append("HttpOnly")
@@ -39,6 +57,15 @@ class CookieFlags:
 
     def expire(self, name: str, https: bool) -> str:
         return self.render(name, "", 0, https) + "; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+
+    def header(self, spec: CookieSpec, https: bool) -> str:
+        """The Set-Cookie value of `spec`."""
+        if spec.max_age == 0:
+            return self.expire(spec.name, https)
+        return self.render(spec.name, spec.value, spec.max_age, https)
+
+    def secure_for(self, https: bool) -> bool:
+        return bool(self.secure or (self.secure is None and https) or self.samesite == "none")
 
 
 def cookie_flags(config: ConsentConfig) -> CookieFlags:

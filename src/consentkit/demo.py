@@ -1,22 +1,27 @@
 """The demo: a small site with consentkit in front, a fresh SQLite database, no configuration.
 
-``consentkit demo`` serves the built-in Starlette site. ``--framework fastapi|flask|django`` serves
-the matching example site from ``examples/`` of a source checkout instead: FastAPI under uvicorn,
-Flask and Django under the standard library's WSGI server (threaded). Ctrl-C stops it cleanly: the
-background writer is flushed and the command exits with status 0.
+``consentkit demo`` serves the built-in Starlette site, which ships in the package; its server comes
+with the ``demo`` extra. ``--framework fastapi|flask|django`` serves the matching example site from
+``examples/`` of a source checkout instead: FastAPI under uvicorn, Flask and Django under the
+standard library's WSGI server (threaded). Ctrl-C or SIGTERM stops it cleanly, also when it was
+started in the background (where the shell ignores SIGINT): the background writer is flushed and the
+command exits with status 0.
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import importlib
 import importlib.util
 import os
 import secrets
 import signal
+import socket
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from types import FrameType, ModuleType
@@ -29,6 +34,7 @@ ADAPTERS = {
     "flask": ("consentkit_flask", "consentkit-flask", "flask_app"),
     "django": ("consentkit_django", "consentkit-django", "django_site"),
 }
+DEMO_EXTRA = "pip install 'consentkit[demo]'"
 PAGES = {"starlette": "/, /pricing", "fastapi": "/, /teas, /privacy, /docs", "flask": "/, /teas, /privacy",
          "django": "/, /teas, /privacy"}
 
@@ -41,35 +47,50 @@ def demo_config(storage_url: str) -> dict[str, Any]:
     return {"secret_keys": [secrets.token_urlsafe(32)], "storage_url": storage_url}
 
 
+# The banner saves a choice without reloading the page: the page shows what holds from then on.
+FOLLOW_CHOICES = """
+document.addEventListener("consentkit:change", function (event) {
+  var effective = event.detail.effective;
+  document.getElementById("effective").textContent = effective.slice().sort().join(", ");
+  document.querySelectorAll("[data-when-consent]").forEach(function (el) {
+    el.hidden = effective.indexOf(el.getAttribute("data-when-consent")) < 0;
+  });
+  document.querySelectorAll("[data-unless-consent]").forEach(function (el) {
+    el.hidden = effective.indexOf(el.getAttribute("data-unless-consent")) >= 0;
+  });
+});
+"""
+
+
 def starlette_app(storage_url: str) -> Any:
+    """The built-in site, part of the installed package (it needs only the `demo` extra)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
 
     from consentkit.asgi import ConsentMiddleware
+    from consentkit.banner.render import assets_html, banner_html
     from consentkit.config import ConsentConfig
 
     config = ConsentConfig(**demo_config(storage_url))
 
     def page(request: Request, title: str, body: str) -> HTMLResponse:
         state = request.scope["consentkit"]
-        banner = ""
-        assets = ""
-        try:
-            from consentkit.banner.render import assets_html, banner_html
-
-            assets = assets_html(config)
-            banner = banner_html(config, state, accept_language=request.headers.get("accept-language", ""),
-                                 next_url=request.url.path)
-        except ImportError:
-            pass
+        assets = assets_html(config)
+        banner = banner_html(config, state, accept_language=request.headers.get("accept-language", ""),
+                             next_url=request.url.path)
         allowed = ", ".join(sorted(state.effective))
+        measured = state.allows("analytics")
         return HTMLResponse(
             f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>{assets}"
-            f"</head><body><h1>{html.escape(title)}</h1>{body}<p>Categories in effect: {html.escape(allowed)}</p>"
+            f"</head><body><h1>{html.escape(title)}</h1>{body}"
+            f'<p>Categories in effect: <span id="effective">{html.escape(allowed)}</span></p>'
+            f'<p data-when-consent="analytics"{"" if measured else " hidden"}>Thanks for letting us measure'
+            f' your visit.</p><p data-unless-consent="analytics"{" hidden" if measured else ""}>We do not measure'
+            " your visit.</p>"
             f"<nav><a href=/>Home</a> · <a href=/pricing>Pricing</a> · <a href=/_consent/state>State</a></nav>"
-            f"{banner}</body></html>"
+            f"{banner}<script>{FOLLOW_CHOICES}</script></body></html>"
         )
 
     async def home(request: Request) -> HTMLResponse:
@@ -85,12 +106,13 @@ def starlette_app(storage_url: str) -> Any:
 
 def run(framework: str = "starlette", port: int = 8000, storage_url: str | None = None, host: str = "127.0.0.1") -> int:
     """Serve the demo until Ctrl-C (or SIGTERM); 0 on a clean stop, 1 if it cannot start."""
-    if storage_url is None:
-        tmp = Path(tempfile.mkdtemp(prefix="consentkit-demo-"))
-        storage_url = f"sqlite:///{tmp / 'demo.db'}"
-    # The environment wins over any configuration, so this also holds for the example sites.
-    os.environ["CONSENTKIT_STORAGE_URL"] = storage_url
     try:
+        _check_installed(framework)
+        _check_port(host, port)
+        if storage_url is None:
+            storage_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='consentkit-demo-')) / 'demo.db'}"
+        # The environment wins over any configuration, so this also holds for the example sites.
+        os.environ["CONSENTKIT_STORAGE_URL"] = storage_url
         serve = _server(framework, storage_url, host)
     except DemoError as exc:
         print(f"consentkit demo: {exc}", file=sys.stderr)
@@ -116,20 +138,62 @@ def run(framework: str = "starlette", port: int = 8000, storage_url: str | None 
 Serve = Callable[[str, int], int]
 
 
+def _check_installed(framework: str) -> None:
+    """Everything the chosen site needs is there; otherwise say what to install or where to run it."""
+    if framework not in ("starlette", *ADAPTERS):
+        raise DemoError(f"unknown framework {framework!r}; choose starlette, fastapi, flask or django")
+    needed = ["starlette", "uvicorn"] if framework in ("starlette", "fastapi") else []
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    if missing:
+        names = " and ".join(missing)
+        raise DemoError(f"the demo's server needs {names}, which come with the demo extra: {DEMO_EXTRA}")
+    if framework == "starlette":
+        return
+    module, package, folder = ADAPTERS[framework]
+    if importlib.util.find_spec(module) is None:
+        raise DemoError(f"the {framework} demo needs {package}: pip install {package}")
+    if not (EXAMPLES / folder).is_dir():
+        raise DemoError(
+            f"--framework {framework} serves examples/{folder}/ of a consentkit source checkout, and this "
+            f"installation has none ({EXAMPLES} is missing). Run it from a checkout: ./scripts/demo --framework "
+            f"{framework}; or run the built-in demo, which needs no checkout: {_command()} demo"
+        )
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port another server holds, before anything is started or printed as running."""
+    problem = _bind_problem(host, port)
+    if problem is None:
+        return
+    if problem.errno != errno.EADDRINUSE:
+        raise DemoError(f"cannot listen on {host}:{port}: {problem.strerror or problem}")
+    free = next((p for p in range(port + 1, min(port + 50, 65536)) if _bind_problem(host, p) is None), None)
+    hint = f": --port {free} is free" if free is not None else ""
+    raise DemoError(f"port {port} on {host} is already in use (another server, or a demo still running); "
+                    f"choose another with --port{hint}")
+
+
+def _bind_problem(host: str, port: int) -> OSError | None:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            # as the servers set it: a port whose last connections are in TIME_WAIT is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:  # socket.gaierror included
+        return exc
+    return None
+
+
 def _server(framework: str, storage_url: str, host: str) -> Serve:
     if framework == "starlette":
         return _uvicorn(starlette_app(storage_url), None)
-    if framework not in ADAPTERS:
-        raise DemoError(f"unknown framework {framework!r}; choose starlette, fastapi, flask or django")
-    module, package, folder = ADAPTERS[framework]
+    module, _, folder = ADAPTERS[framework]
     try:
         importlib.import_module(module)
-    except ImportError:
-        raise DemoError(f"the {framework} demo needs {package}: pip install {package}") from None
+    except ImportError as exc:  # the adapter is there but its framework is not; its message says what to install
+        raise DemoError(str(exc)) from None
     site = EXAMPLES / folder
-    if not site.is_dir():
-        raise DemoError(f"the {framework} demo serves {folder}/ from the examples/ folder of a consentkit "
-                        "source checkout, which is not there")
     if framework == "fastapi":
         app = _load(site / "app.py", "consentkit_demo_fastapi_app")
         return _uvicorn(app.app, app.engine.close)
@@ -159,8 +223,10 @@ def _uvicorn(app: Any, close: Callable[[], None] | None) -> Serve:
         import uvicorn
 
         try:
-            # uvicorn shuts down on Ctrl-C (the lifespan flushes the writer), then re-raises the signal.
-            uvicorn.run(app, host=host, port=port, log_level="warning")
+            # uvicorn shuts down on SIGINT/SIGTERM (the lifespan flushes the writer), then raises the
+            # signal again for the handler it found, which ends the run below with a clean status.
+            with _stopping_on_signals():
+                uvicorn.run(app, host=host, port=port, log_level="warning")
         except KeyboardInterrupt:
             pass
         finally:
@@ -169,6 +235,22 @@ def _uvicorn(app: Any, close: Callable[[], None] | None) -> Serve:
         return 0
 
     return serve
+
+
+@contextmanager
+def _stopping_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt while serving. Set explicitly for both: a shell starts
+    a background job with SIGINT ignored, and Python then installs no handler of its own for it."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -188,16 +270,12 @@ def _wsgi(app: Any, close: Callable[[], None]) -> Serve:
             close()
             raise DemoError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
-        def stop(signum: int, frame: FrameType | None) -> None:
-            raise KeyboardInterrupt
-
-        previous = signal.signal(signal.SIGTERM, stop)
         try:
-            httpd.serve_forever(poll_interval=0.2)
+            with _stopping_on_signals():
+                httpd.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:
             pass
         finally:
-            signal.signal(signal.SIGTERM, previous)
             httpd.server_close()
             close()  # flushes the background writer
         return 0

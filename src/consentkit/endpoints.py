@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from consentkit import guard
 from consentkit.banner.texts import texts_for
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.chat.routes import route as chat_route
 from consentkit.consent import Choice, ConsentState, new_id
-from consentkit.http import VARY, Reply, RequestView, same_site
+from consentkit.csrf import refusal
+from consentkit.http import VARY, CookieSpec, Reply, RequestView
 from consentkit.ledger import LedgerDraft, shown_hash
 from consentkit.policy import decide
 
@@ -19,6 +22,9 @@ if TYPE_CHECKING:
     from consentkit.exchange import Exchange
 
 POST_PATHS = ("", "/beacon")
+NOSNIFF = ("x-content-type-options", "nosniff")
+"""On every reply of consentkit's own: JSON replies quote the request's path, which no browser may
+take for script or markup."""
 
 
 def needs_body(engine: Engine, request: RequestView) -> bool:
@@ -26,7 +32,51 @@ def needs_body(engine: Engine, request: RequestView) -> bool:
 
 
 def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
-    """Answer a request under the prefix (or /.well-known/gpc.json). Never raises."""
+    """Answer a request under the prefix (or /.well-known/gpc.json). Never raises: a failure of
+    consentkit's own is logged, counted (`core.failed`) and answered with a 500 that sets nothing."""
+    try:
+        reply = _answer(engine, ex, body)
+    except Exception:
+        logging.getLogger("consentkit").exception("consentkit: %r %r failed", ex.request.method, ex.request.path[:200])
+        try:
+            engine.writer.tally("core.failed", "endpoint")
+        except Exception:
+            logging.getLogger("consentkit").exception("consentkit: could not count a failure")
+        reply = Reply.error(500, "consentkit could not answer this request")
+    return own_reply(reply)
+
+
+def own_reply(reply: Reply) -> Reply:
+    """`reply` with the headers every reply of consentkit's own endpoints carries."""
+    if not any(name == NOSNIFF[0] for name, _ in reply.headers):  # the assets carry it already
+        reply.headers.append(NOSNIFF)
+    return reply
+
+
+def too_large(engine: Engine) -> Reply:
+    """The reply to a body over `max_body_bytes`, which the adapters refuse before reading it all."""
+    return own_reply(Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes"))
+
+
+def serve(engine: Engine, ex: Exchange, body: bytes | None) -> Reply:
+    """The whole answer to a request for consentkit's own URLs, for every adapter: `body` is the
+    request body (b"" unless `needs_body`), or None when it was over `max_body_bytes`. A HEAD
+    reply keeps its Content-Length and loses its body. Never raises."""
+    reply = too_large(engine) if body is None else handle(engine, ex, body)
+    if reply.status not in (204, 304) and not any(name == "content-length" for name, _ in reply.headers):
+        reply.headers.append(("content-length", str(len(reply.body))))
+    if ex.request.method == "HEAD":
+        reply.body = b""
+    return reply
+
+
+def reply_headers(engine: Engine, ex: Exchange, reply: Reply) -> list[tuple[str, str]]:
+    """A reply's headers with its cookies as Set-Cookie headers (ASGI, WSGI)."""
+    https = ex.request.secure
+    return [*reply.headers, *(("set-cookie", engine.flags.header(c, https)) for c in reply.cookies)]
+
+
+def _answer(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     req = ex.request
     if req.path == "/.well-known/gpc.json":
         return _gpc(engine, req)
@@ -96,8 +146,9 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     """Record a choice: ledger first (durable), then the cookie, then the new state."""
     req = ex.request
     cfg = engine.config
-    if not same_site(req, cfg.allowed_origins):
-        return Reply.error(403, "cross-site consent changes are refused (Origin/Referer does not match this site)")
+    refused = refusal(req, cfg.allowed_origins)
+    if refused is not None:
+        return Reply.error(403, f"cross-site consent changes are refused: {refused}")
     parsed = parse_choice(req.header("content-type"), body, cfg.category_keys)
     granted = _granted(engine, parsed, ex.state.granted)
     previous = ex.state.choice
@@ -128,13 +179,14 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     new_state = ConsentState(eff, ex.state.signals, choice, cfg.policy_version)
     if cfg.ids_category not in eff.categories:
         ex.session_id = ex.visitor_id = None
-    https = req.secure
-    cookie = engine.flags.render(cfg.cookies.choice_name, value, cfg.cookies.choice_days * 86400, https)
     if parsed.form:
         reply = Reply(303, b"", [("location", safe_next(parsed.next_url)), ("cache-control", "no-store")])
     else:
         reply = Reply.json(state_body(engine, new_state))
-    reply.headers = engine.response_headers(ex, [*reply.headers, ("set-cookie", cookie)], eff)
+    choice_name = cfg.cookies.choice_name
+    plan = guard.cookie_plan(engine, ex, [choice_name], eff)
+    reply.cookies = [CookieSpec(choice_name, value, cfg.cookies.choice_days * 86400), *plan.add]
+    reply.headers.append(("vary", VARY))
     return reply
 
 
@@ -152,9 +204,9 @@ def _granted(engine: Engine, parsed: ChoiceRequest, current: frozenset[str]) -> 
 
 
 def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
-    from consentkit.collect.ip import client_ip, mask_ip
+    from consentkit.collect.ip import mask_ip
 
-    ip = client_ip(req.client, req.headers, engine.config.trusted_proxies)
+    ip = engine.client_address.of(req)
     if ip is None:
         return None
     col = engine.config.collection

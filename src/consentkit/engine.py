@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
-from consentkit.config import ConsentConfig, load_config
-from consentkit.consent import ChoiceCodec, ConsentState, is_id, new_id
-from consentkit.cookielife import count_lifetime
-from consentkit.cookieparse import set_cookie_name
-from consentkit.cookies import cookie_flags, cookie_owners
+from consentkit.collect.ip import ClientAddress
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
+from consentkit.consent import ChoiceCodec, ConsentState, new_id
+from consentkit.cookies import cookie_flags, cookie_owners, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
-from consentkit.http import VARY, RequestView, is_html
+from consentkit.http import CookiePlan, CookieSpec, RequestView
+from consentkit.ids import IdKind, IdSigner
 from consentkit.owners import ALWAYS
 from consentkit.policy import Effective, Rules, decide
 from consentkit.signals import Signals, read_signals
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
 
 log = logging.getLogger("consentkit")
+_NONE: frozenset[str] = frozenset()
 
 
 class Engine:
@@ -38,7 +41,8 @@ class Engine:
         self.config = cfg = load_config(config)
         self.prefix = cfg.prefix
         self.codec = ChoiceCodec(
-            cfg.signing_keys, cfg.policy_version, cfg.cookies.choice_days * 86400, frozenset(cfg.category_keys)
+            cfg.signing_keys, cfg.policy_version, cfg.cookies.choice_days * 86400, frozenset(cfg.category_keys),
+            site_id=cfg.site_id,
         )
         self.rules = Rules(
             required=cfg.required,
@@ -49,6 +53,10 @@ class Engine:
         )
         self.owners = cookie_owners(cfg)
         self.flags = cookie_flags(cfg)
+        self.client_address = ClientAddress(cfg.trusted_proxies, cfg.proxy_header)
+        """The visitor's address as this site's proxies report it (`ClientAddress.of`)."""
+        self.ids = IdSigner(cfg.signing_keys, cfg.site_id or "")
+        """Signs the visitor and session id cookies; an id that does not verify is not believed."""
         self.store = store if store is not None else open_store(cfg.storage_url)
         col = cfg.collection
         self.writer = Writer(
@@ -68,8 +76,9 @@ class Engine:
         if col.enabled:
             from consentkit.collect.pipeline import Collector
 
-            self.collector = Collector(cfg, self.store, self.writer)
-        self.chat = Chat(cfg, self.writer, self.collector.geo if self.collector is not None else None)
+            self.collector = Collector(cfg, self.store, self.writer, self.client_address)
+        geo = self.collector.geo if self.collector is not None else None
+        self.chat = Chat(cfg, self.writer, geo, self.client_address)
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
@@ -107,10 +116,9 @@ class Engine:
         vid: str | None = None
         sid = ""
         if self.config.ids_category in eff.categories:
-            vid = cookies.get(self._vid_cookie, "")
-            vid = vid if is_id(vid) else ""
-            sid = cookies.get(self._sid_cookie, "")
-            sid = sid if is_id(sid) else ""
+            # Verified once per distinct Cookie header: the decision is cached (`CookieDecision`).
+            vid = self.ids.verify("visitor", cookies.get(self._vid_cookie, ""))
+            sid = self.ids.verify("session", cookies.get(self._sid_cookie, ""))
         groups = self.groups.of(eff)
         return CookieDecision(until, choice, eff, groups, vid, sid, self._expired(cookies, eff.categories))
 
@@ -119,7 +127,10 @@ class Engine:
         for cname in cookies:
             owner = self.owners.owner(cname)
             if owner is not None and owner != ALWAYS and owner not in eff:
-                out.append(cname)
+                if is_cookie_name(cname):
+                    out.append(cname)
+                else:  # a client's bytes never reach a response header: left alone, counted
+                    self.writer.tally("cookie.unsafe_name", owner)
         return tuple(out)
 
     def is_own_path(self, path: str) -> bool:
@@ -127,85 +138,73 @@ class Engine:
         return (path[:n] == self.prefix and (len(path) == n or path[n] == "/")) or path == "/.well-known/gpc.json"
 
     # -- response side ----------------------------------------------------------------------------
-    def response_headers(
-        self, ex: Exchange, headers: list[tuple[str, str]], effective: Effective | None = None, *, html: bool = False
-    ) -> list[tuple[str, str]]:
-        """The app's headers with cookie control applied, id cookies and Vary added.
-
-        `headers` may be just the app's Set-Cookie and Vary headers, with `html` saying whether the
-        response is an HTML page: the result then replaces those.
-        """
+    def cookie_plan(
+        self, ex: Exchange, app_cookies: Sequence[str], effective: Effective | None = None, *, html: bool = False
+    ) -> CookiePlan:
+        """What cookie control does to a response whose app sets `app_cookies` (their names):
+        which of them go, what consentkit adds, and whether the response varies with consent
+        (`html`: it is a page). Adapters apply it in their own terms (`responses.response_headers`
+        for ASGI and WSGI header lists; Django's cookie API)."""
         eff = (effective or ex.state._effective).categories
-        https = ex.request.secure
-        out: list[tuple[str, str]] = []
-        touched = ex.state.read or html
-        vary_at = -1
-        for name, value in headers:
-            lname = name.lower()
-            if lname == "set-cookie":
-                touched = True
-                cname = set_cookie_name(value)
-                if not self._keep_set_cookie(cname, eff):
-                    continue
-                count_lifetime(self.writer, cname, value)  # for the cookie declaration
-            elif lname == "vary":
-                vary_at = len(out)
-            elif lname == "content-type" and is_html(value):
-                touched = True
-            out.append((name, value))
-        added = self._cookie_headers(ex, eff, https)
-        if added:  # expiries or id cookies: the response depends on the request's cookies
-            touched = True
-            out.extend(added)
-        if touched:
-            if vary_at >= 0:
-                name, value = out[vary_at]
-                have = {v.strip().lower() for v in value.split(",")}
-                if "*" not in have:
-                    missing = [v for v in VARY.split(", ") if v.lower() not in have]
-                    out[vary_at] = (name, ", ".join([value, *missing]) if missing else value)
-            else:
-                out.append(("vary", VARY))
-        return out
+        drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff)) if app_cookies else _NONE
+        add = self.added_cookies(ex, eff)
+        return CookiePlan(drop, add, bool(ex.state.read or html or app_cookies or add))
 
-    def _cookie_headers(self, ex: Exchange, eff: frozenset[str], https: bool) -> list[tuple[str, str]]:
-        """Set-Cookie headers consentkit adds: expiries, then the id cookies.
+    def added_cookies(self, ex: Exchange, eff: frozenset[str]) -> tuple[CookieSpec, ...]:
+        """The cookies consentkit sets on a response: expiries, then the id cookies.
 
-        What the Cookie header decides is rendered once and kept with its cached decision; only a
-        new session or visitor id, or a choice made by this very request, is rendered per request.
+        What the Cookie header decides is made once and kept with its cached decision; only a new
+        session or visitor id, or a choice made by this very request, is made per request.
         """
         ids = self.config.ids_category in eff
         hit = ex.decision
         if hit is not None and hit.effective.categories is eff:
             known_sid = hit.sid
-            cached = hit.rendered.get(https)
+            cached = hit.cookies
             if cached is None:
-                cached = hit.rendered[https] = self._render(hit.expire, known_sid, https)
+                cached = hit.cookies = self._specs(hit.expire, known_sid)
         else:  # a choice made by this request (or a hand-made exchange)
             known_sid = ""
-            cached = self._render(self._expired(ex.request.cookies, eff), "", https)
+            cached = self._specs(self._expired(ex.request.cookies, eff), "")
         sid = ex.session_id
         if not ids or (sid == known_sid and not ex.new_visitor):
             return cached
         out = list(cached)
         if sid is not None and sid != known_sid:
-            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
+            out.append(self._id_cookie("session", sid))
         if ex.new_visitor:
-            vid = ex.visitor_id or ""
-            out.append(("set-cookie", self.flags.render(self._vid_cookie, vid, self._visitor_age, https)))
-        return out
+            out.append(self._id_cookie("visitor", ex.visitor_id or ""))
+        return tuple(out)
 
-    def _render(self, expire: tuple[str, ...], sid: str, https: bool) -> list[tuple[str, str]]:
-        out = [("set-cookie", self.flags.expire(c, https)) for c in expire]
+    def set_cookie_headers(self, ex: Exchange, cookies: tuple[CookieSpec, ...]) -> list[tuple[str, str]]:
+        """`cookies` as Set-Cookie headers; those of the cached decision are rendered once."""
+        https = ex.request.secure
+        hit = ex.decision
+        if hit is not None and cookies is hit.cookies:
+            rendered = hit.rendered.get(https)
+            if rendered is None:
+                rendered = hit.rendered[https] = [("set-cookie", self.flags.header(c, https)) for c in cookies]
+            return rendered
+        return [("set-cookie", self.flags.header(c, https)) for c in cookies]
+
+    def _specs(self, expire: tuple[str, ...], sid: str) -> tuple[CookieSpec, ...]:
+        out = [CookieSpec(c, "", 0) for c in expire]
         if sid:
-            out.append(("set-cookie", self.flags.render(self._sid_cookie, sid, self._session_age, https)))
-        return out
+            out.append(self._id_cookie("session", sid))
+        return tuple(out)
 
-    def _keep_set_cookie(self, cname: str, eff: frozenset[str]) -> bool:
-        owner = self.owners.owner(cname)
+    def _id_cookie(self, kind: IdKind, ident: str) -> CookieSpec:
+        signed = self.ids.sign(kind, ident)
+        if kind == "visitor":
+            return CookieSpec(self._vid_cookie, signed, self._visitor_age)
+        return CookieSpec(self._sid_cookie, signed, self._session_age)
+
+    def keep_cookie(self, name: str, eff: frozenset[str]) -> bool:
+        """Whether an app's cookie may be set while `eff` is in effect (counted when it may not)."""
+        owner = self.owners.owner(name)
         if owner == ALWAYS or (owner is not None and owner in eff):
             return True
-        key = cname[:64]
+        key = name[:64]
         if owner is not None:
             self.writer.tally("cookie.stripped", f"{key}|{owner}")
             return False

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from consentkit.consent import Choice, ConsentState
-from consentkit.http import RequestView
+from consentkit.http import CookieSpec, RequestView
 from consentkit.policy import Effective
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class CookieDecision:
     bounded, until the choice in it expires; the Set-Cookie headers it implies are rendered once.
     """
 
-    __slots__ = ("basis", "choice", "effective", "expire", "groups", "rendered", "sid", "until", "vid")
+    __slots__ = ("basis", "choice", "cookies", "effective", "expire", "groups", "rendered", "sid", "until", "vid")
 
     def __init__(
         self, until: float, choice: Choice | None, effective: Effective, groups: frozenset[str], vid: str | None,
@@ -38,8 +38,11 @@ class CookieDecision:
         """The session id from the cookie, or "" when there is none (or it is malformed)."""
         self.expire = expire
         """Cookies the request carries whose category is not in effect: they are expired."""
+        self.cookies: tuple[CookieSpec, ...] | None = None
+        """What it makes consentkit set (`Engine.added_cookies`): the expiries, then the session
+        cookie when it is known; made on first use."""
         self.rendered: dict[bool, list[tuple[str, str]]] = {}
-        """Per https flag: the expiring Set-Cookie headers, then the session cookie's when it is known."""
+        """Per https flag: `cookies` as Set-Cookie headers (`Engine.set_cookie_headers`)."""
         self.basis: tuple[str, dict[str, Any], dict[str, Any]] | None = None
         """Collection's constant fields of this visitor's events (`Enricher.constant`): the Host and
         the user-agent and address fields they were made for, and those merged with the basis."""

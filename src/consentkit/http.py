@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
+from consentkit.boundedcache import BoundedCache
 from consentkit.cookieparse import parse_cookie_header
 
 MAX_QUERY = 4096
@@ -54,20 +55,29 @@ class RequestView:
         return parse_qsl(self.query_string[:MAX_QUERY], keep_blank_values=True)
 
 
+CHAIN_HEADERS = ("x-forwarded-for", "forwarded")
+"""Forwarding headers listing every hop, each proxy appending the address it saw."""
+EDGE_HEADERS = ("cf-connecting-ip", "true-client-ip", "x-real-ip", "fastly-client-ip", "fly-client-ip")
+"""Headers an edge network or a proxy sets to the one address it saw, replacing what it was sent."""
+PROXY_HEADERS = CHAIN_HEADERS + EDGE_HEADERS
+"""The headers `proxy_headers` may name: the site's choice of one is read, the others never."""
+
 READ_HEADERS = frozenset({
-    "accept-language", "content-length", "content-type", "cookie", "dnt", "forwarded", "host", "if-none-match",
-    "origin", "purpose", "referer", "sec-fetch-site", "sec-gpc", "sec-purpose", "user-agent", "x-forwarded-for",
-    "x-moz",
+    "accept-language", "content-length", "content-type", "cookie", "dnt", "host", "if-none-match", "origin",
+    "purpose", "referer", "sec-fetch-site", "sec-gpc", "sec-purpose", "user-agent", "x-moz", *PROXY_HEADERS,
 })
 """Every request header the core reads. Only these are decoded from ASGI's bytes (a browser sends
-twice as many), so a header added to the code must be added here: a test holds the two together."""
+twice as many), so a header added to the code must be added here: a test holds the two together.
+The proxy header a site configures is one of `PROXY_HEADERS`, so all of them are here."""
 _READ_RAW: dict[bytes, str] = {h.encode(): h for h in READ_HEADERS}
 """Raw name → the one str object of that name: no decoding per request, and a str whose hash is
 already known to every later lookup."""
-_NAMES: dict[bytes, str] = dict(_READ_RAW)
+NAMES_MAX = 2048
+_NAMES: BoundedCache[bytes, str] = BoundedCache(NAMES_MAX)
 """Raw names seen so far → their name, or "" for a header the core does not read: one lookup per
 header, whatever its case. Bounded, since clients choose header names."""
-NAMES_MAX = 2048
+for _raw, _name in _READ_RAW.items():
+    _NAMES.put(_raw, _name)
 
 
 def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -90,8 +100,7 @@ def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 def _learn(raw_name: bytes) -> str:
     # Servers send lower-case names, but the ASGI spec does not promise it.
     name = _READ_RAW.get(raw_name.lower(), "")
-    if len(_NAMES) < NAMES_MAX:
-        _NAMES[raw_name] = name
+    _NAMES.put(raw_name, name)
     return name
 
 
@@ -124,6 +133,26 @@ def headers_from_environ(environ: Mapping[str, Any], scheme: str | None = None) 
     return out
 
 
+class CookieSpec(NamedTuple):
+    """A cookie consentkit sets, as a value: the ASGI and WSGI middlewares render it
+    (`CookieFlags.header`), Django hands it to `response.set_cookie`. `max_age` 0 expires it."""
+
+    name: str
+    value: str
+    max_age: int
+
+
+class CookiePlan(NamedTuple):
+    """What cookie control does to one response (`Engine.cookie_plan`)."""
+
+    drop: frozenset[str]
+    """Names of the app's cookies to remove: their category is not in effect."""
+    add: tuple[CookieSpec, ...]
+    """consentkit's own: expiries of withdrawn categories' cookies, then the id cookies."""
+    vary: bool
+    """Whether the response depends on the request's consent (Vary: Cookie, Sec-GPC, DNT)."""
+
+
 @dataclass(slots=True)
 class Reply:
     """A response produced by consentkit itself (its endpoints), framework-free."""
@@ -131,6 +160,8 @@ class Reply:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    cookies: list[CookieSpec] = field(default_factory=list)
+    """Cookies to set with it, rendered or handed over by each adapter."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Reply:
@@ -143,19 +174,19 @@ class Reply:
         return cls.json({"error": message, **extra}, status=status)
 
 
-def same_site(req: RequestView, allowed: tuple[str, ...]) -> bool:
-    """Refuse cross-site posts (CSRF): Sec-Fetch-Site, then Origin, then Referer must match the host."""
-    if req.header("sec-fetch-site") == "cross-site":
-        return False
-    host = req.host.lower()
-    origin = req.header("origin")
-    if origin:
-        return origin != "null" and (urlsplit(origin).netloc.lower() == host or origin in allowed)
-    referer = req.header("referer")
-    if referer:
-        parts = urlsplit(referer)
-        return parts.netloc.lower() == host or f"{parts.scheme}://{parts.netloc}" in allowed
-    return True  # not a browser: no ambient credentials to abuse
+MAX_LENGTH_DIGITS = 18
+"""More digits than any body consentkit reads could need, and still a machine-sized int."""
+
+
+def content_length(value: str) -> int | None:
+    """A Content-Length value as a number; None when it is not one (RFC 9110: ASCII digits only).
+
+    `str.isdigit` alone is not enough: "²" is a digit to it and `int("²")` raises.
+    """
+    value = value.strip()
+    if not value or len(value) > MAX_LENGTH_DIGITS or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
 
 
 def is_html(content_type: str) -> bool:

@@ -25,7 +25,17 @@ _ALL = {(False, False): NO_SIGNALS, (True, False): Signals(True, False),
 
 
 def read_signals(headers: Mapping[str, str]) -> Signals:
-    """`DNT: 1` and `Sec-GPC: 1`; any other value (or garbage) means the signal is absent."""
-    dnt = headers.get("dnt")
-    gpc = headers.get("sec-gpc")
-    return _ALL[(dnt is not None and dnt.strip() == "1", gpc is not None and gpc.strip() == "1")]
+    """`DNT: 1` and `Sec-GPC: 1`; any other value (or garbage) means the signal is absent.
+
+    A header sent twice reaches consentkit joined with commas ("1, 1"): it is on when any of its
+    values is 1, as the browser that sent it meant.
+    """
+    return _ALL[(_on(headers.get("dnt")), _on(headers.get("sec-gpc")))]
+
+
+def _on(value: str | None) -> bool:
+    if value is None:
+        return False
+    if value == "1":  # nearly always, when there is a value at all
+        return True
+    return "1" in value and any(v.strip() == "1" for v in value.split(","))

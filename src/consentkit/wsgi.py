@@ -8,11 +8,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from consentkit import endpoints
+from consentkit import endpoints, responses
 from consentkit.config import ConsentConfig
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import Reply, RequestView, headers_from_environ
+from consentkit.http import RequestView, content_length, headers_from_environ
 
 log = logging.getLogger("consentkit")
 StartResponse = Callable[..., Any]
@@ -54,10 +54,7 @@ class WSGIConsentMiddleware:
 
         def start_wrapper(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             seen["status"] = int(status[:3]) if status[:3].isdigit() else 0
-            try:
-                headers = engine.response_headers(ex, list(headers))
-            except Exception:
-                log.exception("consentkit: response processing failed")
+            headers = responses.response_headers(engine, ex, list(headers))
             for k, v in headers:
                 if k.lower() == "content-type":
                     seen["ctype"] = v
@@ -77,36 +74,25 @@ class WSGIConsentMiddleware:
 
     def _endpoint(self, ex: Exchange, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         engine = self.engine
-        body = b""
+        body: bytes | None = b""
         if endpoints.needs_body(engine, ex.request):
-            got = _read_body(environ, engine.config.max_body_bytes)
-            if got is None:
-                too_big = Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
-                return _reply(start_response, too_big)
-            body = got
-        reply = endpoints.handle(engine, ex, body)
-        return _reply(start_response, reply, head=ex.request.method == "HEAD")
+            body = _read_body(environ, engine.config.max_body_bytes)
+        reply = endpoints.serve(engine, ex, body)
+        start_response(f"{reply.status} {_REASONS.get(reply.status, 'OK')}", endpoints.reply_headers(engine, ex, reply))
+        return [reply.body]
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
-    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    declared = content_length(str(environ.get("CONTENT_LENGTH") or ""))
     stream = environ.get("wsgi.input")
     if stream is None:
         return b""
-    if declared.isdigit():
-        if int(declared) > limit:
+    if declared is not None:
+        if declared > limit:
             return None
-        return bytes(stream.read(int(declared)))
+        return bytes(stream.read(declared))
     data = bytes(stream.read(limit + 1))  # chunked or unknown length: read at most one byte too many
     return None if len(data) > limit else data
-
-
-def _reply(start_response: StartResponse, reply: Reply, head: bool = False) -> list[bytes]:
-    headers = list(reply.headers)
-    if not any(k.lower() == "content-length" for k, _ in headers):
-        headers.append(("content-length", str(len(reply.body))))
-    start_response(f"{reply.status} {_REASONS.get(reply.status, 'OK')}", headers)
-    return [] if head else [reply.body]
 
 
 class _Closing:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from consentkit.banner import i18n
 from consentkit.banner import texts as banner_texts
 from consentkit.banner.settings import BannerConfig
-from consentkit.config import ConsentConfig
+from consentkit.chat import ChatConfig
+from consentkit.config import DEFAULT_CATEGORIES, ConsentConfig
 
 LOCALES = Path(i18n.__file__).parent / "locales"
 REQUIRED = {"en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "ar"}
@@ -85,6 +86,7 @@ def test_texts_for_fingerprints_category_texts() -> None:
     de = banner_texts.texts_for(config, "de-DE")
     assert de["lang"] == "de" and de["category.analytics.title"] == "Statistik"
     assert de["category.marketing.title"] == "Marketing" and de["accept_all"] == "Alle akzeptieren"
+    assert de["category.preferences.title"] == "Präferenzen"  # a default category, translated
     assert banner_texts.texts_for(config, None)["category.analytics.title"] == "Analytics"
 
 
@@ -108,3 +110,74 @@ def test_highest_q_wins(ranges: list[tuple[str, int]]) -> None:
 @given(st.sampled_from(LANGS), st.lists(st.sampled_from(LANGS), max_size=5))
 def test_equal_q_keeps_header_order(first: str, rest: list[str]) -> None:
     assert banner_texts.pick_language(BANNER, None, ",".join([first, *rest])) == first
+
+
+DEFAULT_KEYS = [c.key for c in DEFAULT_CATEGORIES]
+
+
+def test_english_locale_holds_the_configured_defaults_word_for_word() -> None:
+    # The shipped translation replaces a configured text only when it equals this English text.
+    en = i18n.shipped_texts("en")
+    for cat in DEFAULT_CATEGORIES:
+        assert en[f"category.{cat.key}.title"] == cat.title
+        assert en[f"category.{cat.key}.description"] == cat.description
+    chat = ChatConfig()
+    assert (en["chat_text"], en["chat_button"]) == (chat.placeholder_text, chat.placeholder_button)
+
+
+def test_category_keys_are_not_overridable_texts() -> None:
+    assert not any(k.startswith("category.") for k in i18n.text_keys())
+    assert {"chat_text", "chat_button"} <= i18n.text_keys()
+    with pytest.raises(ValueError, match=r"unknown text key 'category\.analytics\.title'"):
+        BannerConfig(texts={"de": {"category.analytics.title": "x"}})
+
+
+@pytest.mark.parametrize("lang", sorted(set(i18n.shipped_languages()) - {"en"}))
+def test_every_language_translates_the_default_categories_and_the_chat(lang: str) -> None:
+    config = ConsentConfig(secret_keys=["x" * 32], storage_url="sqlite://:memory:",
+                           chat={"provider": "livechat", "site_id": "12345678"})
+    shown = banner_texts.texts_for(config, lang)
+    english = banner_texts.texts_for(config, "en")
+    assert shown["lang"] == lang
+    # Words such as "Marketing" are the same in several languages; the descriptions never are.
+    for key in DEFAULT_KEYS:
+        assert shown[f"category.{key}.description"] != english[f"category.{key}.description"], key
+    assert shown["chat_text"] != english["chat_text"] and shown["chat_button"] != english["chat_button"]
+    assert banner_texts.chat_wording(config, lang) == (shown["chat_text"], shown["chat_button"])
+
+
+def test_site_wording_wins_over_the_shipped_translations() -> None:
+    own = [c.model_copy(update={"title": "Besucherzahlen"}) if c.key == "analytics" else c
+           for c in DEFAULT_CATEGORIES]
+    config = ConsentConfig(
+        secret_keys=["x" * 32], storage_url="sqlite://:memory:", categories=own,
+        chat={"provider": "livechat", "site_id": "12345678", "placeholder_button": "Chat starten"},
+        banner={"category_texts": {"de": {"marketing": {"title": "Werbung", "description": ""}}}},
+    )
+    de = banner_texts.texts_for(config, "de")
+    de_texts = i18n.shipped_texts("de")
+    assert de["category.analytics.title"] == "Besucherzahlen"  # the site's own title, in every language
+    assert de["category.analytics.description"] == de_texts["category.analytics.description"]  # left as shipped
+    assert (de["category.marketing.title"], de["category.marketing.description"]) == ("Werbung", "")
+    assert de["category.preferences.title"] == de_texts["category.preferences.title"]
+    assert (de["chat_text"], de["chat_button"]) == (de_texts["chat_text"], "Chat starten")
+
+
+def test_fingerprint_holds_only_what_is_shown() -> None:
+    few = [c for c in DEFAULT_CATEGORIES if c.key in ("necessary", "analytics")]
+    plain = ConsentConfig(secret_keys=["x" * 32], storage_url="sqlite://:memory:", categories=few)
+    shown = banner_texts.texts_for(plain, "de")
+    assert {k for k in shown if k.startswith("category.")} == {
+        f"category.{k}.{f}" for k in ("necessary", "analytics") for f in ("title", "description")}
+    assert "chat_text" not in shown and "chat_button" not in shown  # no chat, no placeholder
+    assert shown["category.analytics.title"] == i18n.shipped_texts("de")["category.analytics.title"]
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "de-at", "pt-br", "ja", "ar"])
+def test_one_text_is_the_same_as_in_the_whole_set(lang: str) -> None:
+    banner = BannerConfig(texts={
+        "pt-br": {"chat_button": "Permitir e abrir o bate-papo"}, "ja": {"title": "プライバシー"},
+        "de": {"chat_text": "Mit uns chatten."},
+    })
+    whole = banner_texts.texts_in(banner, lang)
+    assert {key: banner_texts.text_in(banner, lang, key) for key in whole} == whole

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from banner.banner_markup import Markup, make_config, make_state
-from consentkit.banner.i18n import shipped_texts
+from consentkit.banner.i18n import shipped_texts, text_keys
 from consentkit.banner.render import assets_html, banner_html, settings_link_html
 from consentkit.config import DEFAULT_CATEGORIES, ConsentConfig
 
@@ -19,8 +19,8 @@ ALLOWED_TAGS = {
 
 
 def hostile_config() -> ConsentConfig:
-    texts = {key: HOSTILE + ("{category}" if "{category}" in value else "")
-             for key, value in shipped_texts("en").items()}
+    texts = {key: HOSTILE + ("{category}" if "{category}" in shipped_texts("en")[key] else "")
+             for key in text_keys()}
     categories = [
         c.model_copy(update={"title": HOSTILE, "description": HOSTILE, "cookies": (*c.cookies, HOSTILE)})
         for c in DEFAULT_CATEGORIES
@@ -219,6 +219,27 @@ def test_language_and_direction() -> None:
     assert page.by_id("consentkit-banner").attrs["dir"] == "rtl"
     assert page.by_id("ck-l1-title").text == shipped_texts("ar")["title"]
     assert {i.attrs["value"] for i in page.find("input", name="lang")} == {"ar"}
+
+
+def test_default_categories_speak_the_banner_language() -> None:
+    config = make_config()
+    page = Markup(banner_html(config, make_state(config), lang="de"))
+    de = shipped_texts("de")
+    assert page.one("label", for_="ck-c-analytics").text == de["category.analytics.title"] == "Statistik"
+    assert page.by_id("ck-d-necessary").text == de["category.necessary.description"]
+    titles = json.loads(page.by_id("consentkit-config").text)["titles"]
+    assert titles["chat"] == de["category.chat.title"]  # the embed placeholder names categories with these
+
+
+def test_dock_holds_the_floating_button_and_the_notice() -> None:
+    config = make_config()
+    page = Markup(banner_html(config, make_state(config, set())))
+    dock = page.one("div", class_="ck-dock")
+    assert dock.parent is not None and dock.parent.attrs["id"] == "consentkit-banner"
+    assert page.one("a", class_="ck-fab").parent is dock
+    status = page.one("p", role="status")
+    assert status.parent is not None and status.parent.attrs["class"] == "ck-dock-end"
+    assert status.parent.parent is dock
 
 
 def test_pixel_only_on_request() -> None:

@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from consentkit.banner.settings import BannerConfig, css_color
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "banner.md"

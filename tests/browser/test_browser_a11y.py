@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from browser.browser_helpers import open_banner, post_of_choice, server_state
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("CONSENTKIT_AXE_JS", ROOT / ".cache/node_modules/axe-core/axe.min.js"))
+# axe-core as shipped inside the axe-playwright-python package (the `dev` group installs it).
+AXE = Path(os.environ.get("CONSENTKIT_AXE_JS", str(files("axe_playwright_python") / "axe.min.js")))
 IMG = ROOT / "docs" / "img"
 
 

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from consentkit import ConsentConfig, ConsentMiddleware
+from consentkit.banner.render import assets_html, banner_html
 from consentkit.chat import ChatConfig, ChatDecision, VisitorContext
 from consentkit.chat.render import snippet
 
@@ -56,6 +57,25 @@ def page(request: Request) -> Response:
     return HTMLResponse(html, headers={"content-security-policy": csp(nonce)})
 
 
+def with_banner(request: Request) -> Response:
+    """A long page with the consent banner as well; `?lang=` and `?layout=` choose the banner's."""
+    nonce = secrets.token_urlsafe(16)
+    lang = request.query_params.get("lang", "en")
+    cfg = CONFIG
+    layout = request.query_params.get("layout")
+    if layout in ("bar-bottom", "bar-top", "box", "modal"):
+        cfg = CONFIG.model_copy(update={"banner": CONFIG.banner.model_copy(update={"layout": layout})})
+    state = request.scope["consentkit"]
+    html = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Shop</title>{assets_html(cfg, nonce=nonce)}</head><body>"
+        f"{banner_html(cfg, state, lang=lang, nonce=nonce, next_url=request.url.path)}"
+        "<main><h1>Shop</h1>" + "<p>Filler text so the page can scroll.</p>" * 60 + "</main></body></html>"
+    )
+    return HTMLResponse(html, headers={"content-security-policy": csp(nonce)})
+
+
 PRESETS = {
     "livechat": {"site_id": "12345678"},
     "tawkto": {"site_id": "5f1e2d3c4b5a69788796a5b4", "widget_id": "1abc"},
@@ -82,7 +102,7 @@ def fake_provider(request: Request) -> Response:
 
 inner = Starlette(routes=[
     Route("/", page), Route("/other", page), Route("/no-chat", page), Route("/boom", page),
-    Route("/fake-chat.js", fake_provider), Route("/preset/{name}", preset),
+    Route("/fake-chat.js", fake_provider), Route("/preset/{name}", preset), Route("/with-banner", with_banner),
 ])
 app = ConsentMiddleware(inner, config=CONFIG)
 

@@ -184,3 +184,78 @@ def test_each_preset_loads_its_script_with_the_nonce_and_the_prechat_data(
         assert found["run"] == {"websiteToken": "Fdm5ypwCWKm8fAEpf9w2Rqsm", "baseUrl": "https://chat.example.com"}
     else:
         assert found["ze"] == PRESET_SCRIPTS["zendesk"]
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
+
+
+def apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Two bounding boxes share no pixel."""
+    return (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+            or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def settled(page: Any) -> None:
+    """Two animation frames: size observers have run and the page has been painted since."""
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def nothing_over(page: Any, target: Any, others: list[Any]) -> None:
+    """`target` is on top where it is: hit-testing finds it, and hiding `others` (visibility only, so
+    nothing moves) leaves a screenshot of its region unchanged, pixel for pixel."""
+    box = target.bounding_box()
+    assert box is not None and box["width"] > 0
+    hit = page.evaluate(
+        "([el, x, y]) => el.contains(document.elementFromPoint(x, y))",
+        [target.element_handle(), box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert hit, "another element is on top of the placeholder's button"
+    seen = page.screenshot(clip=box)
+    for other in others:
+        other.evaluate("el => { el.style.visibility = 'hidden'; }")
+    settled(page)
+    bare = page.screenshot(clip=box)
+    for other in others:
+        other.evaluate("el => { el.style.visibility = ''; }")
+    assert seen == bare, "the placeholder's button looks different once the banner's parts are hidden"
+
+
+@pytest.mark.parametrize(("size", "layout", "lang"), [
+    ("desktop", "bar-bottom", "en"), ("mobile", "bar-bottom", "de"), ("desktop", "box", "ar"),
+])
+def test_placeholder_never_under_the_banner_or_its_notice(
+    new_page: Callable[..., Any], size: str, layout: str, lang: str
+) -> None:
+    page = new_page(viewport=VIEWPORTS[size], locale=lang, reduced_motion="reduce")
+    page.goto(f"/with-banner?layout={layout}&lang={lang}")
+    placeholder, button = page.locator("#consentkit-chat-ph"), page.locator("#consentkit-chat-ph button")
+    bar = page.locator("#ck-l1 .ck-panel")
+    placeholder.wait_for(state="visible")
+    bar.wait_for(state="visible")
+    settled(page)
+    assert page.locator("#consentkit-chat-ph").get_attribute("lang") == lang
+    view = VIEWPORTS[size]
+    ph_box, bar_box = placeholder.bounding_box(), bar.bounding_box()
+    assert ph_box is not None and bar_box is not None
+    assert ph_box["y"] >= 0 and ph_box["x"] >= 0 and ph_box["x"] + ph_box["width"] <= view["width"]
+    assert apart(ph_box, bar_box), (ph_box, bar_box)
+    nothing_over(page, button, [page.locator("#ck-l1")])
+    page.locator("#ck-l1 button[form=ck-go]").click()  # the modal second layer: the placeholder waits behind it
+    page.locator("#ck-l2 .ck-panel").wait_for(state="visible")
+    assert not placeholder.is_visible()
+    page.keyboard.press("Escape")
+    placeholder.wait_for(state="visible")
+
+    page.locator("#ck-l1 button[value=reject_all]").click()
+    status = page.locator(".ck-status")
+    status.wait_for(state="visible")
+    settled(page)
+    assert placeholder.is_visible() and page.locator(".ck-fab").is_visible()
+    boxes = {name: page.locator(sel).bounding_box() for name, sel in
+             (("placeholder", "#consentkit-chat-ph"), ("notice", ".ck-status"), ("fab", ".ck-fab"))}
+    for a, b in (("placeholder", "notice"), ("placeholder", "fab"), ("notice", "fab")):
+        assert boxes[a] is not None and boxes[b] is not None and apart(boxes[a], boxes[b]), (a, b, boxes)
+    moved = boxes["placeholder"]
+    assert moved is not None and moved["y"] + moved["height"] <= view["height"]
+    nothing_over(page, button, [status, page.locator(".ck-fab")])
+    assert page.evaluate("window.__csp") == [] and page.js_errors == []

@@ -14,7 +14,7 @@ from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
 from consentkit.http import RequestView
 
-from conftest import make_config
+from conftest import id_cookies, make_config
 
 MAXMIND = Path(__file__).parents[1] / "data" / "maxmind"
 GEO = {"geoip_city_db": str(MAXMIND / "GeoIP2-City-Test.mmdb")}
@@ -68,20 +68,20 @@ def test_visits_are_fed_only_with_the_session_ids_consent(engine: Engine) -> Non
     assert len(chat.visits) == 0
     ex = request(engine, {"analytics"})
     engine.finish(ex, 200, "text/html")
-    engine.finish(request(engine, {"analytics"}, cookies=f"ck_sid={ex.session_id}; ck_vid={ex.visitor_id}"), 200,
+    engine.finish(request(engine, {"analytics"}, cookies=id_cookies(engine, ex.visitor_id, ex.session_id)), 200,
                   "application/json")  # not a page view
     visit = chat.visits.get(ex.session_id)
     assert visit is not None and visit.views == 1 and visit.returning is False and list(visit.pages) == ["/p"]
-    again = request(engine, {"analytics"}, cookies=f"ck_sid={ex.session_id}; ck_vid={ex.visitor_id}")
+    again = request(engine, {"analytics"}, cookies=id_cookies(engine, ex.visitor_id, ex.session_id))
     ctx = build(engine, again)
     assert ctx.page_views == 2 and ctx.pages == ("/p", "/p") and ctx.returning is False
 
 
 def test_returning_means_the_visitor_cookie_predates_the_visit(engine: Engine) -> None:
     vid = new_id()
-    ctx = build(engine, request(engine, {"analytics"}, cookies=f"ck_vid={vid}"))  # new session, known visitor
+    ctx = build(engine, request(engine, {"analytics"}, cookies=id_cookies(engine, vid)))  # new session, known visitor
     assert ctx.returning is True
-    unknown = build(engine, request(engine, {"analytics"}, cookies=f"ck_vid={vid}; ck_sid={new_id()}"))
+    unknown = build(engine, request(engine, {"analytics"}, cookies=id_cookies(engine, vid, new_id())))
     assert unknown.returning is None  # a visit this process has not seen: not known
 
 

@@ -19,8 +19,9 @@ from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
 from consentkit.http import RequestView
+from consentkit.responses import response_headers
 
-from conftest import make_config
+from conftest import id_cookies, make_config
 
 MAXMIND = Path(__file__).parents[1] / "data" / "maxmind"
 GEO = {"geoip_city_db": str(MAXMIND / "GeoIP2-City-Test.mmdb")}
@@ -62,7 +63,7 @@ def page(engine: Engine, path: str = "/", granted: set[str] | None = None, clien
     if not decide:
         engine.finish(ex, 200, "text/html; charset=utf-8")
         return ex, ex.chat
-    engine.chat.plan(ex, 200, "text/html; charset=utf-8", engine.response_headers(ex, list(PAGE)))
+    engine.chat.plan(ex, 200, "text/html; charset=utf-8", response_headers(engine, ex, list(PAGE)))
     decision = engine.chat.decide(ex)  # the one plan made, not a second one
     engine.finish(ex, 200, "text/html; charset=utf-8")
     return ex, decision
@@ -112,7 +113,7 @@ def test_fields_are_computed_only_once_a_rule_reads_them(make_engine: Callable[.
 def test_visit_rules_are_remembered_by_the_visit_counts(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine({"min_page_views": 2})
     ex, first = page(engine, granted={"analytics", "chat"})
-    cookie = f"ck_sid={ex.session_id}; ck_vid={ex.visitor_id}"
+    cookie = id_cookies(engine, ex.visitor_id, ex.session_id)
     assert first.reasons[0] == Reason("min_page_views", "hide", "fewer than 2 page views")
     choice = Choice(new_id(), frozenset({"analytics", "chat"}), "1", 1.7e9 + 3e7)
     h = {"user-agent": BROWSER, "cookie": f"ck_consent={engine.codec.encode(choice)}; {cookie}"}
@@ -151,7 +152,7 @@ def test_beside_a_hook_asked_on_every_page_a_declarative_hide_leaves_it_unasked(
         return bool(ctx.language == "de")
 
     ex, first = page(engine, "/a", granted={"analytics"}, **{"accept-language": "en"})
-    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    ids = id_cookies(engine, ex.visitor_id, ex.session_id)
     again = page(engine, "/b", granted={"analytics"}, cookie=ids, **{"accept-language": "en"})[1]
     assert said(first) == said(again) == [("languages", "hide")] and not first.track and not again.track
     assert asked == [] and len(engine.chat.visits) == 0
@@ -194,7 +195,7 @@ def test_only_visitors_who_allow_the_session_id_are_tracked(make_engine: Callabl
 def test_a_prefetched_page_is_not_a_page_of_the_visit(make_engine: Callable[..., Engine], header: str) -> None:
     engine = make_engine({})
     ex, _ = page(engine, "/a", granted={"analytics"})
-    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    ids = id_cookies(engine, ex.visitor_id, ex.session_id)
     page(engine, "/b", granted={"analytics"}, cookie=ids, **{header: "Prefetch"})
     page(engine, "/c", granted={"analytics"}, cookie=ids, **{header: "prerender;anonymous-client-ip"})
     page(engine, "/d", granted={"analytics"}, cookie=ids, **{header: ""})
@@ -207,7 +208,7 @@ def test_pages_exclude_paths_match_are_not_part_of_the_visit(make_engine: Callab
     counted into the visit nor listed to the agent, whether a decision was made for it or not."""
     engine = make_engine({"exclude_paths": ["/account*"], "min_page_views": 2})
     ex, _ = page(engine, "/shop", granted={"analytics", "chat"})
-    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    ids = id_cookies(engine, ex.visitor_id, ex.session_id)
     excluded = page(engine, "/account/delete", granted={"analytics", "chat"}, cookie=ids)[1]
     assert said(excluded) == [("exclude_paths", "hide")] and not excluded.track
     # Served with no decision (an app that places the chat itself, in a template without it).
@@ -227,7 +228,7 @@ def test_a_hide_that_holds_on_every_page_keeps_no_visit_data(make_engine: Callab
     ex, hidden = page(engine, "/a", granted={"analytics"})
     assert hidden.outcome == "hide" and not hidden.track
     assert engine.chat.visits.get(ex.session_id or "") is None
-    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    ids = id_cookies(engine, ex.visitor_id, ex.session_id)
     assert not page(engine, "/b", granted={"analytics"}, cookie=ids)[1].track
     assert len(engine.chat.visits) == 0
     for n, path in enumerate(["/c", "/d"], 1):  # the same visit, now in French
@@ -261,7 +262,7 @@ def test_a_remembered_hook_is_asked_once_per_value_of_what_it_needs(make_engine:
         return bool(ctx.language == "fr")
 
     ex, first = page(engine, "/a", granted={"analytics"}, **{"accept-language": "en"})
-    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    ids = id_cookies(engine, ex.visitor_id, ex.session_id)
     assert first.outcome == "hide" and said(first) == [("hook:french", "hide")]
     for path in ("/b", "/c"):
         again = page(engine, path, granted={"analytics"}, cookie=ids, **{"accept-language": "en"})[1]
@@ -370,7 +371,7 @@ def test_visit_thresholds_decide_by_the_counts_of_the_visit(make_engine: Callabl
     engine = make_engine({"min_page_views": 10, "min_seconds_on_site": 30, "combine": "any"})
     start = clock.now
     ex, first = page(engine, granted={"analytics"})
-    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    ids = id_cookies(engine, ex.visitor_id, ex.session_id)
     seen = [first]
     for seconds in (10, 29, 31):
         clock.now = start + seconds
@@ -394,7 +395,7 @@ def test_a_remembered_hook_reads_the_visit_counts_it_needs_by_value(make_engine:
         return bool(ctx.page_views % 2 == 0)
 
     ex, first = page(engine, granted={"analytics"})
-    ids = f"ck_vid={ex.visitor_id}; ck_sid={ex.session_id}"
+    ids = id_cookies(engine, ex.visitor_id, ex.session_id)
     later = [page(engine, granted={"analytics"}, cookie=ids)[1].outcome for _ in range(3)]
     assert [first.outcome, *later] == ["hide", "placeholder", "hide", "placeholder"]
 
@@ -429,7 +430,7 @@ def test_remembering_verdicts_changes_no_decision(make_engine: Callable[..., Eng
             def de_or_even(ctx: Any) -> bool:
                 return bool(ctx.language == "de" or (ctx.page_views or 1) % 2 == 0)
     forgets.chat.decider.remember = False
-    visitors = [f"ck_vid={new_id()}; ck_sid={new_id()}" for _ in range(3)] + [""]
+    visitors = [id_cookies(remembers, new_id(), new_id()) for _ in range(3)] + [""]
     for who, wait, path, language in steps:
         clock.now += wait
         got = [page(e, path, granted={"analytics"}, cookie=visitors[who], **{"accept-language": language})[1]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from consentkit.chat import providers
 from consentkit.chat.settings import ChatConfig
-from consentkit.config import load_config
+from consentkit.configfile import load_config
 from consentkit.errors import ConfigError
 
 from conftest import SECRET

@@ -10,98 +10,184 @@ from hypothesis import strategies as st
 
 from consentkit.collect.ip import (
     HASH_HEX_CHARS,
-    KEEP_PREVIOUS_FOR,
     MAX_HOPS,
-    ROTATE_AFTER,
-    DailySalt,
-    MemorySaltStore,
+    ClientAddress,
     client_ip,
     keyed_hash,
     mask_ip,
     parse_ip,
 )
+from consentkit.http import EDGE_HEADERS, PROXY_HEADERS
 
 TRUSTED = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8")]
 HOUR = 3600.0
 
 
+def _unmapped(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+    return mapped or addr
+
+
+XFF, FWD = "x-forwarded-for", "forwarded"
+
+
 @pytest.mark.parametrize(
-    ("peer", "headers", "expected"),
+    ("peer", "headers", "header", "expected"),
     [
         # an untrusted peer is the visitor, whatever it claims
-        ("203.0.113.9", {"x-forwarded-for": "1.2.3.4"}, "203.0.113.9"),
-        ("203.0.113.9", {"forwarded": "for=1.2.3.4"}, "203.0.113.9"),
+        ("203.0.113.9", {XFF: "1.2.3.4"}, XFF, "203.0.113.9"),
+        ("203.0.113.9", {FWD: "for=1.2.3.4"}, FWD, "203.0.113.9"),
+        ("203.0.113.9", {"cf-connecting-ip": "1.2.3.4"}, "cf-connecting-ip", "203.0.113.9"),
         # the rightmost untrusted hop wins, never the spoofable leftmost one
-        ("10.0.0.1", {"x-forwarded-for": "6.6.6.6, 1.2.3.4, 10.0.0.2"}, "1.2.3.4"),
-        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4"}, "1.2.3.4"),
-        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4:5678"}, "1.2.3.4"),
-        ("10.0.0.1", {"x-forwarded-for": "[2001:db8::1]:443"}, "2001:db8::1"),
-        ("10.0.0.1", {"x-forwarded-for": "2001:DB8:0::1"}, "2001:db8::1"),
-        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4, , "}, "1.2.3.4"),
+        ("10.0.0.1", {XFF: "6.6.6.6, 1.2.3.4, 10.0.0.2"}, XFF, "1.2.3.4"),
+        ("10.0.0.1", {XFF: "1.2.3.4"}, XFF, "1.2.3.4"),
+        ("10.0.0.1", {XFF: "1.2.3.4:5678"}, XFF, "1.2.3.4"),
+        ("10.0.0.1", {XFF: "[2001:db8::1]:443"}, XFF, "2001:db8::1"),
+        ("10.0.0.1", {XFF: "2001:DB8:0::1"}, XFF, "2001:db8::1"),
+        ("10.0.0.1", {XFF: "1.2.3.4, , "}, XFF, "1.2.3.4"),
         # garbage stops the walk at the nearest trusted hop
-        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4, garbage, 10.0.0.2"}, "10.0.0.2"),
-        ("10.0.0.1", {"x-forwarded-for": "1.2.3.4, garbage"}, "10.0.0.1"),
-        ("10.0.0.1", {"x-forwarded-for": "unknown"}, "10.0.0.1"),
+        ("10.0.0.1", {XFF: "1.2.3.4, garbage, 10.0.0.2"}, XFF, "10.0.0.2"),
+        ("10.0.0.1", {XFF: "1.2.3.4, garbage"}, XFF, "10.0.0.1"),
+        ("10.0.0.1", {XFF: "unknown"}, XFF, "10.0.0.1"),
         # no header: the trusted peer itself
-        ("10.0.0.1", {}, "10.0.0.1"),
+        ("10.0.0.1", {}, XFF, "10.0.0.1"),
+        ("10.0.0.1", {}, "x-real-ip", "10.0.0.1"),
         # RFC 7239
-        ("10.0.0.1", {"forwarded": "for=192.0.2.60;proto=http;by=203.0.113.43"}, "192.0.2.60"),
-        ("10.0.0.1", {"forwarded": 'For="[2001:db8:cafe::17]:4711"'}, "2001:db8:cafe::17"),
-        ("10.0.0.1", {"forwarded": 'for="192.0.2.43:47011"'}, "192.0.2.43"),
-        ("10.0.0.1", {"forwarded": "for=6.6.6.6, for=192.0.2.43, for=10.9.9.9"}, "192.0.2.43"),
-        ("10.0.0.1", {"forwarded": "for=6.6.6.6, for=unknown"}, "10.0.0.1"),
-        ("10.0.0.1", {"forwarded": "for=6.6.6.6, for=_hidden, for=10.9.9.9"}, "10.9.9.9"),
-        ("10.0.0.1", {"forwarded": "for=6.6.6.6, proto=https"}, "10.0.0.1"),
-        ("10.0.0.1", {"forwarded": 'for="6.6.6.6, for=1.2.3.4'}, "10.0.0.1"),
-        # Forwarded is preferred; without any for= X-Forwarded-For is used
-        ("10.0.0.1", {"forwarded": "for=1.2.3.4", "x-forwarded-for": "5.6.7.8"}, "1.2.3.4"),
-        ("10.0.0.1", {"forwarded": "proto=https", "x-forwarded-for": "5.6.7.8"}, "5.6.7.8"),
+        ("10.0.0.1", {FWD: "for=192.0.2.60;proto=http;by=203.0.113.43"}, FWD, "192.0.2.60"),
+        ("10.0.0.1", {FWD: 'For="[2001:db8:cafe::17]:4711"'}, FWD, "2001:db8:cafe::17"),
+        ("10.0.0.1", {FWD: 'for="192.0.2.43:47011"'}, FWD, "192.0.2.43"),
+        ("10.0.0.1", {FWD: "for=6.6.6.6, for=192.0.2.43, for=10.9.9.9"}, FWD, "192.0.2.43"),
+        ("10.0.0.1", {FWD: "for=6.6.6.6, for=unknown"}, FWD, "10.0.0.1"),
+        ("10.0.0.1", {FWD: "for=6.6.6.6, for=_hidden, for=10.9.9.9"}, FWD, "10.9.9.9"),
+        ("10.0.0.1", {FWD: "for=6.6.6.6, proto=https"}, FWD, "10.0.0.1"),
+        ("10.0.0.1", {FWD: 'for="6.6.6.6, for=1.2.3.4'}, FWD, "10.0.0.1"),
+        ("10.0.0.1", {FWD: "proto=https"}, FWD, "10.0.0.1"),
+        # only the configured header is read, whatever else the request carries
+        ("10.0.0.1", {FWD: "for=6.6.6.6", XFF: "5.6.7.8"}, XFF, "5.6.7.8"),
+        ("10.0.0.1", {FWD: "for=6.6.6.6"}, XFF, "10.0.0.1"),
+        ("10.0.0.1", {FWD: "for=1.2.3.4", XFF: "6.6.6.6"}, FWD, "1.2.3.4"),
+        ("10.0.0.1", {XFF: "6.6.6.6"}, FWD, "10.0.0.1"),
+        ("10.0.0.1", {"cf-connecting-ip": "6.6.6.6", XFF: "5.6.7.8"}, XFF, "5.6.7.8"),
+        ("10.0.0.1", {XFF: "1.2.3.4"}, None, "10.0.0.1"),
+        # an edge header holds one address; a list means someone else sent one too
+        ("10.0.0.1", {"cf-connecting-ip": "81.2.69.142", XFF: "6.6.6.6"}, "cf-connecting-ip", "81.2.69.142"),
+        ("10.0.0.1", {"true-client-ip": "[2001:db8::1]:443"}, "true-client-ip", "2001:db8::1"),
+        ("10.0.0.1", {"x-real-ip": " 81.2.69.142 "}, "x-real-ip", "81.2.69.142"),
+        ("10.0.0.1", {"x-real-ip": "6.6.6.6, 81.2.69.142"}, "x-real-ip", "10.0.0.1"),
+        ("10.0.0.1", {"fly-client-ip": "garbage"}, "fly-client-ip", "10.0.0.1"),
         # normalisation
-        ("::ffff:10.0.0.1", {"x-forwarded-for": "::ffff:1.2.3.4"}, "1.2.3.4"),
-        ("fd00::1", {"x-forwarded-for": "fe80::1%eth0"}, "fe80::1"),
-        ("fe80::1%eth0", {}, "fe80::1"),
-        ("203.0.113.9:54321", {}, "203.0.113.9"),
-        ("unix:/run/app.sock", {}, None),
+        ("::ffff:10.0.0.1", {XFF: "::ffff:1.2.3.4"}, XFF, "1.2.3.4"),
+        ("fd00::1", {XFF: "fe80::1%eth0"}, XFF, "fe80::1"),
+        ("fe80::1%eth0", {}, XFF, "fe80::1"),
+        ("203.0.113.9:54321", {}, XFF, "203.0.113.9"),
+        ("unix:/run/app.sock", {}, XFF, None),
         # unusable peer
-        (None, {"x-forwarded-for": "1.2.3.4"}, None),
-        ("not-an-ip", {"x-forwarded-for": "1.2.3.4"}, None),
-        ("", {}, None),
+        (None, {XFF: "1.2.3.4"}, XFF, None),
+        ("not-an-ip", {XFF: "1.2.3.4"}, XFF, None),
+        ("", {}, XFF, None),
     ],
 )
-def test_client_ip(peer: str | None, headers: dict[str, str], expected: str | None) -> None:
-    assert client_ip(peer, headers, TRUSTED) == expected
+def test_client_ip(peer: str | None, headers: dict[str, str], header: str | None, expected: str | None) -> None:
+    assert client_ip(peer, headers, TRUSTED, header) == expected
 
 
 def test_client_ip_caps_hops() -> None:
     proxies = [f"10.0.0.{i}" for i in range(1, MAX_HOPS + 5)]
     chain = ", ".join(["1.2.3.4", *proxies])
     farthest_walked = proxies[-MAX_HOPS]
-    assert client_ip("10.0.0.250", {"x-forwarded-for": chain}, TRUSTED) == farthest_walked
+    assert client_ip("10.0.0.250", {XFF: chain}, TRUSTED) == farthest_walked
 
 
 def test_client_ip_keeps_the_right_end_of_an_overlong_header() -> None:
     header = "9.9.9.9, " * 1000 + "1.2.3.4"
-    assert client_ip("10.0.0.1", {"x-forwarded-for": header}, TRUSTED) == "1.2.3.4"
+    assert client_ip("10.0.0.1", {XFF: header}, TRUSTED) == "1.2.3.4"
+    forwarded = "for=9.9.9.9, " * 1000 + "for=1.2.3.4"
+    assert client_ip("10.0.0.1", {FWD: forwarded}, TRUSTED, FWD) == "1.2.3.4"
 
 
 def test_client_ip_nothing_trusted() -> None:
-    assert client_ip("10.0.0.1", {"x-forwarded-for": "1.2.3.4"}, []) == "10.0.0.1"
+    assert client_ip("10.0.0.1", {XFF: "1.2.3.4"}, []) == "10.0.0.1"
 
 
-@settings(max_examples=200, deadline=None)
+def test_a_site_without_trusted_proxies_reads_no_header() -> None:
+    assert ClientAddress([], XFF).header is None
+    assert ClientAddress(TRUSTED, FWD).header == FWD
+
+
+_HEADER_TEXT = st.text(max_size=300) | st.lists(
+    st.one_of(st.ip_addresses().map(str), st.sampled_from(["unknown", "_x", "", " ", '"', "for=", ";", "[", "]:1"])),
+    max_size=8,
+).map(", ".join)
+_ANY_HEADERS = st.fixed_dictionaries({}, optional={h: _HEADER_TEXT for h in PROXY_HEADERS})
+
+
+@settings(max_examples=300, deadline=None)
 @given(
     peer=st.one_of(st.none(), st.text(max_size=80), st.ip_addresses().map(str)),
-    xff=st.text(max_size=300),
-    forwarded=st.text(max_size=300),
+    headers=_ANY_HEADERS,
+    header=st.none() | st.sampled_from(PROXY_HEADERS),
 )
-def test_client_ip_never_raises_and_returns_an_address(peer: str | None, xff: str, forwarded: str) -> None:
-    headers = {"x-forwarded-for": xff, "forwarded": forwarded}
-    found = client_ip(peer, headers, TRUSTED)
+def test_client_ip_never_raises_and_returns_an_address(
+    peer: str | None, headers: dict[str, str], header: str | None
+) -> None:
+    found = client_ip(peer, headers, TRUSTED, header)
     if found is not None:
         assert str(ipaddress.ip_address(found)) == found
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
+@given(
+    peer=st.ip_addresses().filter(lambda a: not any(_unmapped(a) in n for n in TRUSTED)),
+    headers=_ANY_HEADERS,
+    header=st.none() | st.sampled_from(PROXY_HEADERS),
+)
+def test_an_untrusted_peer_is_the_visitor_whatever_it_sends(
+    peer: ipaddress.IPv4Address | ipaddress.IPv6Address, headers: dict[str, str], header: str | None
+) -> None:
+    assert client_ip(str(peer), headers, TRUSTED, header) == str(_unmapped(peer))
+
+
+@settings(max_examples=300, deadline=None)
+@given(headers=_ANY_HEADERS, header=st.sampled_from(PROXY_HEADERS))
+def test_only_the_configured_header_is_ever_read(headers: dict[str, str], header: str) -> None:
+    only = {header: headers[header]} if header in headers else {}
+    assert client_ip("10.0.0.1", headers, TRUSTED, header) == client_ip("10.0.0.1", only, TRUSTED, header)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    sent=st.text(max_size=200),
+    visitor=st.ip_addresses(v=4).filter(lambda a: a not in TRUSTED[0]),
+    proxies=st.lists(st.integers(1, 254).map(lambda i: f"10.1.1.{i}"), max_size=5),
+)
+def test_what_a_visitor_sends_ahead_of_the_proxies_is_never_returned(
+    sent: str, visitor: ipaddress.IPv4Address, proxies: list[str]
+) -> None:
+    """A visitor's own X-Forwarded-For, whatever its bytes, stays left of the address its first
+    trusted proxy appends: the walk stops there."""
+    header = ", ".join([sent, str(visitor), *proxies]) if sent else ", ".join([str(visitor), *proxies])
+    assert client_ip("10.0.0.1", {XFF: header}, TRUSTED) == str(visitor)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    sent=st.text(max_size=200),
+    visitor=st.ip_addresses(v=4).filter(lambda a: a not in TRUSTED[0]),
+    proxies=st.lists(st.integers(1, 254).map(lambda i: f"10.1.1.{i}"), max_size=5),
+)
+def test_a_visitors_own_forwarded_header_yields_its_address_or_a_proxys(
+    sent: str, visitor: ipaddress.IPv4Address, proxies: list[str]
+) -> None:
+    """RFC 7239 quoting lets a visitor's malformed header swallow what proxies append (an open
+    quote): the walk then ends at a trusted proxy, never at an address the visitor wrote."""
+    appended = ", ".join(f"for={hop}" for hop in [str(visitor), *proxies])
+    found = client_ip("10.0.0.1", {FWD: f"{sent}, {appended}" if sent else appended}, TRUSTED, FWD)
+    assert found in {str(visitor), "10.0.0.1", *proxies}
+    if '"' not in sent:
+        assert found == str(visitor)
+
+
+@settings(max_examples=300, deadline=None)
 @given(
     spoofed=st.lists(st.ip_addresses().map(str), max_size=5),
     visitor=st.ip_addresses(v=4).filter(lambda a: a not in TRUSTED[0]),
@@ -111,12 +197,19 @@ def test_client_ip_ignores_everything_left_of_the_visitor(
     spoofed: list[str], visitor: ipaddress.IPv4Address, proxies: list[str]
 ) -> None:
     header = ", ".join([*spoofed, str(visitor), *proxies])
-    assert client_ip("10.0.0.1", {"x-forwarded-for": header}, TRUSTED) == str(visitor)
+    assert client_ip("10.0.0.1", {XFF: header}, TRUSTED) == str(visitor)
 
 
-def _unmapped(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
-    return mapped or addr
+@settings(max_examples=300, deadline=None)
+@given(sent=st.text(max_size=60), edge=st.sampled_from(EDGE_HEADERS), visitor=st.ip_addresses())
+def test_an_edge_header_is_the_edges_address_or_none(
+    sent: str, edge: str, visitor: ipaddress.IPv4Address | ipaddress.IPv6Address
+) -> None:
+    """An edge replaces the header with the address it saw; if the visitor's own copy got through
+    too (a repeated header, joined with a comma), neither is believed."""
+    assert client_ip("10.0.0.1", {edge: str(visitor)}, TRUSTED, edge) == str(_unmapped(visitor))
+    both = client_ip("10.0.0.1", {edge: f"{sent}, {visitor}"}, TRUSTED, edge)
+    assert both == "10.0.0.1"
 
 
 def _forwarded_node(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int | None) -> str:
@@ -139,7 +232,7 @@ def test_forwarded_ignores_everything_left_of_the_visitor(
 ) -> None:
     header = ", ".join(_forwarded_node(addr, port) + ";proto=https" for addr in [*spoofed, visitor, *proxies])
     headers = {"forwarded": header, "x-forwarded-for": "6.6.6.6"}
-    assert client_ip("10.0.0.1", headers, TRUSTED) == str(visitor)
+    assert client_ip("10.0.0.1", headers, TRUSTED, "forwarded") == str(visitor)
 
 
 @pytest.mark.parametrize(
@@ -208,100 +301,6 @@ def test_mask_ip_never_raises_on_text(text: str, mode: str) -> None:
         ipaddress.ip_address(masked)
 
 
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_daily_salt_is_random_and_stable_within_a_day() -> None:
-    clock = Clock()
-    store = MemorySaltStore()
-    salt = DailySalt(store, clock)
-    first = salt.current()
-    assert len(first) == 32
-    clock.now += ROTATE_AFTER - 1
-    assert salt.current() == first
-    other_store = MemorySaltStore()
-    assert DailySalt(other_store, Clock()).current() != first
-
-
-def test_daily_salt_rotates_and_deletes_old_salts() -> None:
-    clock = Clock()
-    start = clock.now
-    store = MemorySaltStore()
-    salt = DailySalt(store, clock)
-    day0 = salt.current()
-    clock.now = start + ROTATE_AFTER
-    day1 = salt.current()
-    assert day1 != day0
-    assert {s for _, s in store.load_salts()} == {day0, day1}
-    clock.now = start + 2 * ROTATE_AFTER
-    day2 = salt.current()
-    # day0 stopped being current one day ago: still kept
-    assert {s for _, s in store.load_salts()} == {day0, day1, day2}
-    clock.now = start + ROTATE_AFTER + KEEP_PREVIOUS_FOR
-    day3 = salt.current()
-    # day0 stopped being current 48 h ago: gone; day1 stopped 24 h ago: kept
-    assert {s for _, s in store.load_salts()} == {day1, day2, day3}
-    assert len({day0, day1, day2, day3}) == 4
-
-
-def test_daily_salt_after_an_idle_gap() -> None:
-    clock = Clock()
-    store = MemorySaltStore()
-    salt = DailySalt(store, clock)
-    old = salt.current()
-    clock.now += ROTATE_AFTER + KEEP_PREVIOUS_FOR + 1
-    new = salt.current()
-    assert new != old
-    assert [s for _, s in store.load_salts()] == [new]
-
-
-def test_daily_salt_instances_share_one_store() -> None:
-    clock = Clock()
-    store = MemorySaltStore()
-    first, second = DailySalt(store, clock), DailySalt(store, clock)
-    assert first.current() == second.current()
-    clock.now += ROTATE_AFTER + 1
-    rotated = second.current()
-    assert first.current() == rotated
-    assert len(store.load_salts()) == 2
-
-
-def test_daily_salt_processes_rotating_at_once_agree() -> None:
-    store = MemorySaltStore()
-    store.add_salt(1000.0, b"a" * 32)
-    store.add_salt(1000.5, b"b" * 32)
-    assert DailySalt(store, Clock(1001.0)).current() == b"a" * 32
-    assert DailySalt(store, Clock(1000.0 + ROTATE_AFTER - 1)).current() == b"a" * 32
-    # when "a" expires its twin "b" does not take over for the half second it has left
-    later = DailySalt(store, Clock(1000.0 + ROTATE_AFTER + 0.25)).current()
-    assert later not in (b"a" * 32, b"b" * 32)
-
-
-def test_daily_salt_reads_the_store_only_when_due() -> None:
-    class CountingStore(MemorySaltStore):
-        loads = 0
-
-        def load_salts(self) -> list[tuple[float, bytes]]:
-            self.loads += 1
-            return super().load_salts()
-
-    clock = Clock()
-    store = CountingStore()
-    salt = DailySalt(store, clock)
-    salt.current()
-    loads = store.loads
-    for _ in range(100):
-        clock.now += HOUR / 10
-        salt.current()
-    assert store.loads == loads
-
-
-# -- is_global: the bisect over ipaddress's own networks agrees with ipaddress ----------------------
 def _edges() -> list[int | tuple[int, int]]:
     out: list[int | tuple[int, int]] = []
     for version, cls in ((4, ipaddress.IPv4Address), (6, ipaddress.IPv6Address)):

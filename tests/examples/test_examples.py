@@ -44,7 +44,8 @@ def check_pages(get: Any, post: Any) -> None:
     assert "/_consent/banner.js" in html  # its assets
     assert GATED_SCRIPT in html and EMBED in html
     assert 'data-consentkit-open>Privacy settings</a>' in html
-    assert "We do not measure your visit." in html
+    assert '<p data-unless-consent="analytics">We do not measure your visit.</p>' in html
+    assert '<p class="on" data-when-consent="analytics" hidden>Thanks' in html
     privacy = get("/privacy").text
     assert "You have not chosen yet" in privacy and "Analytics: <span class=\"off\">off</span>" in privacy
     assert "How we pick our teas" in get("/embed").text
@@ -56,7 +57,8 @@ def check_pages(get: Any, post: Any) -> None:
     assert post("/_consent", {"action": "accept_all"}).status_code == 200
     assert "Analytics: <span class=\"on\">on</span>" in get("/privacy").text
     after = get("/").text
-    assert "Thanks for helping us improve the shop." in after
+    assert '<p class="on" data-when-consent="analytics">Thanks for helping us improve the shop.</p>' in after
+    assert '<p data-unless-consent="analytics" hidden>We do not measure' in after
     assert "/chat-widget.js" in after and '"mode":"placeholder"' not in after  # the chat itself
 
 

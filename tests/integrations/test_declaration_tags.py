@@ -16,11 +16,13 @@ if not settings.configured:
     )
     django.setup()
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template import Context, Template
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import path
 from flask import Flask, render_template_string
 
+from consentkit.review.declaration import observed_lifetimes
 from consentkit.storage import open_store
 from consentkit_django import conf
 from consentkit_flask import ConsentKit, get_engine
@@ -73,3 +75,29 @@ def test_flask_global_renders_the_declaration_in_the_visitors_language(tmp_path:
         get_engine(app).close()
     assert '<main><section class="ck-declaration" lang="es"' in spanish and "<td>2 días</td>" in spanish
     assert "Cookie e dati raccolti" in italian
+
+
+def set_cookies(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse("<html><body>cookies</body></html>")
+    response.set_cookie("_ga", "1", max_age=63072000)
+    response.set_cookie("_tracker", "1", max_age=60)
+    response.set_cookie("_fbp", "1", max_age=7776000)  # marketing: not granted, removed
+    response.delete_cookie("_gid")  # a deletion: no lifetime
+    return response
+
+
+urlpatterns = [path("set", set_cookies)]
+
+
+def test_django_counts_the_lifetimes_of_the_cookies_it_lets_through(tmp_path: Path) -> None:
+    ck = {"secret_keys": [SECRET], "storage_url": f"sqlite:///{tmp_path / 'ck.db'}", "default_granted": ["analytics"]}
+    with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=["consentkit_django.middleware.ConsentMiddleware"],
+                           CONSENTKIT=ck):
+        try:
+            assert Client().get("/set").status_code == 200
+            engine = conf.get_engine()
+            engine.writer.flush()
+            seen = observed_lifetimes(engine.store)
+        finally:
+            conf.reset()
+    assert seen == {"_ga": 63072000, "_tracker": 60}

@@ -167,6 +167,17 @@ def test_form_post_redirects_back_and_state_endpoint_answers(site: Any) -> None:
     assert client.get("/_consent/nope").status_code == 404
 
 
+def test_the_test_clients_default_multipart_post_is_a_form(site: Any) -> None:
+    """What docs/django.md shows for testing a site: Client().post with a dict (multipart/form-data)."""
+    client = Client(headers=ORIGIN)
+    r = client.post("/_consent", {"action": "accept_all", "next": "/whoami"})
+    assert r.status_code == 303 and r["Location"] == "/whoami"
+    assert client.get("/whoami").json()["analytics"] is True
+    chosen = client.post("/_consent", {"grant": ["analytics", "marketing"]}, headers=ORIGIN)
+    assert chosen.status_code == 303
+    assert client.get("/_consent/state").json()["effective"] == ["analytics", "marketing", "necessary"]
+
+
 def test_cross_site_post_is_refused_without_csrf_token_needed_for_same_site(site: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     assert choose(client, {"action": "accept_all"}).status_code == 200  # answered before CsrfViewMiddleware

@@ -105,10 +105,10 @@ def test_writer_runs_with_the_lifespan_next_to_the_apps_own(tmp_path: Path) -> N
     engine = install(app, config(tmp_path))
     with TestClient(app) as client:
         assert seen == ["start"]
-        assert engine.writer._thread is not None and engine.writer._thread.is_alive()
+        assert engine.writer.running
         client.get("/whoami")
     assert seen == ["start", "stop"]
-    assert not engine.writer._thread.is_alive()
+    assert not engine.writer.running
     engine.close()
 
 

@@ -132,7 +132,7 @@ def test_application_factory(tmp_path: Path) -> None:
     consentkit = ConsentKit()
     app = make_app(tmp_path)
     engine = consentkit.init_app(app)
-    assert get_engine(app) is engine and engine.writer._thread is not None
+    assert get_engine(app) is engine and engine.writer.running
     assert app.test_client().get("/whoami").json["analytics"] is False  # type: ignore[index]
     with pytest.raises(RuntimeError, match="already"):
         consentkit.init_app(app)

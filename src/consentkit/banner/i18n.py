@@ -1,7 +1,9 @@
 """The shipped locales and language tags, without any configuration (`banner.texts` adds the site's).
 
 Locales are flat JSON files (``locales/<lang>.json``, text key → string), one per language, so a
-translator edits one file without touching code. English defines the set of keys.
+translator edits one file without touching code. English defines the set of keys. Keys starting
+with `category.` translate the default categories' titles and descriptions: a site words its own
+categories with `banner.category_texts`, so they are not among the keys `banner.texts` overrides.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from importlib.resources import files
 RTL = frozenset({"ar", "he", "fa", "ur"})
 LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*\Z")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+CATEGORY_PREFIX = "category."
 MAX_ACCEPT_LANGUAGE = 1024
 MAX_LANGUAGE_RANGES = 32
 
@@ -39,7 +42,8 @@ def shipped_texts(lang: str) -> dict[str, str]:
 
 
 def text_keys() -> frozenset[str]:
-    return frozenset(shipped_texts("en"))
+    """The keys a site may override in `banner.texts`."""
+    return frozenset(k for k in shipped_texts("en") if not k.startswith(CATEGORY_PREFIX))
 
 
 def placeholders(text: str) -> frozenset[str]:

@@ -7,7 +7,7 @@ block with `<`, `>` and `&` escaped, so no configuration value can open or close
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote
 
 from consentkit.banner import i18n
 from consentkit.banner.assets import asset_url
@@ -126,8 +126,8 @@ def _first_layer(
     privacy = ""
     if banner.privacy_url:
         privacy = f' <a href="{_e(banner.privacy_url)}">{_e(texts["privacy_policy"])}</a>'
-    parts = urlsplit(nxt)
-    go_inputs = "".join(_hidden(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)[:32])
+    path, _, query = nxt.partition("?")  # `safe_next` made it a same-site path
+    go_inputs = "".join(_hidden(k, v) for k, v in parse_qsl(query, keep_blank_values=True)[:32])
     return (
         f'<div id="ck-l1" class="{wrap_cls}"{hidden}>'
         f'<div class="ck-panel" role="dialog"{aria_modal} tabindex="-1"'
@@ -136,7 +136,7 @@ def _first_layer(
         f'<p id="ck-l1-desc">{_e(texts["intro"])}{privacy}</p>{notice}'
         f'<form method="post" action="{_e(config.prefix)}" class="ck-form">'
         f'{_hidden("next", nxt)}{_hidden("lang", lang)}{_buttons(texts, last=choose)}</form>'
-        f'<form id="ck-go" method="get" action="{_e(parts.path or "/")}#ck-l2">{go_inputs}</form>'
+        f'<form id="ck-go" method="get" action="{_e(path or "/")}#ck-l2">{go_inputs}</form>'
         "</div></div>"
     )
 
@@ -238,11 +238,15 @@ def banner_html(
         f' dir="{i18n.direction(picked)}">',
         _second_layer(config, state, texts, picked, nxt, notice),
         _first_layer(config, state, texts, picked, nxt, notice),
+        # The dock lays out the floating button, the status notice and (moved in by chat.js) the
+        # chat placeholder side by side or stacked, so none covers another; banner.js lifts it
+        # above a bottom first layer.
+        '<div class="ck-dock">',
         _floating_button(config, state, texts),
-        '<p class="ck-status" role="status" aria-live="polite"></p></div>',
+        '<div class="ck-dock-end"><p class="ck-status" role="status" aria-live="polite"></p></div></div></div>',
     ]
     if pixel:
         # `nxt` is percent-encoded already (`safe_next`): its escapes stay, so `p` decodes to the path.
-        src = f"{config.prefix}/pixel.gif?p={quote(urlsplit(nxt).path, safe='/%')}"
+        src = f"{config.prefix}/pixel.gif?p={quote(nxt.partition('?')[0], safe='/%')}"
         out.append(f'<noscript><img src="{_e(src)}" alt="" width="1" height="1"></noscript>')
     return "".join(out)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from consentkit.banner.i18n import match_language, parse_accept_language, primary, shipped_languages, shipped_texts
+from consentkit.banner.i18n import (
+    CATEGORY_PREFIX,
+    match_language,
+    parse_accept_language,
+    primary,
+    shipped_languages,
+    shipped_texts,
+)
 
 if TYPE_CHECKING:
     from consentkit.banner.settings import BannerConfig
@@ -37,26 +44,59 @@ def texts_in(banner: BannerConfig, lang: str) -> dict[str, str]:
     return out
 
 
+def text_in(banner: BannerConfig, lang: str, key: str) -> str:
+    """`texts_in(banner, lang)[key]`, without building the whole set."""
+    prim = primary(lang)
+    for layer in (lang, prim) if prim != lang else (lang,):
+        own = banner.texts.get(layer)
+        if own is not None and key in own:
+            return own[key]
+        if layer in shipped_languages():
+            return shipped_texts(layer)[key]
+    return shipped_texts("en")[key]
+
+
+def shipped_wording(banner: BannerConfig, lang: str, key: str, configured: str) -> str:
+    """The text of `key` in `lang` where `configured` is its shipped English text (a default the site
+    left as it is, so the shipped translation applies), else the site's own `configured` text."""
+    return text_in(banner, lang, key) if configured == shipped_texts("en").get(key) else configured
+
+
 def category_text(banner: BannerConfig, lang: str, category: Category) -> tuple[str, str]:
-    """(title, description) of a category in `lang`, falling back to the configured ones."""
+    """(title, description) of a category in `lang`: the site's `category_texts` for it, else the
+    configured ones, translated where they are a default category's shipped English."""
     for layer in (lang, primary(lang)):
         found = banner.category_texts.get(layer, {}).get(category.key)
         if found is not None:
             return found.title, found.description
-    return category.title, category.description
+    key = f"{CATEGORY_PREFIX}{category.key}."
+    return (shipped_wording(banner, lang, key + "title", category.title),
+            shipped_wording(banner, lang, key + "description", category.description))
+
+
+def chat_wording(config: ConsentConfig, lang: str) -> tuple[str, str]:
+    """(text, button) of the chat placeholder in `lang` (an available language); the site's own
+    `chat.placeholder_text` / `placeholder_button` win over the shipped translations."""
+    chat = config.chat
+    return (shipped_wording(config.banner, lang, "chat_text", chat.placeholder_text),
+            shipped_wording(config.banner, lang, "chat_button", chat.placeholder_button))
 
 
 def texts_for(config: ConsentConfig, lang: str | None) -> dict[str, str]:
-    """Everything the banner shows in the language `lang` resolves to, category texts included.
+    """Everything the banner and the chat placeholder show in the language `lang` resolves to.
 
-    Used to fingerprint what a visitor was shown when they chose.
+    Used to fingerprint what a visitor was shown when they chose: the shipped texts of categories
+    the site does not have, or of a placeholder it does not show, are left out.
     """
     banner = config.banner
     picked = pick_language(banner, lang)
-    out = texts_in(banner, picked)
+    shown = texts_in(banner, picked).items()
+    out = {k: v for k, v in shown if not k.startswith(CATEGORY_PREFIX) and not k.startswith("chat_")}
     for cat in config.categories:
         title, description = category_text(banner, picked, cat)
         out[f"category.{cat.key}.title"] = title
         out[f"category.{cat.key}.description"] = description
+    if config.chat.active and config.chat.placeholder:
+        out["chat_text"], out["chat_button"] = chat_wording(config, picked)
     out["lang"] = picked
     return out

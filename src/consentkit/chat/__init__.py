@@ -45,14 +45,17 @@ _LAZY = {
 }
 
 
-def chat_html(engine: Engine, state_or_exchange: ConsentState | Exchange, *, nonce: str | None = None) -> str:
+def chat_html(
+    engine: Engine, state_or_exchange: ConsentState | Exchange, *, nonce: str | None = None, lang: str | None = None
+) -> str:
     """The chat for this page, to place in a template just before `</body>` (with `chat.inject = false`).
 
     `state_or_exchange` is the request's `ConsentState` (`scope["consentkit"]`, `environ["consentkit"]`)
-    or its `Exchange`; `nonce` the page's CSP nonce. Returns "" when the chat is not offered. Calling
-    it also stops the middleware from inserting the chat into this response.
+    or its `Exchange`; `nonce` the page's CSP nonce; `lang` the page's language (else the request's
+    Accept-Language picks the placeholder's). Returns "" when the chat is not offered. Calling it also
+    stops the middleware from inserting the chat into this response.
     """
-    return engine.chat.html(state_or_exchange, nonce=nonce)
+    return engine.chat.html(state_or_exchange, nonce=nonce, lang=lang)
 
 
 def __getattr__(name: str) -> Any:

@@ -25,12 +25,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from consentkit.chat.visits import Visits
-from consentkit.collect.ip import client_ip
 from consentkit.collect.language import primary_language
 from consentkit.collect.useragent import parse_user_agent
 
 if TYPE_CHECKING:
     from consentkit.collect.geo import GeoLookup
+    from consentkit.collect.ip import ClientAddress
     from consentkit.config import ConsentConfig
     from consentkit.exchange import Exchange
 
@@ -156,11 +156,11 @@ class Facts:
 
 
 class ContextBuilder:
-    def __init__(self, cfg: ConsentConfig, visits: Visits, geo: GeoLookup | None) -> None:
+    def __init__(self, cfg: ConsentConfig, visits: Visits, geo: GeoLookup | None, address: ClientAddress) -> None:
         self.visits = visits
         self.geo = geo
+        self.address = address
         self.sid_cookie = cfg.cookies.session_name
-        self.trusted = cfg.trusted_proxies
 
     def allowed(self, groups: frozenset[str], needed: frozenset[str]) -> frozenset[str]:
         """The `needed` fields that the field groups in effect (`Exchange.groups`) allow."""
@@ -168,7 +168,8 @@ class ContextBuilder:
 
     def returning(self, ex: Exchange) -> bool | None:
         """Whether the visitor cookie predates this visit: known when this request starts the visit."""
-        if ex.request.cookies.get(self.sid_cookie) != ex.session_id:
+        sent = ex.decision.sid if ex.decision is not None else ""  # the session id the cookie carried, verified
+        if sent != ex.session_id:
             return not ex.new_visitor
         return None
 
@@ -185,8 +186,8 @@ class ContextBuilder:
         allowed = self.allowed(groups, needed)
         sources = {_SOURCE[f] for f in allowed}
         headers = sorted(_HEADER[s] for s in sources if s in _HEADER)
-        if "network" in sources and self.trusted:  # with the socket peer: what client_ip() reads
-            headers += ["forwarded", "x-forwarded-for"]
+        if "network" in sources and self.address.header:  # with the socket peer: what the address is read from
+            headers.append(self.address.header)
         return Inputs(allowed, tuple(headers), "network" in sources, tuple(sorted(allowed & FROM_VISITS)))
 
     def fill(self, facts: Facts, ex: Exchange, name: str) -> None:
@@ -226,7 +227,7 @@ class ContextBuilder:
         todo -= _BY_SOURCE[source]
 
     def _network(self, ex: Exchange, want: set[str]) -> dict[str, Any]:
-        ip = client_ip(ex.request.client, ex.request.headers, self.trusted)
+        ip = self.address.of(ex.request)
         out: dict[str, Any] = {}
         if ip is None:
             return out

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from consentkit.banner.texts import chat_wording
 from consentkit.chat.assets import script_reply
 from consentkit.chat.outcome import Reason
 from consentkit.chat.render import spa_params
-from consentkit.collect.ip import client_ip
-from consentkit.http import VARY, Reply, same_site
+from consentkit.collect.ratelimit import rate_key
+from consentkit.csrf import refusal
+from consentkit.http import VARY, Reply
 
 if TYPE_CHECKING:
     from consentkit.chat.service import Chat
@@ -34,7 +36,8 @@ def route(chat: Chat, ex: Exchange, sub: str, method: str) -> Reply:
 
 
 def decision(chat: Chat, ex: Exchange) -> Reply:
-    """`{decision, reasons, provider, params}` for a single-page app; `?path=` is its current route."""
+    """`{decision, reasons, provider, params}` for a single-page app; `?path=` is its current route,
+    `?lang=` its language (else Accept-Language picks the placeholder's)."""
     if not chat.active:
         body: dict[str, Any] = {"decision": "hide", "provider": None, "params": {},
                                 "reasons": [Reason("config", "hide", "chat is not configured").as_dict()]}
@@ -47,20 +50,23 @@ def decision(chat: Chat, ex: Exchange) -> Reply:
         chat.count(made)  # the app shows what it is sent
     body = made.as_dict()
     body["provider"] = chat.config.provider
-    body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex.state))
-    return Reply.json(body, headers=list(_VARY))
+    lang = chat.language(ex, next((v for k, v in ex.request.query() if k == "lang"), None))
+    headers = [("vary", VARY + ", Accept-Language")]  # the placeholder's language may come from it
+    body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex.state), lang,
+                                chat_wording(chat.site, lang))
+    return Reply.json(body, headers=headers)
 
 
 def click(chat: Chat, ex: Exchange) -> Reply:
     """chat.js reports a click on the placeholder: counted (rate-limited per visitor), always 204."""
     req = ex.request
     cfg = chat.site
-    if not same_site(req, cfg.allowed_origins):
-        return Reply.error(403, "cross-site requests are refused")
+    refused = refusal(req, cfg.allowed_origins)
+    if refused is not None:
+        return Reply.error(403, f"cross-site requests are refused: {refused}")
     reply = Reply(204, b"", [("cache-control", "no-store"), *_VARY])
     if not chat.active:
         return reply
-    key = ex.visitor_id or client_ip(req.client, req.headers, cfg.trusted_proxies) or "-"
-    if chat.rate.allow(key):
+    if chat.rate.allow(rate_key(ex, chat.address)):
         chat.writer.tally("chat", "placeholder_clicked")
     return reply

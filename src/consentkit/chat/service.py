@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
+from consentkit.banner.texts import chat_wording, pick_language
 from consentkit.chat.hooks import HookRegistry
 from consentkit.chat.inject import pick_nonce
 from consentkit.chat.outcome import ChatDecision
@@ -18,10 +19,11 @@ from consentkit.chat.render import snippet
 from consentkit.chat.streams import InjectPlan
 from consentkit.collect.paths import is_prefetch
 from consentkit.consent import ConsentState
-from consentkit.http import is_html
+from consentkit.http import content_length, is_html
 
 if TYPE_CHECKING:
     from consentkit.collect.geo import GeoLookup
+    from consentkit.collect.ip import ClientAddress
     from consentkit.config import ConsentConfig
     from consentkit.exchange import Exchange
     from consentkit.storage.writer import Writer
@@ -30,11 +32,13 @@ log = logging.getLogger("consentkit")
 
 
 class Chat:
-    def __init__(self, site: ConsentConfig, writer: Writer, geo: GeoLookup | None) -> None:
+    def __init__(self, site: ConsentConfig, writer: Writer, geo: GeoLookup | None, address: ClientAddress) -> None:
         cfg = site.chat
         self.site = site
         """The whole configuration (the chat's own part is `config`)."""
         self.writer = writer
+        self.address = address
+        """The visitor's address as the site's proxies report it."""
         self.config = cfg
         self.active = cfg.active
         self.hooks = HookRegistry()
@@ -53,7 +57,7 @@ class Chat:
         self.inject = cfg.inject
         self.cap = cfg.max_html_bytes
         self.visits = Visits(cfg.session_cache_size, site.cookies.session_idle_minutes * 60)
-        self.builder = ContextBuilder(site, self.visits, geo)
+        self.builder = ContextBuilder(site, self.visits, geo, address)
         self._returning = self.builder.returning  # bound once: it is passed on every page view
         self.optional = site.optional
         self.decider = Decider(cfg, self.builder, self.hooks, self.optional,
@@ -121,7 +125,7 @@ class Chat:
                            "compression middleware outside consentkit's, or place chat_html() in the template",
                            encoding)
                 return None
-            size = int(length) if length.strip().isdigit() else None
+            size = content_length(length)
             cap = self.cap
             if size is not None and size > cap:
                 self._once("large", "chat not inserted into a page of %s bytes (chat.max_html_bytes)", size)
@@ -149,17 +153,20 @@ class Chat:
             log.exception("consentkit: chat failed for one page; it is served without the chat")
             return None
 
-    def html(self, state_or_exchange: ConsentState | Exchange, *, nonce: str | None = None) -> str:
-        """The chat markup for the app to place itself; the middleware then inserts nothing."""
+    def html(self, state_or_exchange: ConsentState | Exchange, *, nonce: str | None = None,
+             lang: str | None = None) -> str:
+        """The chat markup for the app to place itself; the middleware then inserts nothing.
+
+        `lang` is the page's language, as for `banner_html`."""
         if not self.active:
             return ""
         try:
-            return self._html(state_or_exchange, nonce)
+            return self._html(state_or_exchange, nonce, lang)
         except Exception:
             log.exception("consentkit: chat_html() failed; the page is served without the chat")
             return ""
 
-    def _html(self, state_or_exchange: ConsentState | Exchange, nonce: str | None) -> str:
+    def _html(self, state_or_exchange: ConsentState | Exchange, nonce: str | None, lang: str | None) -> str:
         state = state_or_exchange if isinstance(state_or_exchange, ConsentState) else state_or_exchange.state
         ex: Exchange | None = state._exchange
         if ex is None or ex.state is not state:
@@ -170,15 +177,25 @@ class Chat:
         decision = self._decide(ex, True, ex.request.path)
         if decision.outcome == "hide":
             return ""
-        html = self._render(ex, decision, pick_nonce(nonce, None))
+        html = self._render(ex, decision, pick_nonce(nonce, None), lang)
         if not placed:  # a template that places it twice shows it once
             self.count(decision)
         return html
 
-    def _render(self, ex: Exchange, decision: ChatDecision, nonce: str | None) -> str:
+    def _render(self, ex: Exchange, decision: ChatDecision, nonce: str | None, lang: str | None = None) -> str:
         req = ex.request
         nxt = req.path + ("?" + req.query_string if req.query_string else "")
-        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state), next_url=nxt)
+        if decision.outcome != "placeholder":  # the widget speaks for itself
+            return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+                           next_url=nxt)
+        picked = self.language(ex, lang)
+        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+                       next_url=nxt, lang=picked, wording=chat_wording(self.site, picked))
+
+    def language(self, ex: Exchange, lang: str | None = None) -> str:
+        """The placeholder's language, picked as the banner picks its own: the page's `lang` when
+        given, else the request's Accept-Language, else `banner.default_language`."""
+        return pick_language(self.site.banner, lang, ex.request.header("accept-language"))
 
     def finished(self, ex: Exchange, status: int, content_type: str) -> None:
         """Called by `Engine.finish` while the chat is active: forget the request; count an HTML page

@@ -117,9 +117,14 @@ class ChatConfig(Strict):
     placeholder_text: str = Field(
         default="Chat with us — this loads the chat service, which sets cookies.", min_length=1, max_length=500
     )
+    """Left as it is, shown in the visitor's language (the banner's locales translate it); your own
+    text is shown as written."""
     placeholder_button: str = Field(default="Allow and open chat", min_length=1, max_length=100)
+    """Translated as `placeholder_text` is."""
     placeholder_style: Literal["floating", "none"] = "floating"
-    """"floating": chat.js positions the placeholder bottom right; "none": style `.ck-chat-ph` yourself."""
+    """"floating": chat.js positions the placeholder in the bottom corner at the end of the reading
+    direction, or in the banner's dock when the banner is on the page; "none": style `.ck-chat-ph`
+    yourself."""
     rules: ChatRulesConfig = ChatRulesConfig()
     prechat_fields: tuple[PrechatField, ...] = ("pages", "language", "country", "returning")
     """Visitor context passed to the widget; each only when its field group's category is in effect."""
@@ -128,7 +133,8 @@ class ChatConfig(Strict):
     session_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
     """Visits remembered in memory (per process) for the page-view and time rules."""
     clicks_per_minute: int = Field(default=10, ge=1, le=10_000)
-    """Rate limit of counted placeholder clicks per visitor (or per address without one)."""
+    """Rate limit of counted placeholder clicks per visitor id the site issued (or per client network
+    without one, as for `collection.beacon_per_minute`)."""
 
     @property
     def active(self) -> bool:

@@ -2,9 +2,10 @@
 
 from .bots import BOT_PATTERNS, is_known_bot
 from .geo import GeoDatabaseError, GeoInfo, GeoLookup
-from .ip import DailySalt, MemorySaltStore, SaltStore, client_ip, mask_ip
+from .ip import client_ip, mask_ip
 from .language import primary_language
 from .referrer import Campaign, ReferrerInfo, parse_campaign, parse_referrer
+from .salt import DailySalt, MemorySaltStore, SaltStore
 from .useragent import UserAgentInfo, parse_user_agent, set_cache_size
 
 __all__ = [

@@ -8,31 +8,35 @@ of an address, a referrer) is cached, bounded.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from consentkit.boundedcache import BoundedCache
-from consentkit.collect.ip import client_ip, mask_ip
+from consentkit.collect.ip import mask_ip
 from consentkit.collect.language import primary_language
 from consentkit.collect.referrer import Campaign, parse_campaign, parse_referrer
 from consentkit.collect.useragent import parse_user_agent
 
 if TYPE_CHECKING:
     from consentkit.collect.geo import GeoLookup
+    from consentkit.collect.ip import ClientAddress
     from consentkit.collect.settings import CollectionConfig
     from consentkit.exchange import Exchange
 
 MAX_PATH = 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half a UTF-16 pair: a query string read as text may hold one, and no text encoding takes it."""
 
 
 def stored_path(path: str, query: list[tuple[str, str]], keep: frozenset[str]) -> tuple[str, bool]:
     """The path with every query key dropped except the configured ones; capped at 1 KB."""
     if not keep:  # the usual case, on every page view
         return (path, False) if len(path) <= MAX_PATH else (path[:MAX_PATH], True)
-    kept = [(k, v) for k, v in query if k in keep]
-    full = path + ("?" + urlencode(kept, errors="replace") if kept else "")  # a lone surrogate: "?", not lost
+    kept = [(k, _SURROGATE.sub("\ufffd", v)) for k, v in query if k in keep]
+    full = path + ("?" + urlencode(kept) if kept else "")
     return (full[:MAX_PATH], True) if len(full) > MAX_PATH else (full, False)
 
 
@@ -40,10 +44,12 @@ class Enricher:
     """Bounded caches over the per-group parsers, keyed by exactly the inputs each depends on."""
 
     def __init__(
-        self, col: CollectionConfig, trusted: tuple[Any, ...], geo: GeoLookup | None,
+        self, col: CollectionConfig, address: ClientAddress, geo: GeoLookup | None,
         salt: Callable[[], bytes | None], size: int = 8192,
     ) -> None:
-        self.trusted = trusted
+        self.address = address
+        self._proxy_header = address.header or ""
+        """The forwarding header the address is read from ("" for none): part of the cache key."""
         self.ip_mode = col.ip_mode
         self.v4_prefix, self.v6_prefix = col.ipv4_prefix, col.ipv6_prefix
         self.geo = geo
@@ -61,8 +67,7 @@ class Enricher:
         host = h.get("host", "")
         salt = self.salt() if "ip" in allowed else None
         key = (
-            allowed, h.get("user-agent"), h.get("accept-language"), req.client, h.get("x-forwarded-for"),
-            h.get("forwarded"), salt,
+            allowed, h.get("user-agent"), h.get("accept-language"), req.client, h.get(self._proxy_header), salt,
         )
         profile = self._net.get(key)
         if profile is None:
@@ -107,7 +112,7 @@ class Enricher:
     def _network(self, ex: Exchange, allowed: frozenset[str], salt: bytes | None) -> dict[str, Any]:
         want_ip, want_geo, want_isp = "ip" in allowed, "geo" in allowed, "isp" in allowed
         out: dict[str, Any] = {}
-        ip = client_ip(ex.request.client, ex.request.headers, self.trusted)
+        ip = self.address.of(ex.request)
         if ip is not None:
             if want_ip:
                 out["ip"] = mask_ip(ip, self.ip_mode, self.v4_prefix, self.v6_prefix, salt)

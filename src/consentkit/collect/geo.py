@@ -2,7 +2,8 @@
 
 Databases are opened and checked at start-up, so a wrong path or file fails loudly then instead of
 silently recording no location for months. Lookups never raise: a visitor's request must not fail
-because a database cannot answer.
+because a database cannot answer. The reader, maxminddb, comes with the `geo` extra and is imported
+only when a database is configured.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import maxminddb
+from typing import TYPE_CHECKING, Any
 
 from consentkit.collect.ip import address_text, parse_ip
 from consentkit.collect.publicip import is_global
+
+if TYPE_CHECKING:
+    import maxminddb
 
 logger = logging.getLogger("consentkit.geo")
 
@@ -56,6 +58,8 @@ EMPTY_GEO = GeoInfo(country=None, region=None, city=None, asn=None, isp=None)
 
 def _probe(path: Path) -> None:
     """Decode the first records: some corrupt files open fine and only fail on lookup."""
+    import maxminddb
+
     with maxminddb.open_database(path, maxminddb.MODE_MMAP) as reader:
         for _ in itertools.islice(reader, PROBE_RECORDS):
             pass
@@ -68,6 +72,10 @@ def _open(role: str, location: Path | str) -> maxminddb.Reader:
         raise GeoDatabaseError(f"{where}: file is missing")
     if not path.is_file():
         raise GeoDatabaseError(f"{where}: not a regular file")
+    try:
+        import maxminddb
+    except ImportError:
+        raise GeoDatabaseError(f"{where}: reading it needs maxminddb: pip install 'consentkit[geo]'") from None
     try:
         reader = maxminddb.open_database(path, maxminddb.MODE_AUTO)
     except OSError as error:

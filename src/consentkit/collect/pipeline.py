@@ -6,17 +6,18 @@ import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from consentkit.bodies import BadBody, parse_body
 from consentkit.collect.event import Enricher, assemble, build_event, clicks_json, event_parts, stored_path
 from consentkit.collect.geo import GeoDatabaseError, GeoLookup
-from consentkit.collect.ip import DailySalt, client_ip
+from consentkit.collect.ip import ClientAddress
 from consentkit.collect.paths import GlobSet, is_prefetch
-from consentkit.collect.ratelimit import RateLimiter
+from consentkit.collect.ratelimit import RateLimiter, rate_key
+from consentkit.collect.salt import DailySalt
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.errors import ConfigError
 from consentkit.http import VARY, Reply, is_html
+from consentkit.urls import split_url, url_path
 
 if TYPE_CHECKING:
     from consentkit.config import ConsentConfig
@@ -30,10 +31,10 @@ _NO_STORE = [("cache-control", "no-store, max-age=0"), ("vary", VARY)]
 
 
 class Collector:
-    def __init__(self, cfg: ConsentConfig, store: Store, writer: Writer) -> None:
+    def __init__(self, cfg: ConsentConfig, store: Store, writer: Writer, address: ClientAddress) -> None:
         col = cfg.collection
         self.writer = writer
-        self.trusted = cfg.trusted_proxies
+        self.address = address
         self.keep_query = frozenset(col.keep_query)
         self.not_pages = GlobSet([*col.static_globs, *col.exclude_paths])
         self.html_only = col.html_only
@@ -53,7 +54,7 @@ class Collector:
                 self.geo = GeoLookup(**dbs, cache_size=col.geo_cache_size)
             except GeoDatabaseError as exc:
                 raise ConfigError([f"collection.geoip_*: {exc}"]) from None
-        self.enrich = Enricher(col, cfg.trusted_proxies, self.geo, salt, col.geo_cache_size)
+        self.enrich = Enricher(col, address, self.geo, salt, col.geo_cache_size)
 
     # -- page views -------------------------------------------------------------------------------
     def page(self, ex: Exchange, status: int, content_type: str) -> None:
@@ -83,8 +84,7 @@ class Collector:
 
     # -- browser-side measurement -----------------------------------------------------------------
     def _limited(self, ex: Exchange) -> bool:
-        key = ex.visitor_id or client_ip(ex.request.client, ex.request.headers, self.trusted) or "-"
-        return not self.rate.allow(key)
+        return not self.rate.allow(rate_key(ex, self.address))
 
     def beacon(self, ex: Exchange, body: bytes) -> Reply:
         """Engaged time, scroll depth and outbound clicks; always 204 so it reveals nothing."""
@@ -116,7 +116,7 @@ class Collector:
         if not allowed or self._limited(ex):
             return reply
         query = dict(ex.request.query())
-        page = query.get("p") or urlsplit(ex.request.header("referer")).path or "/"
+        page = query.get("p") or url_path(ex.request.header("referer")) or "/"
         if not page.startswith("/"):
             page = "/" + page
         stored, truncated = stored_path(page, [], frozenset())
@@ -154,8 +154,8 @@ def _beacon_fields(data: dict[str, Any]) -> tuple[str, int, int | None, list[str
         return None
     kept: list[str] = []
     for link in clicks:
-        if _LINK.match(link):
-            parts = urlsplit(link)
+        parts = split_url(link) if _LINK.match(link) else None
+        if parts is not None:  # a link that cannot be split is dropped from the event
             kept.append(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"[:512])
     return path.split("?", 1)[0], engaged, scroll, kept
 

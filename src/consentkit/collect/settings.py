@@ -88,4 +88,5 @@ class CollectionConfig(Strict):
     geo_cache_size: int = Field(default=8192, ge=0, le=1_000_000)
     """Geo lookups (and other per-visitor enrichment) kept in memory."""
     beacon_per_minute: int = Field(default=60, ge=1, le=10_000)
-    """Rate limit for beacon and pixel hits per visitor (or per IP without one)."""
+    """Rate limit for beacon and pixel hits per visitor id the site issued; without one, per client
+    network (/24 of IPv4, /64 of IPv6)."""

@@ -15,6 +15,8 @@ from typing import cast
 from ua_parser import OS, Device, UserAgent, load_lazy_builtins
 from ua_parser.regex import Resolver
 
+from consentkit.boundedcache import BoundedCache
+
 from .bots import is_known_bot
 
 MAX_USER_AGENT = 2048
@@ -22,7 +24,7 @@ DEFAULT_CACHE_SIZE = 4096
 UNKNOWN_FAMILY = "Other"
 DEVICE_CLASSES = frozenset({"desktop", "mobile", "tablet", "bot", "other"})
 
-# Rule tables of user-agents 2.2 (user_agents/parsers.py, MIT licence).
+# Rule tables of user-agents 2.2 (user_agents/parsers.py, MIT licence: LICENSES/user-agents.txt).
 MOBILE_DEVICE_FAMILIES = frozenset(
     {"iPhone", "iPod", "Generic Smartphone", "Generic Feature Phone", "PlayStation Vita", "iOS-Device"}
 )
@@ -185,15 +187,24 @@ def _parse(ua: str) -> UserAgentInfo:
     )
 
 
-_cached_parse = lru_cache(maxsize=DEFAULT_CACHE_SIZE)(_parse)
+_parsed: BoundedCache[str, UserAgentInfo] = BoundedCache(DEFAULT_CACHE_SIZE)
+"""Bounded by count and by bytes: a client can send a different long header each time."""
+
+
+def _cached_parse(ua: str) -> UserAgentInfo:
+    hit = _parsed.get(ua)
+    if hit is None:
+        hit = _parse(ua)
+        _parsed.put(ua, hit)
+    return hit
 
 
 def set_cache_size(size: int) -> None:
     """Replace the parse cache with an empty one holding at most `size` user agents."""
-    global _cached_parse
+    global _parsed
     if size < 0:
         raise ValueError("cache size must be >= 0")
-    _cached_parse = lru_cache(maxsize=size)(_parse)
+    _parsed = BoundedCache(size)
 
 
 def parse_user_agent(ua: str) -> UserAgentInfo:

@@ -19,8 +19,12 @@ def open_store(url: str, *, migrate: bool = True, existing: bool = False, read_o
         path = ":memory:" if rest in (":memory:", "/:memory:") else rest.removeprefix("/")
         store = SQLiteStore(path, create=not (existing or read_only), read_only=read_only)
     elif url.startswith(("postgres://", "postgresql://")):
-        from consentkit.storage.postgres import PostgresStore
-
+        try:
+            from consentkit.storage.postgres import PostgresStore
+        except ImportError as exc:
+            if exc.name not in ("psycopg", "psycopg_pool"):
+                raise
+            raise StoreError("PostgreSQL storage needs psycopg: pip install 'consentkit[postgres]'") from None
         store = PostgresStore(url)
     else:
         raise StoreError(f"storage_url: unsupported {url!r}; use sqlite:///PATH or postgresql://...")

@@ -77,7 +77,7 @@ def _coerced(row: tuple[Any, ...]) -> tuple[Any, ...]:
 class PostgresStore(Store):
     dialect = "postgres"
     ph = "%s"
-    default_batch_size = 2000  # each transaction is round trips to the server (tests/benchmarks/writer_throughput.py)
+    default_batch_size = 2000  # each transaction is round trips to the server (benchmarks/writer_throughput.py)
 
     def __init__(
         self,

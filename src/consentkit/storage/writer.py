@@ -101,6 +101,12 @@ class Writer:
         return len(self._events)
 
     # -- lifecycle --------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether this process's writer thread is alive."""
+        t = self._thread
+        return t is not None and t.is_alive()
+
     def start(self) -> None:
         """Start the thread; called lazily by the first submit (again in a forked child)."""
         with self._start_lock:

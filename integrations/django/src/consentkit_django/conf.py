@@ -17,7 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.engine import Engine
 from consentkit.errors import ConfigError
 

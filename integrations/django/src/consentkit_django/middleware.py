@@ -10,17 +10,18 @@ headers and cookies pass through the core's cookie control on the way out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from http.cookies import CookieError, Morsel
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
-from consentkit import endpoints
+from consentkit import endpoints, guard
+from consentkit.cookielife import count_lifetime
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import Reply, RequestView, headers_from_environ
+from consentkit.http import VARY, CookieSpec, Reply, RequestView, content_length, headers_from_environ, is_html
 from consentkit_django.conf import get_engine
 
 try:
@@ -29,6 +30,7 @@ except ImportError:  # Django 5.2
     _django_nonce = None
 
 log = logging.getLogger("consentkit")
+VARY_PARTS = VARY.split(", ")
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 
@@ -50,13 +52,8 @@ class ConsentMiddleware:
         engine = get_engine()
         ex = begin(engine, request)
         if ex.own:
-            body = b""
-            if endpoints.needs_body(engine, ex.request):
-                got = read_body(request, engine.config.max_body_bytes)
-                if got is None:
-                    return to_response(too_large(engine), head=False)
-                body = got
-            return to_response(endpoints.handle(engine, ex, body), head=ex.request.method == "HEAD")
+            body = read_body(request, engine.config.max_body_bytes) if endpoints.needs_body(engine, ex.request) else b""
+            return to_response(engine, ex, endpoints.serve(engine, ex, body))
         response = self.get_response(request)
         return finish(engine, ex, request, response)
 
@@ -64,15 +61,13 @@ class ConsentMiddleware:
         engine = get_engine()
         ex = begin(engine, request)
         if ex.own:
-            head = ex.request.method == "HEAD"
             if endpoints.needs_body(engine, ex.request):
                 body = read_body(request, engine.config.max_body_bytes)
-                if body is None:
-                    return to_response(too_large(engine), head=False)
                 # Ledger writes are synchronous and durable: keep them off the event loop.
-                reply = await sync_to_async(endpoints.handle, thread_sensitive=False)(engine, ex, body)
-                return to_response(reply, head=head)
-            return to_response(endpoints.handle(engine, ex, b""), head=head)
+                reply = await sync_to_async(endpoints.serve, thread_sensitive=False)(engine, ex, body)
+            else:
+                reply = endpoints.serve(engine, ex, b"")
+            return to_response(engine, ex, reply)
         response = await self.get_response(request)
         return finish(engine, ex, request, response)
 
@@ -97,15 +92,11 @@ def begin(engine: Engine, request: HttpRequest) -> Exchange:
 
 def read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The request body, or None once it is known to exceed `limit` (checked before reading)."""
-    declared = str(request.META.get("CONTENT_LENGTH") or "").strip()
-    if declared.isdigit() and int(declared) > limit:
+    declared = content_length(str(request.META.get("CONTENT_LENGTH") or ""))
+    if declared is not None and declared > limit:
         return None
     data = request.read(limit + 1)
     return None if len(data) > limit else bytes(data)
-
-
-def too_large(engine: Engine) -> Reply:
-    return Reply.error(413, f"body larger than {engine.config.max_body_bytes} bytes")
 
 
 def request_nonce(request: Any, found: Any = None) -> str | None:
@@ -125,63 +116,37 @@ def request_nonce(request: Any, found: Any = None) -> str | None:
 # -- response --------------------------------------------------------------------------------------------
 def finish(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     """Cookie control and Vary on the app's response, the chat if the core plans one, then collection."""
-    headers = response.headers
-    current = {name: headers.get(name) for name in _SEEN}
-    try:
-        apply_headers(engine, ex, response, current)
-        if engine.chat.active:
+    content_type = response.headers.get("content-type") or ""
+    apply_cookies(engine, ex, response, is_html(content_type))
+    if engine.chat.active:
+        try:
             insert_chat(engine, ex, request, response)
-    except Exception:
-        log.exception("consentkit: response processing failed")
-    engine.finish(ex, response.status_code, current["content-type"] or "")
+        except Exception:
+            log.exception("consentkit: response processing failed")
+    engine.finish(ex, response.status_code, content_type)
     return response
 
 
-_SEEN = ("content-type", "vary")
-"""The only headers besides Set-Cookie that the core reads or rewrites."""
-
-
-def apply_headers(
-    engine: Engine, ex: Exchange, response: HttpResponseBase, current: dict[str, str | None] | None = None
-) -> None:
-    """The core's cookie control and Vary, on Django's response.
-
-    Django keeps Set-Cookie (``response.cookies``) apart from the other headers, one value per name.
-    The core gets the headers it acts on (`current`: their values, looked up once) plus one
-    Set-Cookie line per cookie; its answer is written back the same way.
-    """
-    headers = response.headers
-    if current is None:
-        current = {name: headers.get(name) for name in _SEEN}
-    given = [(name, value) for name, value in current.items() if value is not None]
+def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html: bool) -> None:
+    """The core's cookie plan, through Django's own cookie and Vary API."""
     cookies = response.cookies
-    originals: dict[str, Morsel[str]] = {}
-    for morsel in cookies.values():
-        line = morsel.OutputString()
-        originals[line] = morsel
-        given.append(("set-cookie", line))
-    out = engine.response_headers(ex, given)
-    keep: dict[str, Morsel[str]] = {}
-    written: set[str] = set()
-    for name, value in out:
-        lname = name.lower()
-        if lname == "set-cookie":
-            m = originals.get(value) or to_morsel(value)
-            if m is not None:
-                keep[m.key] = m
-        else:
-            written.add(lname)
-            if current.get(lname) != value:
-                headers[name] = value
-    for name, had in current.items():
-        if had is not None and name not in written:
-            del headers[name]
-    if originals:
-        for key in [k for k, m in cookies.items() if keep.get(k) is not m]:
-            del cookies[key]
-    for key, m in keep.items():
-        if key not in cookies:
-            dict.__setitem__(cookies, key, m)  # a ready Morsel, as SimpleCookie.__setitem__ allows
+    plan = guard.cookie_plan(engine, ex, list(cookies), html=html)
+    for name in plan.drop:
+        del cookies[name]
+    for name, morsel in cookies.items():  # for the cookie declaration: how long they live
+        count_lifetime(engine.writer, name, morsel.OutputString())
+    set_cookies(engine, ex, response, plan.add)
+    if plan.vary:
+        patch_vary_headers(response, VARY_PARTS)
+
+
+def set_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, cookies: Iterable[CookieSpec]) -> None:
+    flags = engine.flags
+    secure = flags.secure_for(ex.request.secure)
+    samesite = flags.samesite.capitalize()
+    for c in cookies:
+        response.set_cookie(c.name, c.value, max_age=c.max_age, path=flags.path, domain=flags.domain, secure=secure,
+                            httponly=True, samesite=samesite)
 
 
 _PLAN_HEADERS = ("content-encoding", "content-length", "content-security-policy")
@@ -207,105 +172,10 @@ def insert_chat(engine: Engine, ex: Exchange, request: HttpRequest, response: Ht
             headers["Content-Length"] = str(len(new))
 
 
-# -- Set-Cookie lines of the core as Django Morsels ----------------------------------------------------
-_FLAG_ATTRS = frozenset({"secure", "httponly"})
-_VALUE_ATTRS = frozenset({"path", "domain", "samesite", "expires", "max-age"})
-
-
-class CoreCookie(Morsel[str]):
-    """A Morsel for a Set-Cookie line the core wrote: its attributes are all there to read, and it is
-    sent exactly as written (no re-rendering per request) unless it is changed afterwards."""
-
-    _line: str | None = None
-
-    def OutputString(self, attrs: Any = None) -> str:
-        line = self._line
-        return line if line is not None and attrs is None else super().OutputString(attrs)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._line = None
-        super().__setitem__(key, value)
-
-    def set(self, key: str, val: str, coded_val: str) -> None:
-        self._line = None
-        super().set(key, val, coded_val)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self._line = None
-        super().update(*args, **kwargs)
-
-    def setdefault(self, key: str, val: Any = None) -> Any:
-        self._line = None
-        return super().setdefault(key, val)
-
-
-_BLANK: dict[str, str] = dict(Morsel())  # every attribute a Morsel knows, unset
-_parsed: dict[str, CoreCookie] = {}
-_PARSED_MAX = 2048
-
-
-def to_morsel(line: str) -> Morsel[str] | None:
-    """A Set-Cookie value as written by the core → a new Morsel Django can send (None if unusable).
-
-    A visitor's session cookie line is the same on each of their requests: parsed ones are kept
-    (bounded) and copied, which is several times cheaper than parsing.
-    """
-    proto = _parsed.get(line)
-    if proto is None:
-        proto = _parse_morsel(line)
-        if proto is None:
-            return None
-        if len(_parsed) >= _PARSED_MAX:
-            _parsed.clear()
-        _parsed[line] = proto
-    m = CoreCookie.__new__(CoreCookie)
-    dict.update(m, proto)
-    m.__dict__.update(proto.__dict__)
-    return m
-
-
-def _parse_morsel(line: str) -> CoreCookie | None:
-    first, *parts = line.split(";")
-    name, _, value = first.partition("=")
-    name, value = name.strip(), value.strip()
-    attrs: dict[str, Any] = {}
-    known = True
-    for part in parts:
-        key, _, val = part.strip().partition("=")
-        key = key.lower()
-        if key in _FLAG_ATTRS:
-            attrs[key] = True
-        elif key in _VALUE_ATTRS:
-            attrs[key] = int(val) if key == "max-age" and val.isdigit() else val
-        elif key:
-            known = False  # an attribute this Python's Morsel may not know: let Morsel check it
-            break
-    m = CoreCookie.__new__(CoreCookie)  # the fast way to Morsel(): same state, no per-key checks
-    dict.update(m, _BLANK)
-    try:
-        m.set(name, value, value)
-        if known:
-            dict.update(m, attrs)  # only names from _VALUE_ATTRS / _FLAG_ATTRS, all known to Morsel
-        else:
-            for part in parts:
-                key, _, val = part.strip().partition("=")
-                m[key] = True if key.lower() in _FLAG_ATTRS else val
-    except CookieError:
-        log.warning("consentkit: cannot express Set-Cookie for %r in Django; left out", name[:64])
-        return None
-    m._line = line.strip() if known else None
-    return m
-
-
-def to_response(reply: Reply, *, head: bool) -> HttpResponse:
-    response = HttpResponse(b"" if head else reply.body, status=reply.status)
+def to_response(engine: Engine, ex: Exchange, reply: Reply) -> HttpResponse:
+    response = HttpResponse(reply.body, status=reply.status)
     del response["Content-Type"]
     for name, value in reply.headers:
-        if name.lower() == "set-cookie":
-            m = to_morsel(value)
-            if m is not None:
-                dict.__setitem__(response.cookies, m.key, m)
-        else:
-            response[name] = value
-    response["Content-Length"] = str(len(reply.body))
+        response[name] = value
+    set_cookies(engine, ex, response, reply.cookies)
     return response

@@ -9,7 +9,8 @@ from fastapi import Depends, FastAPI, Request
 
 from consentkit.asgi import ConsentMiddleware
 from consentkit.banner.render import assets_html, banner_html
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.consent import ConsentState
 from consentkit.engine import Engine
 from consentkit_fastapi.openapi import add_routes

@@ -15,7 +15,8 @@ from werkzeug.local import LocalProxy
 
 from consentkit import cli
 from consentkit.banner.render import assets_html, banner_html
-from consentkit.config import ConsentConfig, load_config
+from consentkit.config import ConsentConfig
+from consentkit.configfile import load_config
 from consentkit.consent import ConsentState
 from consentkit.engine import Engine
 from consentkit.errors import ConfigError

@@ -28,6 +28,15 @@
   function fabs(show) {
     [].forEach.call(d.querySelectorAll('.ck-fab'), function (b) { b.hidden = !show; });
   }
+  // The dock (floating button, notice, chat placeholder) sits above a first layer shown at the bottom.
+  var dock = root.querySelector('.ck-dock');
+  function lift() {
+    var p = panel(l1), h = 0;
+    if (!l1.hidden && !modal(l1) && !root.classList.contains('ck-bar-top') && shown(p)) {
+      h = p.offsetHeight + parseFloat(getComputedStyle(l1).paddingBottom) + 8;
+    }
+    if (dock) dock.style.setProperty('--ck-lift', h + 'px');
+  }
 
   // Layers: focus goes in when one opens and back where it was when the last one closes.
   function focusIn(layer) { open = layer; panel(layer).focus(); }
@@ -193,6 +202,8 @@
     var need = cats(el), box = d.createElement('div'), p = d.createElement('p'), b = d.createElement('button');
     var names = need.map(function (c) { return C.titles[c] || c; }).join(', ');
     box.className = 'ck-embed';
+    box.lang = C.lang;  // it speaks the banner's language wherever the page puts it
+    box.dir = root.dir;
     p.textContent = T.embed_text.replace('{category}', names);
     b.type = 'button';
     b.className = 'ck-btn';
@@ -262,12 +273,15 @@
 
   // Wiring.
   root.classList.add('ck-js');
+  lift();  // and again whenever the first layer changes size, which it does when it hides or shows
+  if (w.ResizeObserver) new ResizeObserver(lift).observe(panel(l1));
   for (var k in C.colors) de.style.setProperty('--ck-' + k, C.colors[k]);
   var clicked = null;  // the submit button, for browsers without SubmitEvent.submitter
   root.addEventListener('click', function (e) { clicked = e.target.closest && e.target.closest('button'); }, true);
   root.addEventListener('submit', function (e) {
-    e.preventDefault();
     var f = e.target, b = e.submitter || clicked;
+    if (f.id !== 'ck-go' && !f.classList.contains('ck-form')) return;  // not ours (the docked chat placeholder's)
+    e.preventDefault();
     if (f.id === 'ck-go') { openSettings(); return; }
     if (busy) return;
     var a = b && b.value;

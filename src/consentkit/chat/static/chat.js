@@ -108,16 +108,24 @@
     if (w.consentkit && typeof w.consentkit.add === 'function') return w.consentkit.add([C.category]);
     return fetch(C.prefix, {
       method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ add: [C.category], source: 'banner' })
+      body: JSON.stringify({ add: [C.category], source: 'banner', lang: C.lang })
     }).then(function (r) {
       if (!r.ok) throw new Error('consentkit: HTTP ' + r.status);
       return r.json();
     });
   }
 
+  // Floating: in the banner's dock when the page has the banner (it keeps the placeholder clear of
+  // the banner and its notices), else fixed in the bottom corner at the end of its reading direction.
   function style(el) {
     var s = el.style, b = el.querySelector('button'), p = el.querySelector('p');
-    s.position = 'fixed'; s.right = '16px'; s.bottom = '16px'; s.zIndex = '2147483000'; s.maxWidth = '320px';
+    var dock = d.querySelector('#consentkit-banner .ck-dock-end');
+    if (dock) dock.appendChild(el);
+    else {
+      s.position = 'fixed'; s.bottom = '16px'; s.zIndex = '2147483000';
+      s[getComputedStyle(el).direction === 'rtl' ? 'left' : 'right'] = '16px';
+    }
+    s.maxWidth = '320px'; s.boxSizing = 'border-box';
     s.background = '#fff'; s.color = '#111'; s.border = '1px solid #bbb'; s.borderRadius = '8px';
     s.padding = '12px 14px'; s.boxShadow = '0 4px 16px rgba(0,0,0,.18)'; s.font = '14px/1.4 system-ui,sans-serif';
     if (p) p.style.margin = '0 0 8px';

@@ -1,6 +1,6 @@
 """Per-request overhead of the ASGI middleware over the bare Starlette app, measured in-process.
 
-Run: .venv/bin/python tests/benchmarks/middleware.py [requests-per-round]
+Run: .venv/bin/python benchmarks/middleware.py [requests-per-round]
 Each case is measured against the bare app in its own phase: rounds alternate bare app and case,
 and the overhead is the median of the rounds' differences (µs of CPU time per request in the
 serving thread), so a busy moment of a shared machine falls on both sides of a pair. Between
@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from consentkit import ConsentConfig, ConsentMiddleware
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MAXMIND = ROOT / "tests" / "data" / "maxmind"
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
 PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"
@@ -120,9 +120,14 @@ def main() -> None:
     base = {"secret_keys": ["b" * 40], "storage_url": f"sqlite:///{tmp / 'bench.db'}"}
     cfg = ConsentConfig(**base, collection={"ip_mode": "hash", **geo, "queue_size": 200_000})
     cfg_nocollect = ConsentConfig(**base, collection={"enabled": False})
+    # Measured before any choice: every request without cookies is issued (signed) visitor and session ids.
+    cfg_default = ConsentConfig(secret_keys=base["secret_keys"], storage_url=f"sqlite:///{tmp / 'default.db'}",
+                                default_granted=["analytics"], collection={"ip_mode": "hash", **geo,
+                                                                           "queue_size": 200_000})
     bare = bare_app()
     ck = ConsentMiddleware(bare_app(), config=cfg)
     ck_nocollect = ConsentMiddleware(bare_app(), config=cfg_nocollect)
+    ck_default = ConsentMiddleware(bare_app(), config=cfg_default)
     sessions = SessionMiddleware(bare_app(), secret_key="s" * 40)
 
     # A returning visitor: valid consent cookie (all categories) and visitor/session ids.
@@ -130,8 +135,8 @@ def main() -> None:
     from consentkit.consent import Choice, new_id
 
     choice = Choice(new_id(), cfg.optional, cfg.policy_version, time.time())
-    cookie = (f"ck_consent={engine.codec.encode(choice)}; ck_vid={new_id()}; ck_sid={new_id()}; "
-              f"_ga=GA1.1.123.456").encode()
+    vid, sid = engine.ids.sign("visitor", new_id()), engine.ids.sign("session", new_id())
+    cookie = f"ck_consent={engine.codec.encode(choice)}; ck_vid={vid}; ck_sid={sid}; _ga=GA1.1.123.456".encode()
     common = [(b"host", b"example.com"), (b"user-agent", UA.encode()), (b"accept", b"text/html"),
               (b"accept-language", b"en-GB,en;q=0.9"), (b"referer", b"https://www.google.com/search?q=x")]
     returning = scope([*common, (b"cookie", cookie)])
@@ -167,13 +172,18 @@ def main() -> None:
         ("consentkit, returning visitor, no collection", 20.0, (ck_nocollect, fixed(returning), n, b"")),
         ("consentkit, returning visitor, full collection+geo", 25.0, (ck, fixed(returning), n, b"")),
         ("consentkit, new visitor (no cookie)", None, (ck, fixed(newcomer), n, b"")),
+        ("consentkit, new visitor measured by default (ids issued)", None, (ck_default, fixed(newcomer), n, b"")),
         ("consentkit, unseen UA + IP, full collection+geo", 150.0, (ck, brand_new, n_brand, b"")),
         ("consentkit, consent POST (durable ledger write)", None, (ck, fixed(post), max(n // 10, 200),
                                                                    b'{"action":"accept_all"}')),
     ]:
         targets[name], cases[name] = target, case
     # What earlier phases queued is stored before each phase starts, so no case pays for another's.
-    by_case = phases((bare, fixed(returning), n, b""), cases, rounds, repeats, before=ck.engine.writer.flush)
+    def flush() -> None:
+        ck.engine.writer.flush()
+        ck_default.engine.writer.flush()
+
+    by_case = phases((bare, fixed(returning), n, b""), cases, rounds, repeats, before=flush)
     print(f"{'case (each against the bare app, in its own phase)':<52} {'bare':>6} {'µs/req':>7} {'extra':>6} "
           f"{'ratio':>6} {'target':>9}  extra in each repeat")
     extra: dict[str, float] = {}
@@ -188,7 +198,7 @@ def main() -> None:
     t_sess = extra["Starlette SessionMiddleware (scale)"]
     print(f"scale: Starlette's SessionMiddleware adds {t_sess:.1f} µs; events queued "
           f"{engine.writer.written + engine.writer.pending}, dropped {engine.writer.dropped}")
-    for mw in (ck, ck_nocollect):
+    for mw in (ck, ck_nocollect, ck_default):
         mw.engine.close()
 
 

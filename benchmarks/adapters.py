@@ -1,6 +1,6 @@
 """Per-request overhead of each framework adapter over the same framework's bare app, in one process.
 
-Run: .venv/bin/python tests/benchmarks/adapters.py [requests-per-round]
+Run: .venv/bin/python benchmarks/adapters.py [requests-per-round]
 
 Calls each app directly (WSGI for Django and Flask, ASGI for FastAPI; no network) as a returning,
 consented visitor (valid consent cookie, visitor and session ids) with full collection, IP hashing
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MAXMIND = ROOT / "tests" / "data" / "maxmind"
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
 PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"
@@ -44,13 +44,16 @@ def consent_config(name: str) -> dict[str, Any]:
 
 def visitor_cookie() -> str:
     """A returning visitor who accepted everything: the same cookie verifies for every engine (same key)."""
-    from consentkit.config import load_config
+    from consentkit.configfile import load_config
     from consentkit.consent import Choice, ChoiceCodec, new_id
+    from consentkit.ids import IdSigner
 
     cfg = load_config(consent_config("cookie"))
-    codec = ChoiceCodec(cfg.signing_keys, cfg.policy_version, 86400, frozenset(cfg.category_keys))
+    codec = ChoiceCodec(cfg.signing_keys, cfg.policy_version, 86400, frozenset(cfg.category_keys), site_id=cfg.site_id)
     value = codec.encode(Choice(new_id(), cfg.optional, cfg.policy_version, time.time()))
-    return f"ck_consent={value}; ck_vid={new_id()}; ck_sid={new_id()}; _ga=GA1.1.123.456"
+    ids = IdSigner(cfg.signing_keys, cfg.site_id or "")
+    vid, sid = ids.sign("visitor", new_id()), ids.sign("session", new_id())
+    return f"ck_consent={value}; ck_vid={vid}; ck_sid={sid}; _ga=GA1.1.123.456"
 
 
 COOKIE = visitor_cookie()

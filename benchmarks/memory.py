@@ -1,7 +1,7 @@
 """Memory stays flat when the store is slower than the traffic: the queue is bounded and the newest
 events are dropped (and counted) instead of piling up.
 
-Run: .venv/bin/python tests/benchmarks/memory.py [requests] [warm-up]   (default 1,000,000 after 500,000)
+Run: .venv/bin/python benchmarks/memory.py [requests] [warm-up]   (default 1,000,000 after 500,000)
 
 The warm-up fills what is bounded by design: the per-visitor caches hold 4,096 entries (reached
 here after 409,600 requests, one visitor per 100 of them) and SQLite's page cache 8 MB. What they
@@ -23,6 +23,7 @@ from consentkit import ConsentConfig
 from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
 from consentkit.http import RequestView
+from consentkit.responses import response_headers
 from consentkit.storage.sqlite import SQLiteStore
 
 UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1"
@@ -57,12 +58,14 @@ def main() -> None:
     t0 = time.perf_counter()
     for i in range(total):
         # a new visitor every 100 requests, a new page every request: caches churn like real traffic
-        cookie = f"ck_consent={value}; ck_vid=v{i // 100:021d}"[:200]
+        if i % 100 == 0:
+            vid = engine.ids.sign("visitor", f"v{i // 100:021d}")
+        cookie = f"ck_consent={value}; ck_vid={vid}"
         referer = f"https://example.com/p{i % 997}"
         headers = {"host": "example.com", "user-agent": UA, "cookie": cookie, "referer": referer}
         req = RequestView("GET", f"/page/{i % 5000}", "", headers, f"10.{i % 250}.{i // 250 % 250}.1")
         ex = engine.begin(req)
-        engine.response_headers(ex, [("content-type", "text/html")])
+        response_headers(engine, ex, [("content-type", "text/html")])
         engine.finish(ex, 200, "text/html")
         if i == 0 or (i >= warm and (i - warm) % (measured // 10) == 0):
             gc.collect()

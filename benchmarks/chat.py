@@ -1,6 +1,6 @@
 """Cost of the chat: a page where the rules say hide, against the same page without chat; injection.
 
-Run: .venv/bin/python tests/benchmarks/chat.py [n]
+Run: .venv/bin/python benchmarks/chat.py [n]
 CPU time in this thread (`time.thread_time()`: other processes on a shared machine do not inflate
 it), per request or per call, side by side with the targets. Per request, through ASGI and in the
 core alone, each case runs against the page without chat in paired rounds, five times spread over
@@ -31,6 +31,7 @@ from consentkit.chat.inject import inject_html
 from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
 from consentkit.http import RequestView
+from consentkit.responses import response_headers
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
 PAGE = "<!doctype html><html><head><title>t</title></head><body>" + "<p>hello</p>" * 20 + "</body></html>"
@@ -76,7 +77,7 @@ def core_us(engines: dict[str, Engine], headers: dict[str, str], n: int, rounds:
 
     def one(engine: Engine) -> None:
         ex = engine.begin(RequestView("GET", "/", "", headers, "81.2.69.142", "https"))
-        out = engine.response_headers(ex, response)
+        out = response_headers(engine, ex, response)
         engine.chat.plan(ex, 200, "text/html; charset=utf-8", out, None)
         engine.finish(ex, 200, "text/html; charset=utf-8")
 
@@ -150,7 +151,8 @@ def main() -> None:
     cases["the same hook, remember=True"].engine.chat.rule(needs={"language"}, remember=True)(french_only)
     engine = cases["no chat configured"].engine
     choice = Choice(new_id(), engine.config.optional, engine.config.policy_version, time.time())
-    cookie = f"ck_consent={engine.codec.encode(choice)}; ck_vid={new_id()}; ck_sid={new_id()}"
+    vid, sid = engine.ids.sign("visitor", new_id()), engine.ids.sign("session", new_id())
+    cookie = f"ck_consent={engine.codec.encode(choice)}; ck_vid={vid}; ck_sid={sid}"
     visitors = {
         "consented visitor": {"host": "example.com", "user-agent": UA, "accept-language": "en-GB,en;q=0.9",
                               "cookie": cookie},

@@ -1,6 +1,6 @@
 """`audit` over a large store: its time, and its memory at two sizes (it should not grow with the store).
 
-Run: .venv/bin/python tests/benchmarks/audit.py [events] [postgresql://URL]   (default 10,000,000; SQLite
+Run: .venv/bin/python benchmarks/audit.py [events] [postgresql://URL]   (default 10,000,000; SQLite
 in a temporary folder, and PostgreSQL too when a URL of an empty database is given)
 
 Events are generated like a busy site's: one consent id per 20 events, each with a ledger record

@@ -7,21 +7,13 @@ from typing import Any
 
 import pytest
 
-from consentkit.storage.schema import EVENT_FIELDS
+from conftest import ORIGIN, choose, events
 
-from conftest import ORIGIN, choose
-
-MAXMIND = Path(__file__).parent / "data" / "maxmind"
+MAXMIND = Path(__file__).parents[1] / "data" / "maxmind"
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 GEO = {"geoip_city_db": str(MAXMIND / "GeoIP2-City-Test.mmdb"), "geoip_asn_db": str(MAXMIND / "GeoLite2-ASN-Test.mmdb")}
 VISITOR = {"user-agent": UA, "accept-language": "de-CH,de;q=0.9,en;q=0.5", "x-forwarded-for": "81.2.69.142"}
 PROXY = ["0.0.0.0/0", "::/0"]  # the test clients connect from a local address; trust it as the proxy
-
-
-def events(engine: Any) -> list[dict[str, Any]]:
-    engine.writer.flush()
-    rows = engine.store.query(f"SELECT {', '.join(EVENT_FIELDS)} FROM ck_events ORDER BY id")
-    return [dict(zip(EVENT_FIELDS, r, strict=True)) for r in rows]
 
 
 def pageviews(engine: Any) -> int:

@@ -1,6 +1,6 @@
 """Events per second through the background `Writer`, next to the raw database driver on the same rows.
 
-    .venv/bin/python tests/benchmarks/writer_throughput.py [--rows 100000] [--runs 3] [--also-batch N]
+    .venv/bin/python benchmarks/writer_throughput.py [--rows 100000] [--runs 3] [--also-batch N]
 
 Medians of `--runs` runs, each on a fresh database, the runs of all variants interleaved:
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # tests/: the PostgreSQL helpers of tests/pg.py
+sys.path.insert(0, str(HERE.parent / "tests"))  # the PostgreSQL helpers of tests/pg.py
 
 from consentkit.collect.settings import CollectionConfig  # noqa: E402
 from consentkit.storage.postgres import PostgresStore  # noqa: E402

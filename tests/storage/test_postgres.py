@@ -20,6 +20,7 @@ from consentkit.consent import Choice, new_id
 from consentkit.engine import Engine
 from consentkit.http import RequestView
 from consentkit.ledger import LedgerDraft, verify
+from consentkit.responses import response_headers
 from consentkit.review import events
 from consentkit.storage import StoreError, open_store
 from consentkit.storage.postgres import PostgresStore, month_bounds, partition_name, redact_url
@@ -264,7 +265,7 @@ def test_whatever_a_request_carries_every_consented_page_view_is_stored(
         headers = {"user-agent": ua, "referer": referrer, "accept-language": ua[:8],
                    "cookie": f"ck_consent={engine.codec.encode(choice)}"}
         ex = engine.begin(RequestView("GET", "/" + path, "q=" + query, headers, "81.2.69.142", "https"))
-        engine.response_headers(ex, [("content-type", "text/html")])
+        response_headers(engine, ex, [("content-type", "text/html")])
         engine.finish(ex, 200, "text/html")
     writer.flush()
     assert engine.collector is not None
