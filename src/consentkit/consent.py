@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 import time
@@ -54,8 +55,6 @@ class ChoiceCodec:
         self, keys: list[str], policy_version: str, max_age_s: int, known: frozenset[str], cache_size: int = 8192,
         site_id: str | None = None,
     ) -> None:
-        import hashlib
-
         # The salt is part of itsdangerous's key derivation: a site_id binds the signature to one site.
         # Without one the salt stays what it always was, so the choices a site holds stay valid.
         salt = "consentkit.choice" if site_id is None else f"consentkit.choice|{site_id}"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-from consentkit.boundedcache import BoundedCache
-
 MAX_COOKIE_HEADER = 8192
 MAX_COOKIES = 200
 _JOINED = re.compile(r",[ \t]*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
@@ -36,27 +34,16 @@ def _parse(header: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-_PARSED: BoundedCache[str, dict[str, str]] = BoundedCache(4096)
-"""Parsed headers, bounded by count and by bytes: a client can send a different 8 KB header each time."""
-
-
-def _parse_dict(header: str) -> dict[str, str]:
-    out = _PARSED.get(header)
-    if out is None:
-        out = {}
-        for name, value in _parse(header):
-            out.setdefault(name, value)
-        _PARSED.put(header, out)
-    return out
-
-
 def parse_cookie_header(header: str) -> dict[str, str]:
     """Name → value; for a repeated name the first wins, as in browsers' most specific path.
 
-    The dict is shared between requests carrying the same header (a returning visitor sends the
-    same one every time): treat it as read-only.
+    Not cached: a Cookie header is read only when the engine makes the decision it keeps for that
+    header (`Engine.begin`), so a returning visitor's is parsed once.
     """
-    return _parse_dict(header[:MAX_COOKIE_HEADER]) if header else {}
+    out: dict[str, str] = {}
+    for name, value in _parse(header) if header else ():
+        out.setdefault(name, value)
+    return out
 
 
 def set_cookie_name(header_value: str) -> str:

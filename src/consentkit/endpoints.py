@@ -34,15 +34,9 @@ def needs_body(engine: Engine, request: RequestView) -> bool:
 def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     """Answer a request under the prefix (or /.well-known/gpc.json). Never raises: a failure of
     consentkit's own is logged, counted (`core.failed`) and answered with a 500 that sets nothing."""
-    try:
+    reply = Reply.error(500, "consentkit could not answer this request")
+    with guard.contained(engine.writer, "endpoint"):
         reply = _answer(engine, ex, body)
-    except Exception:
-        logging.getLogger("consentkit").exception("consentkit: %r %r failed", ex.request.method, ex.request.path[:200])
-        try:
-            engine.writer.tally("core.failed", "endpoint")
-        except Exception:
-            logging.getLogger("consentkit").exception("consentkit: could not count a failure")
-        reply = Reply.error(500, "consentkit could not answer this request")
     return own_reply(reply)
 
 
@@ -184,7 +178,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     else:
         reply = Reply.json(state_body(engine, new_state))
     choice_name = cfg.cookies.choice_name
-    plan = guard.cookie_plan(engine, ex, [choice_name], eff)
+    plan = engine.cookie_plan(ex, [choice_name], eff)
     reply.cookies = [CookieSpec(choice_name, value, cfg.cookies.choice_days * 86400), *plan.add]
     reply.headers.append(("vary", VARY))
     return reply
@@ -220,6 +214,5 @@ def engine_shown_hash(engine: Engine, lang: str | None) -> str:
 
 
 def engine_log_failure() -> None:
-    import logging
 
     logging.getLogger("consentkit").exception("consentkit: could not record a consent choice")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from consentkit import guard
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
@@ -94,7 +95,7 @@ class Engine:
                 self._decisions.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version)
         own = self.is_own_path(request.path)
-        ex = Exchange(request, state, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
+        ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
@@ -144,8 +145,22 @@ class Engine:
         """What cookie control does to a response whose app sets `app_cookies` (their names):
         which of them go, what consentkit adds, and whether the response varies with consent
         (`html`: it is a page). Adapters apply it in their own terms (`responses.response_headers`
-        for ASGI and WSGI header lists; Django's cookie API)."""
-        eff = (effective or ex.state._effective).categories
+        for ASGI and WSGI header lists; Django's cookie API).
+
+        Never raises, and fails closed: if deciding fails, only the app's cookies of required
+        categories (and the choice cookie) pass and nothing is added; logged and counted.
+        """
+        try:
+            return self._cookie_plan(ex, app_cookies, effective, html)
+        except Exception:
+            log.exception("consentkit: response processing failed; only required categories' cookies pass")
+            guard.count_failure(self.writer, "cookie_plan")
+            return CookiePlan(frozenset(n for n in app_cookies if not self._may_pass(n)), (), True)
+
+    def _cookie_plan(
+        self, ex: Exchange, app_cookies: Sequence[str], effective: Effective | None, html: bool
+    ) -> CookiePlan:
+        eff = (effective or ex.effective).categories
         drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff)) if app_cookies else _NONE
         add = self.added_cookies(ex, eff)
         return CookiePlan(drop, add, bool(ex.state.read or html or app_cookies or add))
@@ -199,6 +214,15 @@ class Engine:
             return CookieSpec(self._vid_cookie, signed, self._visitor_age)
         return CookieSpec(self._sid_cookie, signed, self._session_age)
 
+    def _may_pass(self, name: str) -> bool:
+        """Whether an app's cookie may pass while cookie control is failing (False when even
+        that cannot be told)."""
+        try:
+            owner = self.owners.owner(name)
+            return owner is not None and (owner == ALWAYS or owner in self.config.required)
+        except Exception:  # noqa: BLE001 - cookie_plan logs the failure this is part of
+            return False
+
     def keep_cookie(self, name: str, eff: frozenset[str]) -> bool:
         """Whether an app's cookie may be set while `eff` is in effect (counted when it may not)."""
         owner = self.owners.owner(name)
@@ -216,13 +240,11 @@ class Engine:
     def finish(self, ex: Exchange, status: int, content_type: str) -> None:
         """After the response: hand the page view to collection; never raises into the app."""
         if self.chat.active:
-            self.chat.finished(ex, status, content_type)
-        if self.collector is None:
-            return
-        try:
-            self.collector.page(ex, status, content_type)
-        except Exception:
-            log.exception("consentkit: collection failed for one request")
+            with guard.contained(self.writer, "chat"):
+                self.chat.finished(ex, status, content_type)
+        if self.collector is not None:
+            with guard.contained(self.writer, "collection"):
+                self.collector.page(ex, status, content_type)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:

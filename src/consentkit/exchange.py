@@ -54,6 +54,9 @@ class Exchange:
 
     request: RequestView
     state: ConsentState
+    """What the app sees (`scope["consentkit"]`, `environ["consentkit"]`, `request.consent`)."""
+    effective: Effective
+    """What the policy decided for this request: the core reads this, never the app's view."""
     started: float
     visitor_id: str | None = None
     session_id: str | None = None

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 GENESIS = "0" * 64
-SOURCES = ("banner", "form", "api", "signal")
 
 
 @dataclass(frozen=True, slots=True)

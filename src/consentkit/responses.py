@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from consentkit import guard
 from consentkit.cookielife import count_lifetimes
 from consentkit.cookieparse import set_cookie_name
 from consentkit.http import VARY, is_html
@@ -40,7 +39,7 @@ def response_headers(
         elif lname == "content-type" and is_html(value):
             html = True
         out.append((name, value))
-    plan = guard.cookie_plan(engine, ex, names, effective, html=html)
+    plan = engine.cookie_plan(ex, names, effective, html=html)
     if plan.drop:
         out = [(k, v) for k, v in out if k.lower() != "set-cookie" or set_cookie_name(v) not in plan.drop]
         vary_at = next((i for i, (k, _) in enumerate(out) if k.lower() == "vary"), -1)

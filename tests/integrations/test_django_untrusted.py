@@ -112,7 +112,7 @@ def test_a_failing_core_lets_only_required_cookies_through(
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("cookie control failed")
 
-    monkeypatch.setattr(engine, "cookie_plan", failing)
+    monkeypatch.setattr(engine, "added_cookies", failing)
     with caplog.at_level(logging.ERROR, logger="consentkit"):
         r = wsgi_call(wsgi, "GET", "/", [(b"host", b"testserver")])
     assert r.status == 200 and b"page" in r.body

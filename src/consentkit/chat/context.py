@@ -176,7 +176,7 @@ class ContextBuilder:
     def facts(self, ex: Exchange, allowed: frozenset[str], *, current_page: bool, path: str,
               now: float | None = None) -> Facts:
         """Facts that compute the `allowed` fields (from `allowed()`) on first read, as of `now`."""
-        return Facts(path, time.time() if now is None else now, ex.state._effective.categories, {}, allowed,
+        return Facts(path, time.time() if now is None else now, ex.effective.categories, {}, allowed,
                      (self, ex, current_page))
 
     def inputs(self, groups: frozenset[str], needed: frozenset[str]) -> Inputs:

@@ -137,7 +137,7 @@ class Decider:
         """The rules said show: whether consent lets the chat show, or the placeholder ask for it."""
         state = ex.state
         cat = self.category
-        if cat in state._effective.categories:
+        if cat in ex.effective.categories:
             outcome: Outcome = "show"
             why = Reason("consent", "show", f"{cat!r} is in effect")
         elif self._can_ask(state):

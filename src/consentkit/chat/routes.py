@@ -52,7 +52,7 @@ def decision(chat: Chat, ex: Exchange) -> Reply:
     body["provider"] = chat.config.provider
     lang = chat.language(ex, next((v for k, v in ex.request.query() if k == "lang"), None))
     headers = [("vary", VARY + ", Accept-Language")]  # the placeholder's language may come from it
-    body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex.state), lang,
+    body["params"] = spa_params(chat.config, chat.prefix, made, chat.grant_for(ex), lang,
                                 chat_wording(chat.site, lang))
     return Reply.json(body, headers=headers)
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
+from consentkit import guard
 from consentkit.banner.texts import chat_wording, pick_language
 from consentkit.chat.hooks import HookRegistry
 from consentkit.chat.inject import pick_nonce
@@ -91,9 +92,9 @@ class Chat:
         """Count a decision that took effect."""
         self._tally("chat", decision.counted)
 
-    def grant_for(self, state: ConsentState) -> list[str]:
+    def grant_for(self, ex: Exchange) -> list[str]:
         """What the placeholder's button grants: the optional categories in effect, plus the chat's."""
-        return sorted((state._effective.categories & self.optional) | {self.category})
+        return sorted((ex.effective.categories & self.optional) | {self.category})
 
     def plan(self, ex: Exchange, status: int, content_type: str,
              headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]], nonce_hint: object = None, *,
@@ -108,7 +109,7 @@ class Chat:
         if status != 200 or not self.inject or ex.chat_placed or ex.request.method not in ("GET", "POST") or (
                 not is_html(content_type)):
             return None
-        try:
+        with guard.contained(self.writer, "chat"):
             if self._decide(ex, True, ex.request.path).outcome == "hide":
                 return None
             length = encoding = csp = ""
@@ -134,13 +135,11 @@ class Chat:
                 return InjectPlan(_Later(self, ex, nonce_hint, csp), content_type, size, cap)
             html = self._snippet(ex, nonce_hint, csp)
             return None if html is None else InjectPlan(html, content_type, size, cap)
-        except Exception:
-            log.exception("consentkit: chat failed for one page; it is served without the chat")
-            return None
+        return None
 
     def _snippet(self, ex: Exchange, nonce_hint: object, csp: str) -> str | None:
         """The markup for this request's decision (counted), or None when it is "hide". Never raises."""
-        try:
+        with guard.contained(self.writer, "chat"):
             if ex.chat_placed:
                 return None  # chat_html() placed it meanwhile
             decision = self._decide(ex, True, ex.request.path)
@@ -149,9 +148,7 @@ class Chat:
             html = self._render(ex, decision, pick_nonce(nonce_hint, csp or None))
             self.count(decision)
             return html
-        except Exception:
-            log.exception("consentkit: chat failed for one page; it is served without the chat")
-            return None
+        return None
 
     def html(self, state_or_exchange: ConsentState | Exchange, *, nonce: str | None = None,
              lang: str | None = None) -> str:
@@ -160,11 +157,9 @@ class Chat:
         `lang` is the page's language, as for `banner_html`."""
         if not self.active:
             return ""
-        try:
+        with guard.contained(self.writer, "chat"):
             return self._html(state_or_exchange, nonce, lang)
-        except Exception:
-            log.exception("consentkit: chat_html() failed; the page is served without the chat")
-            return ""
+        return ""
 
     def _html(self, state_or_exchange: ConsentState | Exchange, nonce: str | None, lang: str | None) -> str:
         state = state_or_exchange if isinstance(state_or_exchange, ConsentState) else state_or_exchange.state
@@ -186,10 +181,10 @@ class Chat:
         req = ex.request
         nxt = req.path + ("?" + req.query_string if req.query_string else "")
         if decision.outcome != "placeholder":  # the widget speaks for itself
-            return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+            return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex),
                            next_url=nxt)
         picked = self.language(ex, lang)
-        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex.state),
+        return snippet(self.config, self.prefix, decision, nonce=nonce, grant=self.grant_for(ex),
                        next_url=nxt, lang=picked, wording=chat_wording(self.site, picked))
 
     def language(self, ex: Exchange, lang: str | None = None) -> str:
@@ -213,10 +208,7 @@ class Chat:
         if d.hooks.needs is not d.hook_needs:  # a hook was registered since
             d.derive()
         if d.tracks_visits and not is_prefetch(ex.request.headers):
-            try:
-                self.visits.record(sid, ex.request.path, time.time(), self._returning, ex)
-            except Exception:
-                log.exception("consentkit: chat visit tracking failed for one request")
+            self.visits.record(sid, ex.request.path, time.time(), self._returning, ex)
 
     def _once(self, key: str, message: str, arg: object) -> None:
         if key in self._warned:

@@ -83,7 +83,7 @@ class Enricher:
             "host": host[:255].lower() or None,
             "consent_id": state.consent_id,
             "policy_version": state.policy_version,
-            "basis": ",".join(sorted(state._effective.categories)),
+            "basis": ",".join(sorted(ex.effective.categories)),
         }
         if decision is not None:  # the Cookie header's decision, so the same consent and basis
             decision.basis = (host, profile, merged)

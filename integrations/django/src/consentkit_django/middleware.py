@@ -119,10 +119,8 @@ def finish(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpRes
     content_type = response.headers.get("content-type") or ""
     apply_cookies(engine, ex, response, is_html(content_type))
     if engine.chat.active:
-        try:
+        with guard.contained(engine.writer, "chat"):
             insert_chat(engine, ex, request, response)
-        except Exception:
-            log.exception("consentkit: response processing failed")
     engine.finish(ex, response.status_code, content_type)
     return response
 
@@ -130,7 +128,7 @@ def finish(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpRes
 def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html: bool) -> None:
     """The core's cookie plan, through Django's own cookie and Vary API."""
     cookies = response.cookies
-    plan = guard.cookie_plan(engine, ex, list(cookies), html=html)
+    plan = engine.cookie_plan(ex, list(cookies), html=html)
     for name in plan.drop:
         del cookies[name]
     for name, morsel in cookies.items():  # for the cookie declaration: how long they live

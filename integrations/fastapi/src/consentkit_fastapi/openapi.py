@@ -13,7 +13,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from consentkit.config import ConsentConfig
+from consentkit.config import ConsentConfig, LawfulBasis
 
 TAG = "consent"
 
@@ -28,7 +28,7 @@ class CategoryOut(BaseModel):
     title: str
     description: str
     required: bool
-    lawful_basis: Literal["consent", "legitimate_interest", "contract", "legal_obligation"]
+    lawful_basis: LawfulBasis
     cookies: list[str] = Field(description="Cookie names or glob patterns the category owns.")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -156,13 +156,5 @@ def cookie_declaration(lang: str | None = None) -> Markup:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @with_appcontext
 def consentkit_command(args: tuple[str, ...]) -> None:
-    code = run_cli(list(args) or ["--help"], get_engine().config)
-    sys.exit(code)
-
-
-def run_cli(argv: Sequence[str], config: ConsentConfig) -> int:
-    """``consentkit ARGV``, where every command that would look for a config file gets `config`.
-
-    A path or ``--config`` given on the command line still wins.
-    """
-    return cli.main(list(argv), config=config)
+    # Commands that would look for a config file get this app's; a path or --config still wins.
+    sys.exit(cli.main(list(args) or ["--help"], config=get_engine().config))

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
+from consentkit import cli
 from consentkit.errors import ConfigError
-from consentkit_django import cli
 from consentkit_django.conf import SETTING, build_config, setting
 
 
@@ -57,6 +57,6 @@ class Command(BaseCommand):
         from contextlib import redirect_stderr, redirect_stdout
 
         with redirect_stdout(_Stream(self.stdout)), redirect_stderr(_Stream(self.stderr)):
-            code = cli.run(argv, config)
+            code = cli.main(argv, config=config)
         if code:
             raise CommandError(f"consentkit {' '.join(argv[:2])} failed (exit status {code})", returncode=code)
