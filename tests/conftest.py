@@ -119,7 +119,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # host names with parent domains, for cookies set on those (local servers only)
+                 "--host-resolver-rules=MAP *.consentkit.test 127.0.0.1"]
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +144,7 @@ def page_maker(browser: Any, base_url: str, init_script: str) -> Iterator[Callab
     contexts: list[Any] = []
 
     def make(**options: Any) -> Any:
-        ctx = browser.new_context(base_url=base_url, **options)
+        ctx = browser.new_context(**{"base_url": base_url, **options})
         ctx.add_init_script(init_script)
         contexts.append(ctx)
         page = ctx.new_page()

@@ -40,14 +40,20 @@ class CookieFlags:
     secure: bool | None
     """None: decided per request ("auto" — Secure on https)."""
 
-    def render(self, name: str, value: str, max_age: int, https: bool, http_only: bool = True) -> str:
-        """One Set-Cookie value. Every header consentkit sets is made here, so this is where a name
-        or value that could break out of the header is refused (ValueError), whoever the caller."""
+    def render(
+        self, name: str, value: str, max_age: int, https: bool, http_only: bool = True, domain: str | None = None
+    ) -> str:
+        """One Set-Cookie value. Every header consentkit sets is made here, so this is where a name,
+        value or domain that could break out of the header is refused (ValueError), whoever the caller.
+        `domain`: as `CookieSpec.domain`."""
         if not is_cookie_name(name) or _OCTETS.fullmatch(value) is None:
             raise ValueError(f"not a cookie name and value for a Set-Cookie header: {name[:64]!r}")
+        domain = self.domain if domain is None else domain
+        if domain and _DOMAIN.fullmatch(domain) is None:
+            raise ValueError(f"not a cookie domain: {domain[:64]!r}")
         parts = [f"{name}={value}", f"Max-Age={max_age}", f"Path={self.path}"]
-        if self.domain:
-            parts.append(f"Domain={self.domain}")
+        if domain:
+            parts.append(f"Domain={domain}")
         if self.secure_for(https):
             parts.append("Secure")
         if http_only:
@@ -55,17 +61,34 @@ class CookieFlags:
         parts.append(f"SameSite={self.samesite.capitalize()}")
         return "; ".join(parts)
 
-    def expire(self, name: str, https: bool) -> str:
-        return self.render(name, "", 0, https) + "; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+    def expire(self, name: str, https: bool, domain: str | None = None) -> str:
+        return self.render(name, "", 0, https, domain=domain) + "; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
 
     def header(self, spec: CookieSpec, https: bool) -> str:
         """The Set-Cookie value of `spec`."""
         if spec.max_age == 0:
-            return self.expire(spec.name, https)
-        return self.render(spec.name, spec.value, spec.max_age, https)
+            return self.expire(spec.name, https, spec.domain)
+        return self.render(spec.name, spec.value, spec.max_age, https, domain=spec.domain)
 
     def secure_for(self, https: bool) -> bool:
         return bool(self.secure or (self.secure is None and https) or self.samesite == "none")
+
+
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]", re.ASCII)
+"""A host name of two labels or more, ending in a letter label: never an address, never a port."""
+MAX_PARENTS = 4
+
+
+def domains_of(host: str) -> tuple[str, ...]:
+    """The domains a script on `host` (a request's Host header: untrusted) may have set a cookie
+    for: the host name and its parents of two labels or more, nearest first. None for an address
+    or anything that is not a plain host name."""
+    name = host.rpartition(":")[0] if host.count(":") == 1 else host
+    name = name.lower().rstrip(".")
+    if len(name) > 253 or _DOMAIN.fullmatch(name) is None:
+        return ()
+    labels = name.split(".")
+    return tuple(".".join(labels[i:]) for i in range(len(labels) - 1))[:MAX_PARENTS]
 
 
 def cookie_flags(config: ConsentConfig) -> CookieFlags:

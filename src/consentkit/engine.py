@@ -20,7 +20,7 @@ from consentkit.collect.ip import ClientAddress
 from consentkit.config import ConsentConfig
 from consentkit.configfile import load_config
 from consentkit.consent import ChoiceCodec, ConsentState, new_id
-from consentkit.cookies import cookie_flags, cookie_owners, is_cookie_name
+from consentkit.cookies import cookie_flags, cookie_owners, domains_of, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
 from consentkit.http import CookiePlan, CookieSpec, RequestView
 from consentkit.ids import IdKind, IdSigner
@@ -174,13 +174,15 @@ class Engine:
         ids = self.config.ids_category in eff
         hit = ex.decision
         if hit is not None and hit.effective.categories is eff:
-            known_sid = hit.sid
+            known_sid, expire = hit.sid, hit.expire
             cached = hit.cookies
             if cached is None:
-                cached = hit.cookies = self._specs(hit.expire, known_sid)
+                cached = hit.cookies = self._specs(expire, known_sid)
         else:  # a choice made by this request (or a hand-made exchange)
-            known_sid = ""
-            cached = self._specs(self._expired(ex.request.cookies, eff), "")
+            known_sid, expire = "", self._expired(ex.request.cookies, eff)
+            cached = self._specs(expire, "")
+        if expire:  # rare: on the domains scripts may have set them for too (not cached: Host varies)
+            cached = (*cached, *self._expire_elsewhere(expire, ex.request.host))
         sid = ex.session_id
         if not ids or (sid == known_sid and not ex.new_visitor):
             return cached
@@ -201,6 +203,16 @@ class Engine:
                 rendered = hit.rendered[https] = [("set-cookie", self.flags.header(c, https)) for c in cookies]
             return rendered
         return [("set-cookie", self.flags.header(c, https)) for c in cookies]
+
+    def _expire_elsewhere(self, expire: tuple[str, ...], host: str) -> list[CookieSpec]:
+        """Expiries of `expire` on the domains other than the site's own that a script on this host
+        could have set them for (analytics scripts set theirs on the parent domain), and host-only
+        when the site's cookies have a domain."""
+        site = self.flags.domain
+        domains = [d for d in domains_of(host) if d != (site or "").lstrip(".")]
+        if site:
+            domains.append("")
+        return [CookieSpec(name, "", 0, d) for name in expire for d in domains]
 
     def _specs(self, expire: tuple[str, ...], sid: str) -> tuple[CookieSpec, ...]:
         out = [CookieSpec(c, "", 0) for c in expire]

@@ -140,6 +140,8 @@ class CookieSpec(NamedTuple):
     name: str
     value: str
     max_age: int
+    domain: str | None = None
+    """None: the site's (`cookies.domain`, else host-only); "": host-only; else that domain."""
 
 
 class CookiePlan(NamedTuple):

@@ -324,3 +324,23 @@ def test_withdrawn_embed_is_unloaded_and_its_placeholder_back(new_page: Any) -> 
     assert page.locator("#map").get_attribute("src") is None  # a fresh element: the loaded frame went with the old one
     assert page.evaluate("document.getElementById('map').contentDocument.getElementById('embedded')") is None
     clean(page)
+
+
+def test_a_withdrawal_removes_analytics_cookies_set_on_parent_domains(new_page: Any, server: Server) -> None:
+    """As Google Analytics does, scripts set their cookies on the parent domain: a withdrawal must
+    remove those too, not only the host's own."""
+    port = server.url.rsplit(":", 1)[1].rstrip("/")
+    page = new_page(base_url=f"http://www.shop.consentkit.test:{port}")
+    open_banner(page)
+    choose_in_first_layer(page, "accept_all")
+    page.context.add_cookies([
+        {"name": "_ga", "value": "GA1.2.3", "domain": ".consentkit.test", "path": "/"},
+        {"name": "_ga_XYZ", "value": "GS1.1", "domain": ".shop.consentkit.test", "path": "/"},
+        {"name": "_gid", "value": "GA1.2.4", "domain": "www.shop.consentkit.test", "path": "/"},
+    ])
+    with post_of_choice(page) as resp:
+        page.evaluate("window.consentkit.set([])")
+    assert resp.value.status == 200
+    page.wait_for_function("!window.consentkit.get().effective.includes('analytics')")
+    assert {c["name"] for c in page.context.cookies()} & {"_ga", "_ga_XYZ", "_gid"} == set()
+    clean(page)

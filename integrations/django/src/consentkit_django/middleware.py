@@ -139,11 +139,18 @@ def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html
 
 
 def set_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, cookies: Iterable[CookieSpec]) -> None:
+    """Django keeps one cookie per name on a response: of expiries on several domains, the first
+    (the site's own) is sent; banner.js deletes the others that scripts set."""
     flags = engine.flags
     secure = flags.secure_for(ex.request.secure)
     samesite = flags.samesite.capitalize()
+    done: set[str] = set()
     for c in cookies:
-        response.set_cookie(c.name, c.value, max_age=c.max_age, path=flags.path, domain=flags.domain, secure=secure,
+        if c.name in done:
+            continue
+        done.add(c.name)
+        domain = flags.domain if c.domain is None else (c.domain or None)
+        response.set_cookie(c.name, c.value, max_age=c.max_age, path=flags.path, domain=domain, secure=secure,
                             httponly=True, samesite=samesite)
 
 

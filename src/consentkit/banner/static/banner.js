@@ -16,6 +16,23 @@
   function copy() { return JSON.parse(JSON.stringify(S)); }
   function emit(name, detail) { d.dispatchEvent(new CustomEvent('consentkit:' + name, { detail: detail })); }
   function panel(layer) { return layer.querySelector('[role=dialog]'); }
+  // The cookies scripts can reach of withdrawn categories go, on this host and each parent domain:
+  // analytics scripts set theirs on the parent domain, where the server's expiry may not reach.
+  function forget(gone) {
+    var globs = [];
+    (S.categories || []).forEach(function (c) { if (gone.indexOf(c.key) >= 0) globs = globs.concat(c.cookies || []); });
+    if (!globs.length) return;
+    var rx = globs.map(function (g) {
+      return new RegExp('^' + g.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+    });
+    var labels = location.hostname.split('.'), where = [''];
+    for (var i = 0; i < labels.length - 1; i++) where.push('; domain=' + labels.slice(i).join('.'));
+    d.cookie.split(';').forEach(function (pair) {
+      var name = pair.split('=')[0].trim();
+      if (!name || !rx.some(function (r) { return r.test(name); })) return;
+      where.forEach(function (dm) { d.cookie = name + '=; Max-Age=0; path=/' + dm; });
+    });
+  }
   function modal(layer) { return layer && layer.classList.contains('ck-modal'); }
   var said = [];
   function say(text) {
@@ -107,7 +124,7 @@
     update();
     if (has(C.measure)) measure();
     emit('change', copy());
-    if (gone.length) emit('withdraw', { categories: gone, state: copy() });
+    if (gone.length) { forget(gone); emit('withdraw', { categories: gone, state: copy() }); }
     if (elsewhere && stale) location.reload();
   }
   function key(s) { return JSON.stringify([s.choice_made, s.consent_id, s.decided_at, s.granted, s.effective]); }
