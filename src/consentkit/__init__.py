@@ -9,6 +9,7 @@ from consentkit.configfile import load_config
 from consentkit.consent import ConsentState
 from consentkit.engine import Engine
 from consentkit.errors import ConfigError, ConsentKitError
+from consentkit.review.declaration_render import cookie_declaration_html
 from consentkit.signals import Signals
 from consentkit.wsgi import WSGIConsentMiddleware
 
@@ -28,5 +29,6 @@ __all__ = [
     "__version__",
     "assets_html",
     "banner_html",
+    "cookie_declaration_html",
     "load_config",
 ]

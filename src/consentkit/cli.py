@@ -13,6 +13,7 @@ from consentkit.config import ConsentConfig
 from consentkit.consent import is_id
 from consentkit.errors import ConfigError
 from consentkit.ledger import UnreadableRecord
+from consentkit.review.audit_cli import add_audit_commands
 from consentkit.review.cli import add_review_commands
 from consentkit.review.report_cli import add_report_commands
 from consentkit.storage import StoreError
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_commands(sub)
     add_report_commands(sub)
+    add_audit_commands(sub)
     return p
 
 

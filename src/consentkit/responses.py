@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from consentkit.cookielife import count_lifetimes
 from consentkit.cookieparse import set_cookie_name
 from consentkit.http import VARY, is_html
 
@@ -42,6 +43,8 @@ def response_headers(
     if plan.drop:
         out = [(k, v) for k, v in out if k.lower() != "set-cookie" or set_cookie_name(v) not in plan.drop]
         vary_at = next((i for i, (k, _) in enumerate(out) if k.lower() == "vary"), -1)
+    if names:  # for the cookie declaration: how long the app's cookies let through live
+        count_lifetimes(engine.writer, out)
     if plan.add:
         out.extend(engine.set_cookie_headers(ex, plan.add))
     if plan.vary:

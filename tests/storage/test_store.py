@@ -264,12 +264,15 @@ def test_a_store_that_is_down_is_not_asked_row_by_row(tmp_path: Any) -> None:
             raise StoreError("database is locked")
 
     down = Down(str(tmp_path / "down.db"))
+    down.migrate()  # only events fail: the lost ones are counted
     writer = Writer(down, batch_size=10, interval_s=3600)
     for i in range(25):
         writer.submit(full_event(i))
     writer.flush()
+    lost = down.counts("events.failed")
     down.close()
     assert calls == [10, 10, 5] and writer.dropped == 25 and writer.failures == 3
+    assert [(metric, key, n) for _, metric, key, n in lost] == [("events.failed", "store_failed", 25)]
 
 
 def test_tallies_from_many_threads_add_up_to_today_and_hold_nothing_for_the_gc(store: Store) -> None:

@@ -1,5 +1,6 @@
 """Reviewing the collection log: query events and visits, answer data-subject requests, apply retention,
-keep the daily rollups and report on a period's traffic and consent.
+keep the daily rollups and report on a period's traffic and consent; audit what is stored against its
+consent, declare the cookies, read the anonymous counters.
 
 Everything here works on any `Store` (SQLite or PostgreSQL) through the same SQL. Timestamps are unix
 seconds (float, UTC) in the Python API and ISO-8601 UTC strings in exports and command-line output.
@@ -7,6 +8,23 @@ seconds (float, UTC) in the Python API and ISO-8601 UTC strings in exports and c
 
 from __future__ import annotations
 
+from consentkit.review.audit import AuditReport, AuditRun, audit, last_run
+from consentkit.review.counters import CounterTotal, MetricTotals, Stats, counter_totals, stats
+from consentkit.review.declaration import (
+    DataGroup,
+    Declaration,
+    DeclaredCategory,
+    DeclaredCookie,
+    ObservedCookie,
+    declaration,
+)
+from consentkit.review.declaration_render import (
+    cookie_declaration_html,
+    declaration_html,
+    declaration_markdown,
+    declaration_page,
+)
+from consentkit.review.findings import CHECKS, CheckResult, Finding
 from consentkit.review.queries import PAGE_KINDS, Visit, event_for_export, events, iso, iter_events, visits
 from consentkit.review.report import Report, build_report, period_days
 from consentkit.review.report_format import render as render_report
@@ -16,22 +34,43 @@ from consentkit.review.rollup import RebuildReport, RollupStatus, rebuild_rollup
 from consentkit.review.subject import Tombstone, erase_subject, export_subject, tombstones
 
 __all__ = [
+    "CHECKS",
     "FIELD_GROUP_COLUMNS",
     "PAGE_KINDS",
+    "AuditReport",
+    "AuditRun",
+    "CheckResult",
+    "CounterTotal",
+    "DataGroup",
+    "Declaration",
+    "DeclaredCategory",
+    "DeclaredCookie",
+    "Finding",
+    "MetricTotals",
+    "ObservedCookie",
     "PurgeReport",
     "RebuildReport",
     "Report",
     "RetentionPlan",
     "RollupStatus",
+    "Stats",
     "Tombstone",
     "Visit",
+    "audit",
     "build_report",
+    "cookie_declaration_html",
+    "counter_totals",
+    "declaration",
+    "declaration_html",
+    "declaration_markdown",
+    "declaration_page",
     "erase_subject",
     "event_for_export",
     "events",
     "export_subject",
     "iso",
     "iter_events",
+    "last_run",
     "period_days",
     "plan",
     "purge",
@@ -39,6 +78,7 @@ __all__ = [
     "render_report",
     "rollup_status",
     "send_report",
+    "stats",
     "tombstones",
     "visits",
 ]

@@ -58,7 +58,7 @@ def migrations(dialect: str) -> list[list[str]]:
     ]
     if pg:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
-    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg)]
+    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real)]
 
 
 def _rollups(pg: bool) -> list[str]:
@@ -73,6 +73,17 @@ def _rollups(pg: bool) -> list[str]:
         f"CREATE TABLE ck_rollup_days (day TEXT PRIMARY KEY, built_at {'DOUBLE PRECISION' if pg else 'REAL'} NOT NULL)",
         # Reports read a few metrics over many days; the key (day, metric, key) would walk every path's counter.
         "CREATE INDEX ck_counts_metric ON ck_counts (metric, day)",
+    ]
+
+
+def _audit_runs(serial: str, real: str) -> list[str]:
+    """`consentkit audit` records each run: the ledger head it saw (so the next run detects a chain
+    cut short, not only an edited one) and the undeclared-cookie counts of the last day it read
+    (so the next run reports only what came after)."""
+    return [
+        f"""CREATE TABLE ck_audit_runs (id {serial}, started_at {real} NOT NULL, finished_at {real} NOT NULL,
+          ledger_seq BIGINT NOT NULL, ledger_hash TEXT NOT NULL, findings BIGINT NOT NULL,
+          counted_day TEXT NOT NULL, counted TEXT NOT NULL)""",
     ]
 
 

@@ -85,6 +85,7 @@ class Writer:
                 time.sleep(0.0005)
             if len(events) >= self.queue_size:
                 self.dropped += 1
+                self._tallies.extend(("events.dropped", "queue_full"))
                 return False
         events.append(event)
         if len(events) == self.batch_size:
@@ -167,6 +168,7 @@ class Writer:
         if unmade:
             self.failures += unmade
             self.dropped += unmade
+            self._lost("unmade", unmade)
         if batch:
             self._store(batch)
             self.rollups.wrote(batch)
@@ -195,11 +197,20 @@ class Writer:
                     reason = str(again)
             self.failures += 1
             self.dropped += 1
+            self._lost("refused", 1)
             self._warn(f"dropped an event the store refused: {reason}")
         except Exception as exc:  # noqa: BLE001 - a broken store must never take the site down
             self.failures += 1
             self.dropped += len(batch)
+            self._lost("store_failed", len(batch))
             self._warn(f"dropped {len(batch)} events: store failed: {exc}")
+
+    def _lost(self, reason: str, n: int) -> None:
+        """Count events lost after they were queued (`consentkit stats` shows them): summed straight
+        into today's counters, by the thread that holds `_write_lock`. Lost again if the store
+        cannot take counters either; the log warning remains."""
+        key = (today(), "events.failed", reason)
+        self._counts[key] = self._counts.get(key, 0) + n
 
     def _sum_tallies(self) -> None:
         tallies = self._tallies

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from consentkit import endpoints, guard
+from consentkit.cookielife import count_lifetime
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
 from consentkit.http import VARY, CookieSpec, Reply, RequestView, content_length, headers_from_environ, is_html
@@ -130,6 +131,8 @@ def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html
     plan = engine.cookie_plan(ex, list(cookies), html=html)
     for name in plan.drop:
         del cookies[name]
+    for name, morsel in cookies.items():  # for the cookie declaration: how long they live
+        count_lifetime(engine.writer, name, morsel.OutputString())
     set_cookies(engine, ex, response, plan.add)
     if plan.vary:
         if response.has_header("Vary"):

@@ -20,6 +20,7 @@ from consentkit.configfile import load_config
 from consentkit.consent import ConsentState
 from consentkit.engine import Engine
 from consentkit.errors import ConfigError
+from consentkit.review.declaration_render import cookie_declaration_html
 from consentkit.wsgi import WSGIConsentMiddleware
 
 EXTENSION = "consentkit"
@@ -54,7 +55,8 @@ class ConsentKit:
         if engine.chat.active:
             app.after_request(_share_nonce)
         app.jinja_env.globals.update(
-            consent_banner=consent_banner, consent_assets=consent_assets, consent=_consent_proxy
+            consent_banner=consent_banner, consent_assets=consent_assets, consent=_consent_proxy,
+            cookie_declaration=cookie_declaration,
         )
         app.cli.add_command(consentkit_command)
         atexit.register(engine.close)
@@ -134,6 +136,15 @@ def consent_banner(lang: str | None = None, pixel: bool = False) -> Markup:
         pixel=pixel,
     )
     return Markup(html)  # every configured text is escaped by the renderer
+
+
+def cookie_declaration(lang: str | None = None) -> Markup:
+    """The cookie declaration for the privacy page, in ``lang``, else the visitor's Accept-Language
+    among the banner's languages; lifetimes as seen in the site's responses."""
+    engine = get_engine()
+    html = cookie_declaration_html(engine.config, lang, store=engine.store,
+                                   accept_language=request.headers.get("Accept-Language", ""))
+    return Markup(html)  # every configured and observed value is escaped by the renderer
 
 
 @click.command(

@@ -1,4 +1,5 @@
-"""``{% load consentkit %}``: ``{% consent_assets %}``, ``{% consent_banner %}`` and ``{% ifconsent %}``.
+"""``{% load consentkit %}``: ``{% consent_assets %}``, ``{% consent_banner %}``, ``{% ifconsent %}`` and
+``{% cookie_declaration %}``.
 
 The banner needs the request in the context (``django.template.context_processors.request``);
 without it, or without the middleware, the banner renders nothing and ``ifconsent`` takes its
@@ -17,7 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from consentkit.banner.render import assets_html, banner_html
 from consentkit.consent import ConsentState
-from consentkit_django.conf import get_config
+from consentkit.review.declaration_render import cookie_declaration_html
+from consentkit_django.conf import get_config, get_engine
 from consentkit_django.middleware import request_nonce
 
 register = template.Library()
@@ -66,6 +68,19 @@ def consent_banner(context: Context, lang: str | None = None, pixel: bool = Fals
         pixel=bool(pixel),
     )
     return mark_safe(html)  # every configured text is escaped by the renderer
+
+
+@register.simple_tag(takes_context=True)
+def cookie_declaration(context: Context, lang: str | None = None) -> SafeString:
+    """The cookie declaration for the privacy page, in ``lang``, else the page's language (or the
+    visitor's Accept-Language) among the banner's; lifetimes as seen in the site's responses."""
+    request = _request(context)
+    engine = get_engine()
+    html = cookie_declaration_html(
+        engine.config, lang or getattr(request, "LANGUAGE_CODE", None), store=engine.store,
+        accept_language=request.headers.get("accept-language", "") if request is not None else "",
+    )
+    return mark_safe(html)  # every configured and observed value is escaped by the renderer
 
 
 class IfConsentNode(template.Node):
