@@ -8,8 +8,7 @@ itself fails closed (`Engine.cookie_plan`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,14 +17,26 @@ if TYPE_CHECKING:
 log = logging.getLogger("consentkit")
 
 
-@contextmanager
-def contained(writer: Writer, what: str) -> Iterator[None]:
-    """Run the block; a failure in it is logged, counted under `what` and goes no further."""
-    try:
-        yield
-    except Exception:
-        log.exception("consentkit: %s failed; the request is served without it", what)
-        count_failure(writer, what)
+class contained:
+    """`with contained(writer, what):` runs the block; a failure in it is logged, counted under
+    `what` and goes no further. A class rather than a generator: it wraps every page view, and
+    costs a third as much."""
+
+    __slots__ = ("what", "writer")
+
+    def __init__(self, writer: Writer, what: str) -> None:
+        self.writer = writer
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+        if not isinstance(exc, Exception):
+            return False  # none, or KeyboardInterrupt, SystemExit: the server's to handle
+        log.error("consentkit: %s failed; the request is served without it", self.what, exc_info=exc)
+        count_failure(self.writer, self.what)
+        return True
 
 
 def count_failure(writer: Writer, what: str) -> None:
