@@ -254,11 +254,15 @@ class Engine:
     def finish(self, ex: Exchange, status: int, content_type: str) -> None:
         """After the response: hand the page view to collection; never raises into the app."""
         if self.chat.active:
-            with guard.contained(self.writer, "chat"):
+            try:
                 self.chat.finished(ex, status, content_type)
+            except Exception:  # noqa: BLE001 - logged and counted by guard.report
+                guard.report(self.writer, "chat")
         if self.collector is not None:
-            with guard.contained(self.writer, "collection"):
+            try:
                 self.collector.page(ex, status, content_type)
+            except Exception:  # noqa: BLE001 - logged and counted by guard.report
+                guard.report(self.writer, "collection")
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:

@@ -39,6 +39,13 @@ class contained:
         return True
 
 
+def report(writer: Writer, what: str) -> None:
+    """What `contained` does, for an `except Exception` block of its own: on the path of every page a
+    `try` costs nothing until something fails, where a context manager costs its calls."""
+    log.exception("consentkit: %s failed; the request is served without it", what)
+    count_failure(writer, what)
+
+
 def count_failure(writer: Writer, what: str) -> None:
     try:
         writer.tally("core.failed", what)

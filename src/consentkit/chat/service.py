@@ -109,7 +109,7 @@ class Chat:
         if status != 200 or not self.inject or ex.chat_placed or ex.request.method not in ("GET", "POST") or (
                 not is_html(content_type)):
             return None
-        with guard.contained(self.writer, "chat"):
+        try:
             if self._decide(ex, True, ex.request.path).outcome == "hide":
                 return None
             length = encoding = csp = ""
@@ -135,6 +135,8 @@ class Chat:
                 return InjectPlan(_Later(self, ex, nonce_hint, csp), content_type, size, cap)
             html = self._snippet(ex, nonce_hint, csp)
             return None if html is None else InjectPlan(html, content_type, size, cap)
+        except Exception:  # noqa: BLE001 - logged and counted by guard.report
+            guard.report(self.writer, "chat")
         return None
 
     def _snippet(self, ex: Exchange, nonce_hint: object, csp: str) -> str | None:
