@@ -151,7 +151,7 @@ def cookie_declaration(lang: str | None = None) -> Markup:
     EXTENSION,
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
     add_help_option=False,
-    help="consentkit's command line (check, ledger verify, events, export, erase, purge) with this app's config.",
+    help="consentkit's command line (check, events, audit, report and the rest) with this app's config.",
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @with_appcontext

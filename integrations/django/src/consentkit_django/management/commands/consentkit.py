@@ -35,7 +35,7 @@ class _Stream:
 
 
 class Command(BaseCommand):
-    help = "consentkit's command line (check, ledger verify, events, export, erase, purge) with settings.CONSENTKIT"
+    help = "consentkit's command line (check, events, audit, report and the rest) with settings.CONSENTKIT"
     requires_system_checks: list[str] = []  # `consentkit check` reports configuration problems itself
 
     def add_arguments(self, parser: CommandParser) -> None:
