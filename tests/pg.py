@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from consentkit.storage import Store, open_store
 from servers import free_port
 
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -232,3 +233,11 @@ def any_store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: p
             monkeypatch.setattr("consentkit.storage.sqlite.SUBJECT_INDEX_ROWS", 3)
         return f"sqlite:///{tmp_path / 'ck.db'}"
     return str(request.getfixturevalue("pg_db_url"))
+
+
+@pytest.fixture
+def store(any_store_url: str) -> Iterator[Store]:
+    """An empty store on each engine in turn (`any_store_url`), closed afterwards."""
+    s = open_store(any_store_url)
+    yield s
+    s.close()

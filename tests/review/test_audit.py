@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,6 @@ def ev(ts: float, consent: str | None = CA, *, visitor: str | None = "v" * 22, p
 def choice(consent_id: str, ts: float, granted: tuple[str, ...] = ("analytics",), policy: str = "1") -> LedgerDraft:
     return LedgerDraft(ts, consent_id, granted, (), policy, "h" * 64, False, False, "banner", "81.2.69.0", "u" * 32)
 
-
-@pytest.fixture
-def store(any_store_url: str) -> Iterator[Store]:
-    s = open_store(any_store_url)
-    yield s
-    s.close()
 
 
 def findings(report: AuditReport, check: str) -> list[str]:

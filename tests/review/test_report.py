@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,6 @@ from consentkit.review import build_report, period_days, rebuild_rollups, render
 from consentkit.storage import Store, open_store
 from consentkit.storage.rollups import day_of
 from rollup_data import traffic, utc
-
-
-@pytest.fixture
-def store(any_store_url: str) -> Iterator[Store]:
-    s = open_store(any_store_url)
-    yield s
-    s.close()
 
 
 def test_a_report_from_rollups_is_the_report_from_the_events(store: Store) -> None:

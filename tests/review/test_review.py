@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +47,6 @@ def draft(consent_id: str, ts: float = T0, ip: str | None = "81.2.69.0") -> Ledg
     return LedgerDraft(ts, consent_id, ("analytics",), ("marketing",), "1", "h" * 64, False, False, "banner", ip,
                        "u" * 32)
 
-
-@pytest.fixture
-def store(any_store_url: str) -> Iterator[Store]:
-    s = open_store(any_store_url)
-    yield s
-    s.close()
 
 
 # -- events ---------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,6 @@ from consentkit.ledger import LedgerDraft
 from consentkit.review import counter_totals, stats
 from consentkit.storage import Store, open_store
 from consentkit.storage.writer import Writer
-
-
-@pytest.fixture
-def store(any_store_url: str) -> Iterator[Store]:
-    s = open_store(any_store_url)
-    yield s
-    s.close()
 
 
 @pytest.fixture

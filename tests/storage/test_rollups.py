@@ -3,23 +3,13 @@ recreated by a rebuild, and kept in step with erasure and retention, without hol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from consentkit.review import erase_subject, purge
 from consentkit.review.rollup import rebuild_rollups
-from consentkit.storage import Store, open_store
+from consentkit.storage import Store
 from consentkit.storage.rollups import DAY_S, RollupKeeper, build_day, day_of, live_day
 from rollup_data import event, utc
-
-
-@pytest.fixture
-def store(any_store_url: str) -> Iterator[Store]:
-    s = open_store(any_store_url)
-    yield s
-    s.close()
 
 
 def sample(store: Store) -> None:
