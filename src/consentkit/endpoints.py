@@ -161,6 +161,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
         source=parsed.source,
         ip=_ledger_ip(engine, req),
         ua_hash=hashlib.sha256(req.header("user-agent")[:2048].encode()).hexdigest()[:32] or None,
+        regime=ex.effective.regime,
     )
     try:
         engine.store.append_ledger(draft)
@@ -170,7 +171,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     engine.counters.choice(ex.state, granted, req.cookies.get(cfg.cookies.choice_name, ""))
     value = engine.codec.encode(choice)
     choice = engine.codec.decode(value) or choice  # carries the signer's own timestamp
-    eff = decide(choice.granted, ex.state.signals, engine.rules, choice.signals)
+    eff = decide(choice.granted, ex.state.signals, engine.rules_of(ex.effective), choice.signals)
     new_state = ConsentState(eff, ex.state.signals, choice, cfg.policy_version)
     if cfg.ids_category not in eff.categories:
         ex.session_id = ex.visitor_id = None
