@@ -16,6 +16,7 @@ from consentkit.csrf import refusal
 from consentkit.http import VARY, CookieSpec, Reply, RequestView
 from consentkit.ledger import LedgerDraft, shown_hash
 from consentkit.policy import decide
+from consentkit.regioncache import regional_headers
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine
@@ -37,6 +38,8 @@ def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     reply = Reply.error(500, "consentkit could not answer this request")
     with guard.contained(engine.writer, "endpoint"):
         reply = _answer(engine, ex, body)
+        if ex.located and any(name == "vary" for name, _ in reply.headers):  # consent-dependent
+            regional_headers(engine, ex, reply.headers)
     return own_reply(reply)
 
 

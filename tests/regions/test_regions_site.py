@@ -1,0 +1,206 @@
+"""One site, visitors from several places: the regime decided on the server, through the ASGI and
+WSGI middlewares, from the MaxMind test database or a trusted edge network's headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from consentkit.ledger import verify
+
+from conftest import ORIGIN, choose, events
+
+CITY = Path(__file__).resolve().parents[1] / "data" / "maxmind" / "GeoIP2-City-Test.mmdb"
+GERMANY = "2a02:d180::1"  # DE, no subdivision in the test database
+LONDON = "81.2.69.142"  # GB-ENG
+SAN_DIEGO = "2001:480:10::1"  # US-CA: an opt-out law that makes GPC binding
+MILTON = "216.160.83.56"  # US-WA: no comprehensive privacy law
+NO_COUNTRY = "214.1.1.1"  # listed in the database without a country
+ABSENT = "1.1.1.1"  # not in the test database at all
+ALL = ["analytics", "chat", "marketing", "necessary", "preferences"]
+
+
+def regional(site: Callable[..., Any], **overrides: Any) -> tuple[Any, Any]:
+    overrides.setdefault("regions", {})
+    overrides.setdefault("trusted_proxies", ["127.0.0.0/8"])
+    overrides.setdefault("collection", {"geoip_city_db": str(CITY)})
+    return site(**overrides)
+
+
+def state(client: Any, ip: str, **headers: str) -> dict[str, Any]:
+    r = client.get("/_consent/state", headers={"x-forwarded-for": ip, **headers})
+    assert r.status_code == 200
+    body: dict[str, Any] = r.json()
+    return body
+
+
+@pytest.mark.parametrize(("ip", "regime", "effective"), [
+    (GERMANY, "gdpr", ["necessary"]),
+    (LONDON, "gdpr", ["necessary"]),
+    (SAN_DIEGO, "us_opt_out", ALL),
+    (MILTON, "fallback", ["necessary"]),
+    (NO_COUNTRY, "fallback", ["necessary"]),
+    (ABSENT, "fallback", ["necessary"]),
+])
+def test_the_regime_comes_from_the_geoip_location(
+    site: Callable[..., Any], ip: str, regime: str, effective: list[str]
+) -> None:
+    client, _ = regional(site)
+    body = state(client, ip)
+    assert body["regime"] == regime
+    assert sorted(body["effective"]) == effective
+
+
+def test_a_fallback_and_regimes_of_the_sites_own(site: Callable[..., Any]) -> None:
+    client, _ = regional(site, regions={
+        "regimes": [{"name": "california", "places": ["US-CA"], "mode": "opt_out", "default_granted": ["analytics"]},
+                    {"name": "eu", "places": ["DE", "GB"], "mode": "opt_in"}],
+        "fallback": {"name": "elsewhere", "mode": "notice"},
+    })
+    assert state(client, SAN_DIEGO)["effective"] == ["analytics", "necessary"]
+    assert state(client, GERMANY)["effective"] == ["necessary"]
+    far = state(client, MILTON)
+    assert (far["regime"], sorted(far["effective"])) == ("elsewhere", ALL)
+
+
+def test_without_regions_nothing_changes(site: Callable[..., Any]) -> None:
+    client, engine = site(trusted_proxies=["127.0.0.0/8"], collection={"geoip_city_db": str(CITY)})
+    assert engine.regional is None
+    body = state(client, SAN_DIEGO)
+    assert body["regime"] is None and body["effective"] == ["necessary"]
+    page = client.get("/", headers={"x-forwarded-for": SAN_DIEGO, "cf-ipcountry": "US"})
+    assert page.headers["vary"] == "Cookie, Sec-GPC, DNT" and "cache-control" not in page.headers
+
+
+@pytest.mark.parametrize("edge", ["cloudflare", "cloudfront", "vercel", "appengine", "fastly"])
+def test_edge_headers_from_a_trusted_proxy_decide(site: Callable[..., Any], edge: str) -> None:
+    from consentkit.regions import EDGE_HEADERS
+
+    country, region = EDGE_HEADERS[edge]
+    client, _ = regional(site, regions={"edge": edge})
+    # the edge says California, GeoIP would say Germany: the edge wins
+    headers = {country: "US", **({region: "CA"} if region else {})}
+    body = state(client, GERMANY, **headers)
+    assert body["regime"] == "us_opt_out"
+    page = client.get("/", headers={"x-forwarded-for": GERMANY, **headers})
+    assert page.headers["vary"].split(", ")[:3] == ["Cookie", "Sec-GPC", "DNT"]
+    assert country in page.headers["vary"].lower().split(", ")
+    assert "cache-control" not in page.headers  # keyed by the edge header, the page may be shared
+    # a value that is not a country code is not believed: GeoIP decides
+    assert state(client, GERMANY, **{country: "XX"})["regime"] == "gdpr"
+    assert state(client, GERMANY, **{country: "<script>"})["regime"] == "gdpr"
+
+
+def test_edge_headers_from_an_untrusted_peer_are_ignored(site: Callable[..., Any]) -> None:
+    client, _ = regional(site, regions={"edge": "cloudflare"}, trusted_proxies=["10.99.0.0/16"])
+    # the peer (127.0.0.1) is no proxy of the site: neither its XFF nor its CF-IPCountry is believed
+    body = state(client, GERMANY, **{"cf-ipcountry": "US", "cf-region-code": "CA"})
+    assert body["regime"] == "fallback"  # 127.0.0.1 has no location
+    page = client.get("/", headers={"cf-ipcountry": "US", "cf-region-code": "CA"})
+    assert page.headers["cache-control"] == "private"
+
+
+def test_pages_located_by_geoip_are_private(site: Callable[..., Any]) -> None:
+    client, _ = regional(site)
+    page = client.get("/", headers={"x-forwarded-for": LONDON})
+    assert page.headers["cache-control"] == "private"
+    # consentkit's own replies are never stored at all; that stays
+    assert client.get("/_consent/state", headers={"x-forwarded-for": LONDON}).headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(("app", "sent"), [
+    (None, "private"),
+    ("public, max-age=600", "private, max-age=600"),
+    ("max-age=60, s-maxage=600", "private, max-age=60"),
+    ("no-store", "no-store"),
+    ("private, max-age=5", "private, max-age=5"),
+])
+def test_a_shared_cache_control_becomes_private(app: str | None, sent: str) -> None:
+    from consentkit.regioncache import private_cache_control
+
+    assert private_cache_control(app) == sent
+
+
+@pytest.mark.parametrize(("ip", "gpc_effective"), [
+    (GERMANY, ["necessary"]),
+    (SAN_DIEGO, ["analytics", "chat", "necessary", "preferences"]),  # GPC opts out of marketing only
+    (MILTON, ["necessary"]),
+])
+def test_gpc_in_each_regime(site: Callable[..., Any], ip: str, gpc_effective: list[str]) -> None:
+    client, _ = regional(site)
+    body = state(client, ip, **{"sec-gpc": "1"})
+    assert body["effective"] == gpc_effective
+    accepted = choose_from(client, ip, {"action": "accept_all"}, gpc=True)
+    assert accepted["effective"] == gpc_effective  # a signal still wins over an opt-in (no override set)
+    assert "marketing" in accepted["conflict"]
+
+
+def choose_from(client: Any, ip: str, body: dict[str, Any], *, gpc: bool = False) -> dict[str, Any]:
+    headers = {**ORIGIN, "x-forwarded-for": ip, **({"sec-gpc": "1"} if gpc else {})}
+    r = client.post("/_consent", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def test_a_traveller_keeps_their_choice_and_gets_new_defaults_without_one(site: Callable[..., Any]) -> None:
+    client, engine = regional(site)
+    # never chose: the defaults of wherever they are
+    assert state(client, SAN_DIEGO)["effective"] == ALL
+    assert state(client, GERMANY)["effective"] == ["necessary"]
+    # chose in Germany (analytics only): the same choice in California, and back
+    chosen = choose_from(client, GERMANY, {"action": "choose", "grant": ["analytics"]})
+    assert chosen["regime"] == "gdpr" and chosen["effective"] == ["analytics", "necessary"]
+    assert state(client, SAN_DIEGO)["effective"] == ["analytics", "necessary"]
+    assert state(client, SAN_DIEGO)["regime"] == "us_opt_out"
+    # rejected everything in California: nothing optional anywhere
+    rejected = choose_from(client, SAN_DIEGO, {"action": "reject_all"})
+    assert rejected["regime"] == "us_opt_out" and rejected["effective"] == ["necessary"]
+    assert state(client, MILTON)["effective"] == ["necessary"]
+    records = list(engine.store.ledger())
+    assert [r.regime for r in records] == ["gdpr", "us_opt_out"]
+    assert verify(records).ok
+
+
+def test_california_is_measured_until_they_opt_out_or_send_gpc(site: Callable[..., Any]) -> None:
+    client, engine = regional(site)
+    client.get("/", headers={"x-forwarded-for": SAN_DIEGO})
+    client.get("/", headers={"x-forwarded-for": GERMANY})
+    got = events(engine)
+    assert len(got) == 1 and got[0]["country"] == "US" and got[0]["region"] == "CA"  # geo granted by default
+    client.get("/", headers={"x-forwarded-for": SAN_DIEGO, "sec-gpc": "1"})
+    assert len(events(engine)) == 1  # GPC: no per-visitor event
+    client.cookies.clear()
+    choose_from(client, SAN_DIEGO, {"action": "reject_all"})
+    client.get("/", headers={"x-forwarded-for": SAN_DIEGO})
+    assert len(events(engine)) == 1
+
+
+def test_the_location_is_not_stored_without_the_geo_group(site: Callable[..., Any]) -> None:
+    client, engine = regional(site, collection={"geoip_city_db": str(CITY), "fields": {"browser": "analytics"}})
+    assert state(client, SAN_DIEGO)["regime"] == "us_opt_out"
+    client.get("/", headers={"x-forwarded-for": SAN_DIEGO})
+    got = events(engine)
+    assert len(got) == 1 and got[0]["country"] is None and got[0]["region"] is None
+
+
+def test_regions_work_with_collection_off(site: Callable[..., Any]) -> None:
+    client, engine = regional(site, collection={"enabled": False, "geoip_city_db": str(CITY)})
+    assert engine.collector is None
+    assert state(client, SAN_DIEGO)["regime"] == "us_opt_out"
+    assert state(client, LONDON)["regime"] == "gdpr"
+
+
+def test_the_ledger_keeps_old_records_verifiable(site: Callable[..., Any]) -> None:
+    """Records from before regions (regime NULL) and after it sit in one chain that verifies."""
+    plain, engine = site(trusted_proxies=["127.0.0.0/8"])
+    choose(plain, {"action": "accept_all"})
+    url = engine.config.storage_url
+    client, later = regional(site, storage_url=url)
+    choose_from(client, SAN_DIEGO, {"action": "reject_all"})
+    records = list(later.store.ledger())
+    assert [r.regime for r in records] == [None, "us_opt_out"]
+    assert verify(records).ok
