@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from consentkit import guard
+from consentkit.banner.regime import mode_of
 from consentkit.banner.texts import texts_for
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.chat.routes import route as chat_route
@@ -158,7 +159,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
         granted=tuple(sorted(granted)),
         denied=tuple(sorted(cfg.optional - granted)),
         policy_version=cfg.policy_version,
-        shown_hash=engine_shown_hash(engine, parsed.lang),
+        shown_hash=engine_shown_hash(engine, parsed.lang, ex.state),
         dnt=ex.state.signals.dnt,
         gpc=ex.state.signals.gpc,
         source=parsed.source,
@@ -212,10 +213,11 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
     return mask_ip(ip, "truncated", col.ipv4_prefix, col.ipv6_prefix)
 
 
-def engine_shown_hash(engine: Engine, lang: str | None) -> str:
+def engine_shown_hash(engine: Engine, lang: str | None, state: ConsentState | None = None) -> str:
     cfg = engine.config
     cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in cfg.categories]
-    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang), lang)
+    mode = mode_of(cfg, state) if state is not None else "opt_in"
+    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang, mode), lang)
 
 
 def engine_log_failure() -> None:
