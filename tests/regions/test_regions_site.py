@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from consentkit.http import RequestView
 from consentkit.ledger import verify
 
 from conftest import ORIGIN, choose, events
@@ -204,3 +205,27 @@ def test_the_ledger_keeps_old_records_verifiable(site: Callable[..., Any]) -> No
     records = list(later.store.ledger())
     assert [r.regime for r in records] == [None, "us_opt_out"]
     assert verify(records).ok
+
+
+def test_consent_counters_by_regime(site: Callable[..., Any]) -> None:
+    from consentkit.banner.render import banner_html
+    from consentkit.consent_counters import REGIMES
+
+    client, engine = regional(site)
+    client.get("/", headers={"x-forwarded-for": SAN_DIEGO, "sec-gpc": "1"})
+    client.get("/", headers={"x-forwarded-for": GERMANY})
+    ex = engine.begin(RequestView("GET", "/", "", {"x-forwarded-for": GERMANY, "host": "x"}, "127.0.0.1"))
+    banner_html(engine.config, ex.state)
+    choose_from(client, SAN_DIEGO, {"action": "reject_all"})
+    engine.writer.flush()
+    rows = dict(engine.store.query("SELECT key, count FROM ck_counts WHERE metric = ?", [REGIMES]))
+    assert rows == {"1|us_opt_out|pages": 1, "1|us_opt_out|gpc": 1, "1|gdpr|pages": 1, "1|gdpr|impression": 1,
+                    "1|us_opt_out|reject_all": 1}
+
+
+def test_no_regime_counters_without_regions(site: Callable[..., Any]) -> None:
+    client, engine = site()
+    client.get("/")
+    choose(client, {"action": "accept_all"})
+    engine.writer.flush()
+    assert engine.store.query("SELECT COUNT(*) FROM ck_counts WHERE metric = 'consent.regimes'") == [(0,)]

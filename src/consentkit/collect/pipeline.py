@@ -69,7 +69,7 @@ class Collector:
             return
         if self.aggregate:
             self.writer.tally("pageviews", path[:256])
-            tally_signals(self.writer, ex.state.signals)
+            tally_signals(self.writer, ex.state.signals, ex.effective.regime, ex.state.policy_version)
         allowed = ex.groups
         if not allowed:
             return
