@@ -8,9 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from fastapi.testclient import TestClient
+from flask import Flask, render_template_string
 
 from consentkit.http import RequestView
 from consentkit.ledger import verify
+from consentkit_fastapi import consent_context, install
+from consentkit_flask import ConsentKit, get_engine
 
 from conftest import ORIGIN, choose, events
 
@@ -229,3 +236,36 @@ def test_no_regime_counters_without_regions(site: Callable[..., Any]) -> None:
     choose(client, {"action": "accept_all"})
     engine.writer.flush()
     assert engine.store.query("SELECT COUNT(*) FROM ck_counts WHERE metric = 'consent.regimes'") == [(0,)]
+
+
+def test_templates_of_each_adapter_see_the_regime(tmp_path: Path) -> None:
+    """`consent.regime` in a FastAPI (Jinja2), Flask and Django template."""
+    cfg = {"secret_keys": ["k" * 40], "trusted_proxies": ["127.0.0.0/8"], "regions": {"edge": "cloudflare"}}
+    (tmp_path / "page.html").write_text("<p id=regime>{{ consent.regime }}</p>")
+    templates = Jinja2Templates(directory=str(tmp_path), context_processors=[consent_context])
+    api = FastAPI()
+
+    @api.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Any:
+        return templates.TemplateResponse(request, "page.html")
+
+    engine = install(api, {**cfg, "storage_url": f"sqlite:///{tmp_path / 'a.db'}"})
+    with TestClient(api, client=("127.0.0.1", 5000)) as client:
+        assert client.get("/", headers={"cf-ipcountry": "US", "cf-region-code": "CA"}).text == (
+            "<p id=regime>us_opt_out</p>")
+        assert client.get("/", headers={"cf-ipcountry": "AT"}).text == "<p id=regime>gdpr</p>"
+    engine.close()
+
+    app = Flask(__name__)
+    app.config["CONSENTKIT"] = {**cfg, "storage_url": f"sqlite:///{tmp_path / 'f.db'}"}
+
+    @app.get("/")
+    def page() -> str:
+        return render_template_string("<p>{{ consent.regime }}</p>")
+
+    ConsentKit(app)
+    try:
+        got = app.test_client().get("/", headers={"CF-IPCountry": "DE"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert got.get_data(as_text=True) == "<p>gdpr</p>"
+    finally:
+        get_engine(app).close()
