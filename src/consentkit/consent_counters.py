@@ -86,15 +86,19 @@ class ConsentCounters:
                 tally(REASKS, version)
 
 
-def tally_signals(writer: Writer, signals: Signals, regime: str | None = None, policy_version: str = "") -> None:
-    """A counted page view, and whether it came with DNT and/or GPC (and, under a regional
-    regime, both again under the regime)."""
+def tally_signals(writer: Writer, signals: Signals) -> None:
+    """A counted page view, and whether it came with DNT and/or GPC."""
     writer.tally(SIGNALS, "pages")
     if signals.dnt:
         writer.tally(SIGNALS, "dnt")
     if signals.gpc:
         writer.tally(SIGNALS, "gpc")
+
+
+def tally_regime_page(writer: Writer, state: ConsentState) -> None:
+    """A counted page view under a regional regime, and whether it came with GPC."""
+    regime = state._effective.regime
     if regime is not None:
-        writer.tally(REGIMES, f"{policy_version}|{regime}|pages")
-        if signals.gpc:
-            writer.tally(REGIMES, f"{policy_version}|{regime}|gpc")
+        writer.tally(REGIMES, f"{state.policy_version}|{regime}|pages")
+        if state.signals.gpc:
+            writer.tally(REGIMES, f"{state.policy_version}|{regime}|gpc")

@@ -97,11 +97,13 @@ class Engine:
         now = time.time()
         cookie = headers.get("cookie", "")
         key = (cookie, signals)
-        decisions, rules, located = self._decisions, self.rules, ""
-        if self.regional is not None:
-            location = self.regional.locator.locate(request)
-            regime = self.regional.pick(location)
-            decisions, rules, located = regime.decisions, regime.rules, location.source
+        regional = self.regional
+        if regional is None:
+            decisions, rules = self._decisions, self.rules
+        else:  # the visitor's regime: its rules, and its own cache of decisions
+            location = regional.locator.locate(request)
+            regime = regional.pick(location)
+            decisions, rules = regime.decisions, regime.rules
         hit = decisions.get(key)
         if hit is None or hit.until < now:
             hit = self._decide(request, signals, now, rules)
@@ -110,8 +112,8 @@ class Engine:
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, _counters=self.counters)
         own = self.is_own_path(request.path)
         ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
-        if located:
-            ex.located = located
+        if regional is not None:
+            ex.located = location.source
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()

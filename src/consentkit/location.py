@@ -7,9 +7,7 @@ anyway, under the geo field group and its category (docs/regions.md, data minimi
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from consentkit.collect.geo import GeoLookup
@@ -17,15 +15,12 @@ if TYPE_CHECKING:
     from consentkit.http import RequestView
 
 MAX_VALUE = 16
-_COUNTRY = re.compile(r"[A-Z]{2}\Z")
-_REGION = re.compile(r"[A-Z0-9]{1,3}\Z")
 NOT_COUNTRIES = frozenset({"XX", "ZZ", "EU", "AP", "T1"})
 """Codes edge networks and GeoIP use for "unknown", Tor or a continent: no country."""
 Source = Literal["edge", "geoip", "none"]
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     country: str | None
     """ISO 3166-1 alpha-2, upper case."""
     region: str | None
@@ -41,7 +36,8 @@ def parse_country(value: str | None) -> str | None:
     if not value or len(value) > MAX_VALUE:
         return None
     code = value.strip().upper()
-    return code if code.isascii() and _COUNTRY.match(code) and code not in NOT_COUNTRIES else None
+    # ASCII letters only: str.isalpha alone would take any script's letters
+    return code if len(code) == 2 and code.isascii() and code.isalpha() and code not in NOT_COUNTRIES else None
 
 
 def parse_region(country: str | None, value: str | None) -> str | None:
@@ -51,7 +47,7 @@ def parse_region(country: str | None, value: str | None) -> str | None:
     code = value.strip().upper()
     if code.startswith(country + "-"):
         code = code[3:]
-    return code if code.isascii() and _REGION.match(code) else None
+    return code if 1 <= len(code) <= 3 and code.isascii() and code.isalnum() else None
 
 
 def parse_edge(country_value: str | None, region_value: str | None) -> tuple[str | None, str | None]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from consentkit.http import VARY
+
 if TYPE_CHECKING:
     from consentkit.engine import Engine
     from consentkit.exchange import Exchange
@@ -33,6 +35,9 @@ def regional_headers(engine: Engine, ex: Exchange, headers: list[tuple[str, str]
     consentkit's Vary (`ex.located` is set: the site has regions)."""
     regional = engine.regional
     extra = regional.vary if regional is not None else ""
+    if extra and headers and headers[-1] == ("vary", VARY):  # consentkit's own Vary, the usual case
+        headers[-1] = ("vary", f"{VARY}, {extra}")
+        extra = ""
     vary_at = cc_at = -1
     for i, (name, _) in enumerate(headers):
         lname = name.lower()
