@@ -333,4 +333,7 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
         problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
     if cfg.regions is not None:
         problems += cfg.regions.problems(frozenset(keys))
+        if cfg.regions.edge is not None and not cfg.trusted_proxies:
+            problems.append(f"regions.edge: {cfg.regions.edge}'s headers are believed only from trusted_proxies; "
+                            "list the edge's networks there")
     return list(dict.fromkeys(problems))  # each distinct problem once

@@ -52,6 +52,7 @@ def test_the_first_regime_listing_a_place_wins() -> None:
      "regions.x.default_granted: unknown category 'nope'"),
     ({"regimes": [{"name": "fallback"}]}, "duplicate regime name 'fallback'"),
     ({"edge": "akamai"}, "edge"),
+    ({"edge": "cloudflare"}, "regions.edge: cloudflare's headers are believed only from trusted_proxies"),
 ])
 def test_bad_regions_fail_at_start_up_naming_the_key(regions: dict[str, object], problem: str) -> None:
     with pytest.raises(ValidationError, match=re.escape(problem)):
@@ -103,3 +104,16 @@ def test_regions_unset_is_none_and_the_defaults_name_a_sale_category(tmp_path: P
     assert [c.key for c in cfg.categories if c.sale_or_sharing] == ["marketing"]
     on = ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:", regions={})
     assert on.regions is not None and on.regions.fallback.mode == "opt_in"
+
+
+def test_check_warns_when_nothing_tells_where_a_visitor_is() -> None:
+    from consentkit.config_warnings import config_warnings
+
+    blind = ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:", site_id="x", regions={})
+    assert [w for w in config_warnings(blind) if w.startswith("regions:")] == [
+        "regions: neither regions.edge nor a GeoIP database (collection.geoip_city_db) tells where a visitor "
+        "is, so every visitor gets the fallback regime 'fallback'"]
+    seeing = ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:", site_id="x", regions={},
+                           collection={"geoip_city_db": str(Path(__file__).parents[1] / "data" / "maxmind"
+                                                             / "GeoIP2-City-Test.mmdb")})
+    assert config_warnings(seeing) == []

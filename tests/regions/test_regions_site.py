@@ -269,3 +269,15 @@ def test_templates_of_each_adapter_see_the_regime(tmp_path: Path) -> None:
         assert got.get_data(as_text=True) == "<p>gdpr</p>"
     finally:
         get_engine(app).close()
+
+
+def test_the_audit_accepts_events_collected_under_an_opt_out_regimes_defaults(site: Callable[..., Any]) -> None:
+    from consentkit.review import audit
+
+    client, engine = regional(site)
+    client.get("/", headers={"x-forwarded-for": SAN_DIEGO})
+    assert len(events(engine)) == 1 and events(engine)[0]["consent_id"] is None
+    assert [f.as_dict() for f in audit(engine.store, engine.config, record=False).findings] == []
+    # the same events judged without the site's regions: collected without consent
+    plain = engine.config.model_copy(update={"regions": None})
+    assert {f.check for f in audit(engine.store, plain, record=False).findings} == {"categories"}
