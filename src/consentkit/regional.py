@@ -60,10 +60,6 @@ class Regional:
     def named(self, name: str) -> RegimeInUse | None:
         return self._by_name.get(name)
 
-    @property
-    def regimes(self) -> list[RegimeInUse]:
-        return list(self._by_name.values())
-
     def close(self) -> None:
         if self._own_geo is not None:
             self._own_geo.close()
