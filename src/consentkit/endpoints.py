@@ -8,7 +8,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from consentkit import guard
-from consentkit.banner.regime import mode_of
 from consentkit.banner.texts import texts_for
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.chat.routes import route as chat_route
@@ -216,8 +215,8 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
 def engine_shown_hash(engine: Engine, lang: str | None, state: ConsentState | None = None) -> str:
     cfg = engine.config
     cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in cfg.categories]
-    mode = mode_of(cfg, state) if state is not None else "opt_in"
-    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang, mode), lang)
+    regime = state._effective.regime if state is not None else None
+    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang, regime), lang)
 
 
 def engine_log_failure() -> None:

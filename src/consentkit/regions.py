@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from consentkit.banner.settings import LangTag, Text, TextKey, same_placeholders
 from consentkit.policy import RegimeMode
 from consentkit.regions_default import DEFAULT_REGIMES
 from consentkit.strict import CategoryKey, Strict
@@ -46,6 +47,9 @@ class Regime(Strict):
     default_granted: tuple[str, ...] | None = None
     """Categories in effect before a choice. None: the site's `default_granted` for opt_in,
     every optional category for opt_out and notice."""
+    texts: dict[LangTag, dict[TextKey, Text]] = Field(default_factory=dict)
+    """Per language, banner texts for this regime's visitors, over `banner.texts` (keys as in
+    locales/en.json): "Your California Privacy Choices" as `optout_link` of a California regime, say."""
 
     @field_validator("places")
     @classmethod
@@ -54,6 +58,11 @@ class Regime(Strict):
             if not PLACE.match(place):
                 raise ValueError(f"{place!r} is not an ISO 3166-1 country (DE) or ISO 3166-2 subdivision (US-CA)")
         return v
+
+    @field_validator("texts")
+    @classmethod
+    def _placeholders(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        return same_placeholders(v)
 
 
 def _default_regimes() -> tuple[Regime, ...]:

@@ -117,3 +117,16 @@ def test_check_warns_when_nothing_tells_where_a_visitor_is() -> None:
                            collection={"geoip_city_db": str(Path(__file__).parents[1] / "data" / "maxmind"
                                                              / "GeoIP2-City-Test.mmdb")})
     assert config_warnings(seeing) == []
+
+
+def test_the_examples_of_docs_regions_md_are_valid_configurations() -> None:
+    import tomllib
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "regions.md").read_text("utf-8")
+    blocks = [tomllib.loads(b) for b in re.findall(r"```toml\n(.*?)```", text, re.S)]
+    examples = [b for b in blocks if "regions" in b]
+    assert len(examples) == 3
+    for data in examples:
+        data.pop("collection", None)  # names a database file of the reader's
+        cfg = ConsentConfig(**{**data, "secret_keys": [KEY], "storage_url": "sqlite://:memory:"})
+        assert cfg.regions is not None

@@ -76,7 +76,33 @@ def test_the_opt_in_fingerprint_is_unchanged_by_the_variant_texts() -> None:
     cfg = ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:")
     shown = texts_for(cfg, "en")
     assert not ALL_VARIANT_TEXTS & set(shown)
-    assert {"optout_link", "optout_intro"} <= set(texts_for(cfg, "en", "opt_out"))
+    regional = ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:", regions={})
+    assert texts_for(regional, "en", "gdpr") == shown
+    assert {"optout_link", "optout_intro"} <= set(texts_for(regional, "en", "us_opt_out"))
+
+
+def test_a_regime_words_its_own_texts_and_the_icon_is_configurable() -> None:
+    regions = {"edge": "cloudflare", "regimes": [
+        {"name": "california", "places": ["US-CA"], "mode": "opt_out",
+         "texts": {"en": {"optout_link": "Your California Privacy Choices"}, "es": {"dismiss": "Vale"}}},
+        {"name": "colorado", "places": ["US-CO"], "mode": "opt_out"},
+    ]}
+    e = engine(regions=regions, banner={"optout_icon_url": "/static/privacyoptions.svg"})
+    ca = banner_html(e.config, state_for(e, "US", "CA"))
+    co = banner_html(e.config, state_for(e, "US", "CO"))
+    assert "Your California Privacy Choices" in ca and "Your California Privacy Choices" not in co
+    assert "Do Not Sell or Share My Personal Information" in co
+    assert '<img class="ck-optout-icon" src="/static/privacyoptions.svg"' in ca
+    es = banner_html(e.config, state_for(e, "US", "CA"), lang="es")
+    assert ">Vale</button>" in es and i18n.shipped_texts("es")["optout_link"] in es
+    assert texts_for(e.config, "en", "california")["optout_link"] == "Your California Privacy Choices"
+    e.close()
+    bare = engine(banner={"optout_icon": False})
+    assert "ck-optout-icon" not in banner_html(bare.config, state_for(bare, "US", "CA"))
+    bare.close()
+    with pytest.raises(ValueError, match="must contain exactly"):
+        ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:", regions={"regimes": [
+            {"name": "x", "texts": {"en": {"embed_text": "no placeholder"}}}]})
 
 
 def test_consent_mode_defaults_per_region() -> None:

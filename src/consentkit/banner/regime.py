@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from consentkit.banner.i18n import primary
+from consentkit.htmlsafe import escape
 from consentkit.policy import RegimeMode, decide, regime_rules
 from consentkit.signals import NO_SIGNALS
 
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from consentkit.config import ConsentConfig
     from consentkit.consent import ConsentState
     from consentkit.policy import Rules
+    from consentkit.regions import Regime
 
 VARIANT_TEXTS: dict[str, frozenset[str]] = {
     "opt_out": frozenset({"optout_intro", "optout_link", "gpc_optout_notice", "dismiss"}),
@@ -33,16 +36,39 @@ OPT_OUT_ICON = (
 """The opt-out icon of the California privacy regulations (§7015): a toggle, check and cross."""
 
 
+def regime_named(config: ConsentConfig, name: str | None) -> Regime | None:
+    regions = config.regions
+    if regions is None or name is None:
+        return None
+    return next((r for r in (*regions.regimes, regions.fallback) if r.name == name), None)
+
+
 def mode_of(config: ConsentConfig, state: ConsentState) -> RegimeMode:
     """The mode of the regime `state` was decided under ("opt_in" for a site without regions)."""
-    regions = config.regions
-    name = state._effective.regime  # not `state.regime`: the banner's own look is no read by the app
-    if regions is None or name is None:
-        return "opt_in"
-    for regime in (*regions.regimes, regions.fallback):
-        if regime.name == name:
-            return regime.mode
-    return "opt_in"
+    # not `state.regime`: the banner's own look is no read of the consent by the app
+    regime = regime_named(config, state._effective.regime)
+    return regime.mode if regime is not None else "opt_in"
+
+
+def with_regime_texts(regime: Regime | None, lang: str, texts: dict[str, str]) -> dict[str, str]:
+    """`texts` (in `lang`) with the regime's own texts over them, layered as `texts_in` layers."""
+    if regime is None or not regime.texts:
+        return texts
+    out = dict(texts)
+    prim = primary(lang)
+    for layer in (prim, lang) if prim != lang else (lang,):
+        out.update(regime.texts.get(layer, {}))
+    return out
+
+
+def optout_icon(config: ConsentConfig) -> str:
+    """The opt-out icon's markup as the banner's settings say: the shipped one, the site's, or none."""
+    banner = config.banner
+    if not banner.optout_icon:
+        return ""
+    if banner.optout_icon_url:
+        return f'<img class="ck-optout-icon" src="{escape(banner.optout_icon_url)}" alt="" width="30" height="14">'
+    return OPT_OUT_ICON
 
 
 def site_rules(config: ConsentConfig) -> Rules:

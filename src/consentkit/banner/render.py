@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote
 
 from consentkit.banner import i18n
 from consentkit.banner.assets import asset_url
-from consentkit.banner.regime import OPT_OUT_ICON, consent_mode_calls, mode_of
+from consentkit.banner.regime import consent_mode_calls, mode_of, optout_icon, regime_named, with_regime_texts
 from consentkit.banner.texts import category_text, pick_language, texts_in
 from consentkit.bodies import safe_next
 from consentkit.config import Category, ConsentConfig
@@ -168,7 +168,7 @@ def _notice_layer(
         privacy = f' <a href="{_e(banner.privacy_url)}">{_e(texts["privacy_policy"])}</a>'
     if mode == "opt_out":
         intro = texts["optout_intro"]
-        opener = (f'<a href="#ck-l2" class="ck-optout" data-consentkit-open>{OPT_OUT_ICON}'
+        opener = (f'<a href="#ck-l2" class="ck-optout" data-consentkit-open>{optout_icon(config)}'
                   f'<span>{_e(texts["optout_link"])}</span></a>')
     else:
         intro = texts["notice_intro"]
@@ -242,7 +242,7 @@ def _floating_button(config: ConsentConfig, state: ConsentState, texts: dict[str
         return ""
     hidden = "" if state.choice_made else " hidden"
     if mode_of(config, state) == "opt_out":  # the opt-out link stays within reach on every page
-        return (f'<a href="#ck-l2" class="ck-fab ck-optout" data-consentkit-open{hidden}>{OPT_OUT_ICON}'
+        return (f'<a href="#ck-l2" class="ck-fab ck-optout" data-consentkit-open{hidden}>{optout_icon(config)}'
                 f'<span>{_e(texts["optout_link"])}</span></a>')
     return f'<a href="#ck-l2" class="ck-fab" data-consentkit-open{hidden}>{_e(texts["settings_button"])}</a>'
 
@@ -280,7 +280,7 @@ def banner_html(
     picked = pick_language(banner, lang, accept_language)
     if state._counters is not None:  # the engine's state: an impression unless a choice is made
         state._counters.impression(state, picked)
-    texts = texts_in(banner, picked)
+    texts = with_regime_texts(regime_named(config, state._effective.regime), picked, texts_in(banner, picked))
     nxt = safe_next(next_url.split("#", 1)[0])
     notice = _signal_notice(config, state, texts)
     out = [
