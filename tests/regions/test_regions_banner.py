@@ -129,3 +129,14 @@ def test_consent_mode_without_regions_is_one_default() -> None:
     calls = gtag_calls(consent_default_html(cfg, state))
     assert [kind for kind, _ in calls] == ["default"] and "region" not in calls[0][1]
     e.close()
+
+
+def test_the_footer_link_is_the_opt_out_link_under_opt_out() -> None:
+    from consentkit.banner.render import settings_link_html
+
+    e = engine()
+    ca = settings_link_html(e.config, state=state_for(e, "US", "CA"))
+    de = settings_link_html(e.config, state=state_for(e, "DE"))
+    assert "Do Not Sell or Share My Personal Information" in ca and "ck-optout-icon" in ca
+    assert ">Privacy settings</a>" in de and de == settings_link_html(e.config)
+    e.close()

@@ -247,11 +247,19 @@ def _floating_button(config: ConsentConfig, state: ConsentState, texts: dict[str
     return f'<a href="#ck-l2" class="ck-fab" data-consentkit-open{hidden}>{_e(texts["settings_button"])}</a>'
 
 
-def settings_link_html(config: ConsentConfig, *, lang: str | None = None, accept_language: str = "") -> str:
-    """A plain "Privacy settings" link to put in the footer (for `settings_button = "link"`)."""
+def settings_link_html(
+    config: ConsentConfig, *, lang: str | None = None, accept_language: str = "", state: ConsentState | None = None
+) -> str:
+    """A plain "Privacy settings" link to put in the footer (for `settings_button = "link"`); with
+    the request's `state`, under an opt_out regime the opt-out link and its icon instead."""
     if not config.banner.enabled:
         return ""
-    texts = texts_in(config.banner, pick_language(config.banner, lang, accept_language))
+    picked = pick_language(config.banner, lang, accept_language)
+    regime = regime_named(config, state._effective.regime) if state is not None else None
+    texts = with_regime_texts(regime, picked, texts_in(config.banner, picked))
+    if regime is not None and regime.mode == "opt_out":
+        return (f'<a href="#ck-l2" class="ck-open-link ck-optout" data-consentkit-open>{optout_icon(config)}'
+                f'<span>{_e(texts["optout_link"])}</span></a>')
     return f'<a href="#ck-l2" class="ck-open-link" data-consentkit-open>{_e(texts["settings_button"])}</a>'
 
 
