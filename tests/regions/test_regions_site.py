@@ -18,31 +18,21 @@ from consentkit.http import RequestView
 from consentkit.ledger import verify
 from consentkit_fastapi import consent_context, install
 from consentkit_flask import ConsentKit, get_engine
+from regions.regions_helpers import (
+    ABSENT,
+    ALL,
+    CITY,
+    GERMANY,
+    LONDON,
+    MILTON,
+    NO_COUNTRY,
+    SAN_DIEGO,
+    choose_from,
+    regional,
+    state,
+)
 
-from conftest import ORIGIN, choose, events
-
-CITY = Path(__file__).resolve().parents[1] / "data" / "maxmind" / "GeoIP2-City-Test.mmdb"
-GERMANY = "2a02:d180::1"  # DE, no subdivision in the test database
-LONDON = "81.2.69.142"  # GB-ENG
-SAN_DIEGO = "2001:480:10::1"  # US-CA: an opt-out law that makes GPC binding
-MILTON = "216.160.83.56"  # US-WA: no comprehensive privacy law
-NO_COUNTRY = "214.1.1.1"  # listed in the database without a country
-ABSENT = "1.1.1.1"  # not in the test database at all
-ALL = ["analytics", "chat", "marketing", "necessary", "preferences"]
-
-
-def regional(site: Callable[..., Any], **overrides: Any) -> tuple[Any, Any]:
-    overrides.setdefault("regions", {})
-    overrides.setdefault("trusted_proxies", ["127.0.0.0/8"])
-    overrides.setdefault("collection", {"geoip_city_db": str(CITY)})
-    return site(**overrides)
-
-
-def state(client: Any, ip: str, **headers: str) -> dict[str, Any]:
-    r = client.get("/_consent/state", headers={"x-forwarded-for": ip, **headers})
-    assert r.status_code == 200
-    body: dict[str, Any] = r.json()
-    return body
+from conftest import choose, events
 
 
 @pytest.mark.parametrize(("ip", "regime", "effective"), [
@@ -144,14 +134,6 @@ def test_gpc_in_each_regime(site: Callable[..., Any], ip: str, gpc_effective: li
     accepted = choose_from(client, ip, {"action": "accept_all"}, gpc=True)
     assert accepted["effective"] == gpc_effective  # a signal still wins over an opt-in (no override set)
     assert "marketing" in accepted["conflict"]
-
-
-def choose_from(client: Any, ip: str, body: dict[str, Any], *, gpc: bool = False) -> dict[str, Any]:
-    headers = {**ORIGIN, "x-forwarded-for": ip, **({"sec-gpc": "1"} if gpc else {})}
-    r = client.post("/_consent", json=body, headers=headers)
-    assert r.status_code == 200, r.text
-    out: dict[str, Any] = r.json()
-    return out
 
 
 def test_a_traveller_keeps_their_choice_and_gets_new_defaults_without_one(site: Callable[..., Any]) -> None:
