@@ -35,10 +35,11 @@ def regional_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 
 
 @pytest.fixture
-def visitor(chromium: Any, regional_server: Server) -> Iterator[Callable[[dict[str, str]], Any]]:
+def visitor(chromium: Any, regional_server: Server) -> Iterator[Callable[..., Any]]:
     """`visitor(headers)` → a page in a fresh context whose requests carry what the CDN would add."""
     with page_maker(chromium, regional_server.url, "") as make:
-        yield lambda headers: make(extra_http_headers=headers, viewport={"width": 1024, "height": 720})
+        yield lambda headers, **options: make(extra_http_headers=headers, viewport={"width": 1024, "height": 720},
+                                              **options)
 
 
 def test_californian_gets_the_opt_out_notice_and_its_link_opens_the_choices(visitor: Any) -> None:
@@ -107,3 +108,26 @@ def test_german_visitor_gets_the_opt_in_banner_on_the_same_site(visitor: Any) ->
     assert resp.value.json()["regime"] == "gdpr"
     assert "ck_vid" not in cookie_names(page)
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_in_the_opt_out_notice(visitor: Any, scheme: str) -> None:
+    from browser.test_browser_a11y import AXE, run_axe
+
+    page = visitor(CALIFORNIA, bypass_csp=True, color_scheme=scheme)
+    open_banner(page)
+    page.add_script_tag(content=AXE.read_text("utf-8"))
+    assert run_axe(page) == []
+    page.locator("#ck-l1 a.ck-optout").click()
+    page.wait_for_timeout(250)  # let the opening animation finish
+    assert run_axe(page) == []
+
+
+def test_the_opt_out_link_works_without_javascript(visitor: Any) -> None:
+    page = visitor(CALIFORNIA, java_script_enabled=False)
+    page.goto("/")
+    page.locator("#ck-l1 a.ck-optout").click()
+    expect(page.locator("#ck-l2")).to_be_visible()
+    page.locator("#ck-c-marketing").uncheck()
+    page.locator("#ck-l2 button[value=choose]").click()
+    expect(page.locator("#marketing")).to_have_text("marketing allowed: no")
