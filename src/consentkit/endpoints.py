@@ -114,7 +114,8 @@ def _not_allowed(allow: str) -> Reply:
 def _gpc(engine: Engine, req: RequestView) -> Reply:
     if req.method not in ("GET", "HEAD"):
         return _not_allowed("GET")
-    if not engine.config.gpc_denies:
+    honoured = bool(engine.config.gpc_denies) or (engine.regional is not None and engine.regional.honours_gpc)
+    if not honoured:
         return Reply.error(404, "this site does not honour Global Privacy Control")
     last = engine.config.signals.gpc_last_update.isoformat()
     reply = Reply.json({"gpc": True, "lastUpdate": last})

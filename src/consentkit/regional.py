@@ -60,6 +60,11 @@ class Regional:
     def named(self, name: str) -> RegimeInUse | None:
         return self._by_name.get(name)
 
+    @property
+    def honours_gpc(self) -> bool:
+        """Whether GPC takes anything away under some regime (an opt_out regime's sale or sharing)."""
+        return any(r.rules.gpc_denies for r in self._by_name.values())
+
     def close(self) -> None:
         if self._own_geo is not None:
             self._own_geo.close()

@@ -263,3 +263,12 @@ def test_the_audit_accepts_events_collected_under_an_opt_out_regimes_defaults(si
     # the same events judged without the site's regions: collected without consent
     plain = engine.config.model_copy(update={"regions": None})
     assert {f.check for f in audit(engine.store, plain, record=False).findings} == {"categories"}
+
+
+def test_gpc_json_says_gpc_is_honoured_where_only_opt_out_regimes_honour_it(site: Callable[..., Any]) -> None:
+    client, _ = regional(site, signals={"gpc_denies": []})
+    assert client.get("/.well-known/gpc.json").json()["gpc"] is True
+    assert state(client, SAN_DIEGO, **{"sec-gpc": "1"})["denied_by_signal"] == ["marketing"]
+    assert state(client, GERMANY, **{"sec-gpc": "1"})["denied_by_signal"] == []
+    plain, _ = site(signals={"gpc_denies": []})
+    assert plain.get("/.well-known/gpc.json").status_code == 404
