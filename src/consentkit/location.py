@@ -33,21 +33,21 @@ NOWHERE = Location(None, None, "none")
 
 def parse_country(value: str | None) -> str | None:
     """An ISO 3166-1 alpha-2 code from a header value; None for anything else."""
-    if not value or len(value) > MAX_VALUE:
+    # ASCII first: upper() makes "SS" of "ß", and isalpha() takes any script's letters
+    if not value or len(value) > MAX_VALUE or not value.isascii():
         return None
     code = value.strip().upper()
-    # ASCII letters only: str.isalpha alone would take any script's letters
-    return code if len(code) == 2 and code.isascii() and code.isalpha() and code not in NOT_COUNTRIES else None
+    return code if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES else None
 
 
 def parse_region(country: str | None, value: str | None) -> str | None:
     """The subdivision code of `country` from a header value (`CA` or `US-CA`); None for anything else."""
-    if country is None or not value or len(value) > MAX_VALUE:
+    if country is None or not value or len(value) > MAX_VALUE or not value.isascii():
         return None
     code = value.strip().upper()
     if code.startswith(country + "-"):
         code = code[3:]
-    return code if 1 <= len(code) <= 3 and code.isascii() and code.isalnum() else None
+    return code if 1 <= len(code) <= 3 and code.isalnum() else None
 
 
 def parse_edge(country_value: str | None, region_value: str | None) -> tuple[str | None, str | None]:

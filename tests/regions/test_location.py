@@ -76,6 +76,9 @@ def test_every_edge_header_is_decoded() -> None:
     ("US", "CALI", ("US", None)),
     ("US", "C;A", ("US", None)),
     ("ÜS", None, (None, None)),
+    ("ß", None, (None, None)),  # upper-cases to "SS"
+    ("\ufb00", None, (None, None)),  # the ff ligature, "FF" in upper case
+    ("US", "ß", ("US", None)),
     ("GB", "ENG", ("GB", "ENG")),
     ("US", "DE-BY", ("US", None)),
 ])
@@ -88,8 +91,10 @@ def test_edge_parser_returns_only_iso_codes(country: str | None, region: str | N
     got_country, got_region = parse_edge(country, region)
     assert got_country is None or re.fullmatch(r"[A-Z]{2}", got_country)
     assert got_region is None or (got_country is not None and re.fullmatch(r"[A-Z0-9]{1,3}", got_region))
-    if got_country is not None:
-        assert country is not None and got_country == country.strip().upper()
+    if got_country is not None:  # the header's own ASCII letters, nothing made of other characters
+        assert country is not None and country.isascii() and got_country == country.strip().upper()
+    if got_region is not None:
+        assert region is not None and region.isascii() and got_region in region.upper()
 
 
 @given(st.sampled_from(["US", "DE", "GB", "CH"]), st.from_regex(r"[A-Z0-9]{1,3}", fullmatch=True))
