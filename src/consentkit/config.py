@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
+from consentkit.console_settings import ConsoleConfig
 from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
 from consentkit.report_settings import ReportsConfig
@@ -179,6 +180,8 @@ class ConsentConfig(BaseSettings):
     chat: ChatConfig = ChatConfig()
     reports: ReportsConfig = ReportsConfig()
     """Reports for privacy teams (`consentkit report`): the small-number rule, and mail."""
+    console: ConsoleConfig = ConsoleConfig()
+    """The review console (`consentkit console`, docs/console.md): users, roles, allowed networks."""
 
     @field_validator("secret_keys", mode="before")
     @classmethod

@@ -58,7 +58,7 @@ def migrations(dialect: str) -> list[list[str]]:
     ]
     if pg:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
-    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real)]
+    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real), _access_log(real)]
 
 
 def _rollups(pg: bool) -> list[str]:
@@ -84,6 +84,17 @@ def _audit_runs(serial: str, real: str) -> list[str]:
         f"""CREATE TABLE ck_audit_runs (id {serial}, started_at {real} NOT NULL, finished_at {real} NOT NULL,
           ledger_seq BIGINT NOT NULL, ledger_hash TEXT NOT NULL, findings BIGINT NOT NULL,
           counted_day TEXT NOT NULL, counted TEXT NOT NULL)""",
+    ]
+
+
+def _access_log(real: str) -> list[str]:
+    """The review console's access log (`consentkit.console.access_log`): append-only, hash-chained
+    like the ledger."""
+    return [
+        f"""CREATE TABLE ck_access_log (seq BIGINT PRIMARY KEY, ts {real} NOT NULL, user_name TEXT NOT NULL,
+          role TEXT NOT NULL, address TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
+          detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+        "CREATE INDEX ck_access_log_subject ON ck_access_log (subject, seq)",
     ]
 
 
