@@ -12,9 +12,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
 from consentkit.console.access_log import entries, verify
+from consentkit.console.headers import CSP
 from consentkit.console.page import ROLES as ROLE_ORDER
 from consentkit.console.page import allows
-from consentkit.console.replies import CSP
 from consentkit.storage import Store, open_store
 from console.shell_helpers import (
     BROKEN,

@@ -6,6 +6,7 @@ with a message naming the problem (shown as a 4xx), never another exception.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 MAX_QUERY = 4096
@@ -37,8 +38,15 @@ def parse_fields(raw: bytes, what: str, limit: int) -> dict[str, str]:
         raise BadInput(f"the {what} is not UTF-8 once percent-decoded") from None
     except ValueError:  # parse_qsl's own "Max number of fields exceeded"
         raise BadInput(f"the {what} has more than {MAX_FIELDS} fields") from None
+    return checked_fields(pairs, what)
+
+
+def checked_fields(pairs: Iterable[tuple[str, str]], what: str = "form") -> dict[str, str]:
+    """Decoded (name, value) pairs, as a framework parsed them, within the same bounds."""
     out: dict[str, str] = {}
-    for name, value in pairs:
+    for n, (name, value) in enumerate(pairs):
+        if n >= MAX_FIELDS:
+            raise BadInput(f"the {what} has more than {MAX_FIELDS} fields")
         if len(name) > 64 or len(value) > MAX_VALUE:
             raise BadInput(f"a field of the {what} is too long (names: 64, values: {MAX_VALUE} characters)")
         if "\x00" in name or "\x00" in value:

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Literal, Protocol
 
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +30,7 @@ from consentkit.collect.ip import client_ip, parse_ip
 from consentkit.config import ConsentConfig
 from consentkit.console.access_log import StoreAccessLog, append
 from consentkit.console.csrf_tokens import FIELD, CsrfTokens
+from consentkit.console.headers import static_file
 from consentkit.console.inputs import MAX_FORM, BadInput, parse_form, parse_query
 from consentkit.console.lockout import LoginThrottle
 from consentkit.console.login_page import login_form
@@ -50,8 +50,6 @@ class Layout(Protocol):
     def __call__(self, title: str, body: str, *, req: PageRequest | None, user: User | None, lang: str, base: str,
                  notices: tuple[str, ...] = ()) -> str: ...
 
-
-STATIC_TYPES = {"css": "text/css; charset=utf-8", "svg": "image/svg+xml", "png": "image/png", "woff2": "font/woff2"}
 
 
 @dataclass(slots=True)
@@ -303,13 +301,10 @@ class ConsoleApp:
                             httponly=True, samesite="strict", secure=secure_flag)
 
     def _static(self, request: Request, name: str) -> Response:
-        stem, dot, kind = name.rpartition(".")
-        if not dot or kind not in STATIC_TYPES or not stem or not all(c.isalnum() or c in "-_" for c in stem):
+        found = static_file(name)
+        if found is None:
             return refusal(request, 404, "no such file")
-        file = resources.files("consentkit.console").joinpath("static", name)
-        if not file.is_file():
-            return refusal(request, 404, "no such file")
-        return Response(file.read_bytes(), media_type=STATIC_TYPES[kind])
+        return Response(found[0], media_type=found[1])
 
 
 async def _body(request: Request) -> bytes:
