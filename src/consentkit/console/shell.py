@@ -73,8 +73,8 @@ class ConsoleApp:
                  clock: Callable[[], float] = time.time) -> None:
         self.config = config
         console = config.console
-        self.pages = tuple(pages if pages is not None else importlib.import_module("consentkit.console.pages").PAGES)
-        self.layout: Layout = layout or importlib.import_module("consentkit.console.layout").document
+        self._pages = tuple(pages) if pages is not None else None
+        self._layout = layout
         self.authenticate = authenticate
         self.clock = clock
         self.codec = LoginCodec(config.signing_keys, config.site_id or "", console.session_idle_minutes * 60,
@@ -87,6 +87,19 @@ class ConsoleApp:
         self._store_lock = threading.Lock()
 
     # -- plumbing -----------------------------------------------------------------------------------
+    @property
+    def pages(self) -> tuple[Page, ...]:
+        """The pages served: those given, else the console's own (imported on first use)."""
+        if self._pages is None:
+            self._pages = tuple(importlib.import_module("consentkit.console.pages").PAGES)
+        return self._pages
+
+    @property
+    def layout(self) -> Layout:
+        if self._layout is None:
+            self._layout = importlib.import_module("consentkit.console.layout").document
+        return self._layout
+
     def store(self) -> Store:
         with self._store_lock:
             if self._store is None:
