@@ -292,3 +292,15 @@ def test_a_site_with_its_own_login_hands_the_console_its_user(store: Store, conf
     assert c.get("/log").status_code == 403  # no user from the site: no page
     assert c.get("/login").status_code == 404  # the console's own login is off
     assert [(r[0], r[1], r[2], r[3]) for r in rows(store)][:1] == [("sam", "reviewer", "127.0.0.1", "log.filter")]
+
+
+def test_a_request_without_the_login_cookie_does_not_replace_it(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    """A form posted, or a link followed, from another site arrives without the SameSite=Strict
+    cookie: its answer sets none, so the browser keeps its login."""
+    application = console_app(config, store)
+    stranger = client(application)
+    posted = stranger.post("/subjects", data={"subject": "s", "confirm": "s", "csrf": "guess"})
+    followed = stranger.get("/subjects")
+    assert posted.status_code == 403 and followed.status_code == 303
+    assert "set-cookie" not in posted.headers and "set-cookie" not in followed.headers
+    assert "ck_console=" in stranger.get("/login").headers["set-cookie"]  # the login form does set one

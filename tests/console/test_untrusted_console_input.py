@@ -14,6 +14,7 @@ from consentkit.console.inputs import MAX_FIELDS, BadInput, parse_form, parse_qu
 from consentkit.console.lockout import LoginThrottle
 from consentkit.console.replies import safe_below
 from consentkit.console.sessions import Login, LoginCodec, fresh
+from consentkit.console_settings import USER_NAME
 
 KEYS = ["k" * 40, "old-" * 10]
 codec = LoginCodec(KEYS, "site", idle=1800, lifetime=12 * 3600)
@@ -25,7 +26,11 @@ def test_any_cookie_value_reads_as_a_login_or_none(value: str) -> None:
     assert codec.decode(value, NOW) is None  # nothing but a signed value is ever believed
 
 
-@given(st.text(max_size=64), st.text(max_size=64), st.floats(0, 11 * 3600), st.floats(0, 1799))
+NAMES = st.from_regex(USER_NAME, fullmatch=True) | st.just("")  # what console.users allows, or no login yet
+
+
+@given(NAMES, st.from_regex(r"[0-9a-f]{16}", fullmatch=True) | st.just(""), st.floats(0, 11 * 3600),
+       st.floats(0, 1799))
 def test_a_signed_login_reads_back_until_a_limit_passes(user: str, fingerprint: str, age: float, idle: float) -> None:
     started = NOW - age - idle
     login = Login(fresh(started).sid, user, fingerprint, started, NOW - idle)

@@ -65,6 +65,8 @@ class Visit:
     user: User | None
     lang: str
     now: float
+    had_cookie: bool
+    """The request carried a valid login cookie (logged in or not)."""
 
 
 class ConsoleApp:
@@ -155,7 +157,11 @@ class ConsoleApp:
         query = parse_query(request.scope.get("query_string", b""))
         visit = await self._visit(request, base, route, address, now, query)
         response = await self._route(visit, query)
-        self._set_cookie(response, visit)  # rolling: the idle limit counts from this request
+        # Rolling: the idle limit counts from this request. A request without a valid cookie gets none
+        # (but at the login form): a form posted, or a link followed, from another site arrives without
+        # the SameSite=Strict cookie, and its answer must not replace the login the browser holds.
+        if visit.had_cookie or visit.user is not None or route in ("/login", "/logout"):
+            self._set_cookie(response, visit)
         return response
 
     def _address(self, request: Request) -> str | None:
@@ -187,7 +193,7 @@ class ConsoleApp:
                 cookie = None  # removed, or the password changed: logged out
         session = cookie.touched(now) if cookie is not None else fresh(now)
         lang = pick_language(self.config.banner, query.get("lang"), request.headers.get("accept-language", ""))
-        return Visit(request, base, route, address, session, user, lang, now)
+        return Visit(request, base, route, address, session, user, lang, now, cookie is not None)
 
     async def _route(self, visit: Visit, query: Mapping[str, str]) -> Response:
         request, route = visit.request, visit.route
