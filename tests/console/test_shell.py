@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -304,3 +305,32 @@ def test_a_request_without_the_login_cookie_does_not_replace_it(store: Store, co
     assert posted.status_code == 403 and followed.status_code == 303
     assert "set-cookie" not in posted.headers and "set-cookie" not in followed.headers
     assert "ck_console=" in stranger.get("/login").headers["set-cookie"]  # the login form does set one
+
+
+def _console_pages() -> tuple[Any, ...]:
+    """The console's own pages, where this tree has them (they are written beside the shell)."""
+    try:
+        from consentkit.console.pages import PAGES as OWN
+    except ModuleNotFoundError:
+        return ()
+    return tuple(OWN)
+
+
+@pytest.mark.parametrize("role", ROLE_ORDER)
+@pytest.mark.parametrize("page", _console_pages(), ids=lambda p: p.path)
+def test_each_role_gets_exactly_the_console_pages_it_allows(tmp_path: Path, role: str, page: Any) -> None:
+    from consentkit.console import app
+
+    url = f"sqlite:///{tmp_path / 'ck.db'}"
+    name = next(n for n, r in ROLES.items() if r == role)
+    c = client(app(console_config(url), clock=Clock()))  # the console's own layout too
+    log_in(c, name)
+    got = c.get(page.path)
+    assert got.status_code == (200 if allows(role, page.role) else 403), got.text[:500]
+    if page.post_role is not None:
+        token = csrf_of(got if allows(role, page.role) else c.get(c.get("/").headers["location"]))
+        posted = c.post(page.path, data={"csrf": token})
+        if allows(role, page.post_role):
+            assert posted.status_code not in (403, 405) and posted.status_code < 500, posted.text[:500]
+        else:
+            assert posted.status_code == 403
