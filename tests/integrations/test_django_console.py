@@ -40,3 +40,17 @@ def test_the_console_in_the_django_admin(tmp_path: Path, engine: str, request: p
     assert seen["reviewer post to an officer action"] == 403
     assert seen["access log"] == [["olga", "officer", "subject.view", "vis-7"],
                                   ["olga", "officer", "subject.erase", "vis-7"]]
+
+
+def test_the_console_own_pages_in_the_django_admin_as_documented(tmp_path: Path) -> None:
+    own = pytest.importorskip("consentkit.console.pages", reason="the console's own pages are not in this tree")
+    from consentkit.console.page import allows
+
+    env = {**os.environ, "CK_DJANGO_DB": str(tmp_path / "django.db"), "CK_STORE_URL": f"sqlite:///{tmp_path / 'ck.db'}",
+           "CK_CONSOLE_PAGES": "own", "PYTHONPATH": os.pathsep.join([str(HERE / "django_console"), str(HERE.parent)])}
+    run = subprocess.run([sys.executable, str(HERE / "django_console" / "observe_console.py")], env=env,
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.splitlines()[-1])
+    for name, role in (("vera", "viewer"), ("rex", "reviewer"), ("olga", "officer")):
+        assert seen[name] == {p.path: 200 if allows(role, p.role) else 403 for p in own.PAGES}, name

@@ -31,6 +31,16 @@ def staff(name: str, *codenames: str, is_staff: bool = True) -> Client:
     return client
 
 
+if os.environ.get("CK_CONSOLE_PAGES") == "own":
+    from consentkit.console.pages import PAGES as OWN
+
+    for name, perms in [("vera", ("view_console",)), ("rex", ("review_console",)), ("olga", ("officer_console",))]:
+        client = staff(name, *perms)
+        seen[name] = {p.path: client.get(f"/admin/consentkit{p.path}").status_code for p in OWN}
+    conf.reset()
+    print(json.dumps(seen))
+    raise SystemExit(0)
+
 anonymous = Client(enforce_csrf_checks=True).get("/admin/consentkit/overview")
 seen["anonymous"] = [anonymous.status_code, anonymous.get("Location", "")]
 for name, perms, is_staff in [("nobody", (), True), ("outsider", ("officer_console",), False),
