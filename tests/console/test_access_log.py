@@ -62,3 +62,17 @@ def test_audit_finds_a_tampered_access_log(any_store_url: str, tmp_path: Path, c
     found = [f"{f['subject']}: {f['detail']}" for f in doc["findings"] if f["check"] == "access"]
     assert len(found) == 1 and found[0].startswith("access log " + reason.split(":")[0]), found
     assert reason.split(": ", 1)[1] in found[0]
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def user(n: int) -> None:
+        for i in range(10):
+            append(store, 1_780_000_000.0 + i, f"user-{n}", "reviewer", "127.0.0.1", "subject.view", f"v{n}-{i}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(user, range(4)))
+    got = list(entries(store))
+    assert [e.seq for e in got] == list(range(1, 41)) and verify(got).ok
+    assert len({e.subject for e in got}) == 40

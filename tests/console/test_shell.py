@@ -334,3 +334,15 @@ def test_each_role_gets_exactly_the_console_pages_it_allows(tmp_path: Path, role
             assert posted.status_code not in (403, 405) and posted.status_code < 500, posted.text[:500]
         else:
             assert posted.status_code == 403
+
+
+def test_a_sites_login_may_be_a_coroutine_function(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    from consentkit.console.page import User
+
+    async def authenticate(request):  # type: ignore[no-untyped-def]
+        return User("amy", "officer", "") if request.headers.get("x-test-user") == "amy" else None
+
+    c = client(console_app(config, store, authenticate=authenticate))
+    assert c.get("/subjects?subject=s3", headers={"x-test-user": "amy"}).status_code == 200
+    assert c.get("/subjects").status_code == 403
+    assert [(r[0], r[1], r[3]) for r in rows(store)] == [("amy", "officer", "subject.view")]
