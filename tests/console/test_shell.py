@@ -340,9 +340,11 @@ def test_a_sites_login_may_be_a_coroutine_function(store: Store, config) -> None
     from consentkit.console.page import User
 
     async def authenticate(request):  # type: ignore[no-untyped-def]
-        return User("amy", "officer", "") if request.headers.get("x-test-user") == "amy" else None
+        who = request.headers.get("x-test-user")
+        return User(who, "officer" if who == "amy" else "admin", "") if who else None  # type: ignore[arg-type]
 
     c = client(console_app(config, store, authenticate=authenticate))
     assert c.get("/subjects?subject=s3", headers={"x-test-user": "amy"}).status_code == 200
     assert c.get("/subjects").status_code == 403
+    assert c.get("/overview", headers={"x-test-user": "bob"}).status_code == 403  # a role the console has not
     assert [(r[0], r[1], r[3]) for r in rows(store)] == [("amy", "officer", "subject.view")]

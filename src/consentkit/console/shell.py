@@ -34,7 +34,7 @@ from consentkit.console.headers import static_file
 from consentkit.console.inputs import MAX_FORM, BadInput, parse_form, parse_query
 from consentkit.console.lockout import LoginThrottle
 from consentkit.console.login_page import login_form
-from consentkit.console.page import Page, PageRequest, PageResult, User, allows
+from consentkit.console.page import ROLES, Page, PageRequest, PageResult, User, allows
 from consentkit.console.replies import download, refusal, safe_below, secure
 from consentkit.console.sessions import COOKIE_NAME, Login, LoginCodec, fresh
 from consentkit.console.users import account, hash_fingerprint, login
@@ -183,6 +183,9 @@ class ConsoleApp:
         if self.authenticate is not None:
             found = self.authenticate(request)
             user = await found if inspect.isawaitable(found) else found
+            if user is not None and user.role not in ROLES:
+                log.error("consentkit console: authenticate returned the unknown role %r; no access", user.role)
+                user = None
             if user is not None:
                 user = User(user.name, user.role, address)
         elif cookie is not None and cookie.user:
