@@ -96,3 +96,40 @@ def test_the_lock_out_remembers_a_bounded_number_of_names(names: list[str]) -> N
         throttle.failed(name, "192.0.2.1", NOW)
     assert len(throttle._failures) <= 50
     assert throttle.locked_for("x", "192.0.2.1", NOW) > 0 if len(names) >= 2 else True
+
+
+_APP: list[object] = []
+
+
+def _hostile_client():  # type: ignore[no-untyped-def]
+    """One console over an in-memory store for every example (its pages: the tests' own), and the
+    cookie of an officer logged in to it."""
+    from console.shell_helpers import Clock, client, console_app, console_config, log_in
+
+    if not _APP:
+        _APP.append(console_app(console_config("sqlite://:memory:"), clock=Clock()))
+        officer = client(_APP[0])
+        log_in(officer, "olga")
+        _APP.append(officer.cookies["ck_console"])
+    return client(_APP[0]), str(_APP[1])
+
+
+@settings(max_examples=80, deadline=None)
+@given(logged_in=st.booleans(), method=st.sampled_from(["GET", "POST"]),
+       path=st.sampled_from(["/", "/login", "/logout", "/overview", "/subjects", "/static/x.css", "/nowhere"]),
+       query=st.binary(max_size=300), cookie=st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+       ctype=st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain",
+                              ""]), body=st.binary(max_size=300))
+def test_whatever_a_client_sends_the_answer_is_never_a_server_error(logged_in: bool, method: str, path: str,
+                                                                     query: bytes, cookie: str, ctype: str,
+                                                                     body: bytes) -> None:
+    from urllib.parse import quote_from_bytes
+
+    c, officer = _hostile_client()
+    sent = officer + "; x=" + cookie if logged_in else cookie
+    raw_cookie = ("ck_console=" + sent.replace("\r", "").replace("\n", "")).encode("latin-1")
+    headers = {"cookie": raw_cookie, "content-type": ctype.encode(), "accept": b"application/json"}
+    url = path + "?" + quote_from_bytes(query, safe="=&%")
+    r = c.request(method, url, headers=headers, content=body if method == "POST" else None)
+    assert r.status_code < 500, r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
