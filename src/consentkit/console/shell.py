@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from consentkit.banner.texts import pick_language
 from consentkit.collect.ip import client_ip, parse_ip
 from consentkit.config import ConsentConfig
+from consentkit.console import access_page
 from consentkit.console.access_log import StoreAccessLog, append
 from consentkit.console.csrf_tokens import FIELD, CsrfTokens
 from consentkit.console.headers import static_file
@@ -76,6 +77,7 @@ class ConsoleApp:
         self.config = config
         console = config.console
         self._pages = tuple(pages) if pages is not None else None
+        """Given pages are served as given; the console's own get the access log's page too."""
         self._layout = layout
         self.authenticate = authenticate
         self.clock = clock
@@ -93,7 +95,8 @@ class ConsoleApp:
     def pages(self) -> tuple[Page, ...]:
         """The pages served: those given, else the console's own (imported on first use)."""
         if self._pages is None:
-            self._pages = tuple(importlib.import_module("consentkit.console.pages").PAGES)
+            own = tuple(importlib.import_module("consentkit.console.pages").PAGES)
+            self._pages = own if any(p.path == access_page.PATH for p in own) else (*own, access_page.PAGE)
         return self._pages
 
     @property
@@ -204,7 +207,7 @@ class ConsoleApp:
         if request.method == "POST":
             form = parse_form(request.headers.get("content-type", ""), await _body(request))
             if not self.csrf.valid(visit.login.sid, form.get(FIELD, "")):
-                await self._log(visit, "csrf.refused", detail={"path": route})
+                await self._log(visit, "csrf_refused", detail={"path": route})
                 return self._refuse(visit, 403, "the form's CSRF token is missing or does not match this browser's "
                                                 "login; reload the page and send the form again")
         if route in ("", "/"):
@@ -231,7 +234,7 @@ class ConsoleApp:
         if need is None:
             return self._refuse(visit, 405, f"{page.path} takes no form")
         if not allows(visit.user.role, need):
-            await self._log(visit, "role.refused", detail={"path": page.path, "method": request.method})
+            await self._log(visit, "role_refused", detail={"path": page.path, "method": request.method})
             doing = "act on" if request.method == "POST" else "open"
             return self._refuse(visit, 403, f"the role {visit.user.role} may not {doing} this page; it needs {need}")
         return await self._page(visit, page, query, form)
@@ -272,13 +275,13 @@ class ConsoleApp:
         next_path = form.get("next", "")
         wait = self.throttle.locked_for(name, visit.address, visit.now)
         if wait > 0:
-            await self._log(visit, "login.locked", name=name)
+            await self._log(visit, "login_locked", name=name)
             return self._login_page(visit, next_path, name, 429,
                                     f"Too many failed logins: try again in {int(wait // 60) + 1} minute(s).")
         found = await run_in_threadpool(login, self.config.console, name, password)
         if found is None:
             self.throttle.failed(name, visit.address, visit.now)
-            await self._log(visit, "login.refused", name=name)
+            await self._log(visit, "login_refused", name=name)
             return self._login_page(visit, next_path, name, 401, "Wrong user name or password.")
         self.throttle.succeeded(name)
         user = User(found.name, found.role, visit.address)

@@ -24,6 +24,7 @@ from django.urls import URLPattern, re_path
 
 from consentkit.banner.texts import pick_language
 from consentkit.collect.ip import client_ip
+from consentkit.console import access_page
 from consentkit.console.access_log import StoreAccessLog
 from consentkit.console.headers import SECURITY_HEADERS, static_file
 from consentkit.console.inputs import BadInput, checked_fields, parse_query
@@ -52,8 +53,9 @@ class ConsoleViews:
 
     @property
     def pages(self) -> tuple[Page, ...]:
-        if self._pages is None:  # the console's own, read on first use
-            self._pages = tuple(importlib.import_module("consentkit.console.pages").PAGES)
+        if self._pages is None:  # the console's own, and the access log's, read on first use
+            own = tuple(importlib.import_module("consentkit.console.pages").PAGES)
+            self._pages = own if any(p.path == access_page.PATH for p in own) else (*own, access_page.PAGE)
         return self._pages
 
     @property
