@@ -125,7 +125,7 @@ def run(framework: str = "starlette", port: int = 8000, storage_url: str | None 
     print(f"  pages:           {PAGES.get(framework, '/')}")
     print(f"  consent state:   {base}/_consent/state")
     print(f"  GPC support:     {base}/.well-known/gpc.json")
-    print(f"  storage:         {storage_url}" + (f" (a month of made-up traffic: {seeded:,} page views)"
+    print(f"  storage:         {storage_url}" + (f" (a month of made-up traffic: {seeded:,} page views stored)"
                                                    if seeded else ""))
     if console is not None:
         print(f"  review console:  {base}{CONSOLE_PATH}/  (log in as {console.user}, password {console.password}; "

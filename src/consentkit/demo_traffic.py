@@ -3,7 +3,7 @@
 Written through the store's own API as the middleware would have written it: a ledger record for
 each visitor who chose (before their first page view), per-visitor events only for visitors who
 allowed analytics, the anonymous daily counters (page views, banner impressions, choices, opt-ins,
-DNT and GPC) for everyone, then the daily rollups. `consentkit audit` passes on it.
+DNT and GPC) for everyone, measured or not, then the daily rollups. `consentkit audit` passes on it.
 """
 
 from __future__ import annotations
@@ -86,11 +86,11 @@ def seed_month(store: Store, config: ConsentConfig, paths: Sequence[str], *, now
                 ts += rnd.uniform(20, 240)
             ts += rnd.uniform(1, 6) * DAY_S
     for e in events:
-        name = day_name(int(e["ts"] // DAY_S))
-        count(name, "pageviews", e["path"])
-        count(name, "consent.signals", "pages")
+        count(day_name(int(e["ts"] // DAY_S)), "pageviews", e["path"])
     for d in range(first_day, first_day + days):
         name = day_name(d)
+        for path in paths:  # page views of visitors who did not allow analytics: counted, never stored
+            count(name, "pageviews", path, rnd.randint(15, 45))
         count(name, "consent.impressions", f"{config.policy_version}|en", rnd.randint(30, 60))
         count(name, "consent.signals", "dnt", rnd.randint(1, 4))
         count(name, "consent.signals", "gpc", rnd.randint(0, 3))

@@ -32,7 +32,7 @@ def test_the_demo_opens_on_a_month_of_traffic_and_prints_the_console_login(frame
         assert r.status_code == 303 and r.headers["location"] == "/console/login"
         assert r.headers["content-security-policy"].startswith("default-src 'none'")
         assert httpx.get(server.base + "/").status_code == 200  # the site itself, as before
-        url = re.search(r"storage:\s+(sqlite:///\S+) \(a month of made-up traffic: ([\d,]+) page views\)", out)
+        url = re.search(r"storage:\s+(sqlite:///\S+) \(a month of made-up traffic: ([\d,]+) page views stored\)", out)
         assert url is not None, out
     assert took < 30  # seeding is quick (a few seconds at most; the server start is most of this)
     store = open_store(url.group(1), read_only=True)
@@ -40,6 +40,8 @@ def test_the_demo_opens_on_a_month_of_traffic_and_prints_the_console_login(frame
         events, days = store.query("SELECT COUNT(*), COUNT(DISTINCT CAST(ts / 86400 AS INTEGER)) FROM ck_events")[0]
         assert events == int(url.group(2).replace(",", "")) and events > 1000 and days >= 28
         assert store.query("SELECT COUNT(*) FROM ck_ledger")[0][0] > 100
+        counted = store.query("SELECT SUM(count) FROM ck_counts WHERE metric = 'pageviews'")[0][0]
+        assert counted > events  # page views of visitors who did not allow analytics: counted only
         assert store.query("SELECT COUNT(*) FROM ck_rollup_days")[0][0] >= 28
         report = audit(store, ConsentConfig(secret_keys=["k" * 40], storage_url=url.group(1)), record=False)
         assert report.ok, report.findings[:5]  # made-up, but consistent with its consent
