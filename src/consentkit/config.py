@@ -23,6 +23,7 @@ from consentkit.collect.settings import CollectionConfig
 from consentkit.console_settings import ConsoleConfig
 from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
+from consentkit.policy import Rules
 from consentkit.regions import RegionsConfig
 from consentkit.report_settings import ReportsConfig
 from consentkit.storage.urls import redact_url
@@ -273,6 +274,14 @@ class ConsentConfig(BaseSettings):
         return self.optional if rule is None else frozenset(rule) - self.required
 
     @cached_property
+    def rules(self) -> Rules:
+        """The site's own consent rules (opt-in; a regional regime derives its own from them)."""
+        return Rules(
+            required=self.required, default=frozenset(self.default_granted), dnt_denies=self.dnt_denies,
+            gpc_denies=self.gpc_denies, explicit_optin_overrides=self.signals.explicit_optin_overrides,
+        )
+
+    @cached_property
     def proxy_header(self) -> str | None:
         """The forwarding header believed from a trusted proxy, if any."""
         return self.proxy_headers[0] if self.proxy_headers else None
@@ -291,6 +300,8 @@ class ConsentConfig(BaseSettings):
         data = self.model_dump(mode="json")
         data["secret_keys"] = [f"<redacted, {len(k.get_secret_value())} chars>" for k in self.secret_keys]
         data["storage_url"] = redact_url(self.storage_url)
+        for user in data["console"]["users"].values():  # a hash can be attacked offline: never printed
+            user["password_hash"] = "<redacted>"
         return data
 
 

@@ -47,13 +47,7 @@ class Engine:
             cfg.signing_keys, cfg.policy_version, cfg.cookies.choice_days * 86400, frozenset(cfg.category_keys),
             site_id=cfg.site_id,
         )
-        self.rules = Rules(
-            required=cfg.required,
-            default=frozenset(cfg.default_granted),
-            dnt_denies=cfg.dnt_denies,
-            gpc_denies=cfg.gpc_denies,
-            explicit_optin_overrides=cfg.signals.explicit_optin_overrides,
-        )
+        self.rules = cfg.rules
         self.owners = cookie_owners(cfg)
         self.flags = cookie_flags(cfg)
         self.client_address = ClientAddress(cfg.trusted_proxies, cfg.proxy_header)

@@ -15,7 +15,6 @@ from consentkit.signals import NO_SIGNALS
 if TYPE_CHECKING:
     from consentkit.config import ConsentConfig
     from consentkit.consent import ConsentState
-    from consentkit.policy import Rules
     from consentkit.regions import Regime
 
 VARIANT_TEXTS: dict[str, frozenset[str]] = {
@@ -71,23 +70,13 @@ def optout_icon(config: ConsentConfig) -> str:
     return OPT_OUT_ICON
 
 
-def site_rules(config: ConsentConfig) -> Rules:
-    """The site's own (opt-in) rules, as the engine decides with them."""
-    from consentkit.policy import Rules
-
-    return Rules(
-        required=config.required, default=frozenset(config.default_granted), dnt_denies=config.dnt_denies,
-        gpc_denies=config.gpc_denies, explicit_optin_overrides=config.signals.explicit_optin_overrides,
-    )
-
-
 def regional_defaults(config: ConsentConfig) -> list[tuple[tuple[str, ...], frozenset[str]]]:
     """(places, the categories in effect there before any choice and without signals), one per
     regime with places, in the configuration's order, then the fallback's with no places."""
     regions = config.regions
     if regions is None:
         return []
-    site = site_rules(config)
+    site = config.rules
     sale = frozenset(c.key for c in config.categories if c.sale_or_sharing and not c.required)
     out = []
     for regime in (*regions.regimes, regions.fallback):
