@@ -102,6 +102,18 @@ def test_check_command_prints_redacted_config(tmp_path: Path, capsys: pytest.Cap
     assert KEY not in out and "redacted" in out and '"policy_version": "1"' in out
 
 
+def test_check_command_redacts_console_password_hashes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from consentkit.console.users import hash_password
+
+    digest = hash_password("correct horse battery staple")
+    f = tmp_path / "consentkit.toml"
+    user = f'ana = {{ role = "officer", password_hash = "{digest}" }}'
+    f.write_text(f'secret_keys = ["{KEY}"]\n[console.users]\n{user}\n')
+    assert main(["check", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert digest not in out and '"role": "officer"' in out and '"password_hash": "<redacted>"' in out
+
+
 def test_check_command_exit_1_on_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "consentkit.toml"
     f.write_text('secret_keys = ["short"]\nprefix = "nope"\n')
