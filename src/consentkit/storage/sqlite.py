@@ -73,14 +73,16 @@ class SQLiteStore(Store):
                 raise StoreError(f"no SQLite database at {file}: it {what}")
             self._target, self._uri = f"{file.as_uri()}?mode={'ro' if read_only else 'rw'}", True
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[sqlite3.Connection, threading.RLock] = {}
+        """Every open connection, with the lock held while it is used: `close` takes it first, since
+        closing a connection another thread is running a statement on crashes the process."""
         self._lock = threading.Lock()
         self._events_conn: sqlite3.Connection | None = None
-        self._events_lock = threading.Lock()
+        self._events_lock = threading.RLock()
         self._filed = 0  # `ck_subject_mark.upto` as last read: the mark is never below it
         self._keepalive = self._open()  # keeps a shared in-memory database alive
 
-    def _open(self, events: bool = False) -> sqlite3.Connection:
+    def _open(self, events: bool = False, lock: threading.RLock | None = None) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(
                 self._target, uri=self._uri, timeout=10.0, isolation_level=None, check_same_thread=False,
@@ -108,15 +110,17 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite database {self._target}: {exc}") from exc
         with self._lock:
-            self._all.append(conn)
+            self._all[conn] = lock or threading.RLock()
         return conn
 
     @contextmanager
     def connection(self, write: bool = True) -> Iterator[Any]:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        local = self._local
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
         if conn is None:
-            conn = self._local.conn = self._open()
-        with self._transaction(conn, write) as c:
+            local.lock = threading.RLock()
+            conn = local.conn = self._open(lock=local.lock)
+        with local.lock, self._transaction(conn, write) as c:
             yield c
 
     @contextmanager
@@ -129,7 +133,7 @@ class SQLiteStore(Store):
         """The events connection, opened on first use; the caller holds `_events_lock`."""
         conn = self._events_conn
         if conn is None:
-            conn = self._events_conn = self._open(events=True)
+            conn = self._events_conn = self._open(events=True, lock=self._events_lock)
         return conn
 
     def write_events(self, events: Sequence[dict[str, Any]]) -> None:
@@ -200,13 +204,16 @@ class SQLiteStore(Store):
         return self._chain_head(cur)  # BEGIN IMMEDIATE already holds the write lock
 
     def close(self) -> None:
+        """Close every connection once no thread is using it; a thread using the store afterwards
+        opens a new one."""
+        self._local = threading.local()
         with self._lock:
-            for conn in self._all:
-                with suppress(sqlite3.Error):
-                    conn.close()
+            opened = list(self._all.items())
             self._all.clear()
             self._events_conn = None
-        self._local = threading.local()
+        for conn, lock in opened:
+            with lock, suppress(sqlite3.Error):
+                conn.close()
 
 
 def _chunks(n: int, most: int) -> list[int]:
