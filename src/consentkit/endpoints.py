@@ -8,13 +8,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from consentkit import guard
-from consentkit.banner.texts import texts_for
+from consentkit.banner.texts import shown_fingerprint
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.chat.routes import route as chat_route
 from consentkit.consent import Choice, ConsentState, new_id
 from consentkit.csrf import refusal
 from consentkit.http import VARY, CookieSpec, Reply, RequestView
-from consentkit.ledger import LedgerDraft, shown_hash
+from consentkit.ledger import LedgerDraft
 from consentkit.policy import decide
 
 if TYPE_CHECKING:
@@ -209,9 +209,7 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
 
 
 def engine_shown_hash(engine: Engine, lang: str | None) -> str:
-    cfg = engine.config
-    cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in cfg.categories]
-    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang), lang)
+    return shown_fingerprint(engine.config, lang)
 
 
 def engine_log_failure() -> None:
