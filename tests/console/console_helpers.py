@@ -65,3 +65,22 @@ class Markup(HTMLParser):
 
     def all(self, tag: str) -> list[dict[str, str | None]]:
         return [a for t, a in self.tags if t == tag]
+
+
+def facts_of(html: str) -> dict[str, str]:
+    """The figures of a page's summary: label → value, as shown."""
+    import re
+    from html import unescape
+
+    return {unescape(k): unescape(v) for k, v in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html)}
+
+
+def table_rows(html: str, caption: str) -> list[list[str]]:
+    """The body rows of the table with this caption, each cell's text (links and markup removed)."""
+    import re
+    from html import escape, unescape
+
+    start = html.index(f"<caption>{escape(caption)}</caption>")
+    body = html[start:html.index("</table>", start)]
+    rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1])
+    return [[unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in rows]

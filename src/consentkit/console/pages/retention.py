@@ -1,11 +1,13 @@
 """Retention (reviewer sees, officer acts): each category's retention and the data it holds (its
-field groups' columns), what is due now, and the purge: a dry run that counts, or the run itself,
-both by `review.purge` as `consentkit purge [--dry-run]` runs it."""
+field groups' columns), whether and since when something is due (`retention_due`), and the purge:
+a dry run that counts, or the run itself, both by `review.purge` as `consentkit purge [--dry-run]`
+runs it."""
 
 from __future__ import annotations
 
 from consentkit.console.html import NONE, csrf, facts, section, table, when
 from consentkit.console.page import Page, PageRequest, PageResult, allows
+from consentkit.console.pages.retention_due import Due, due
 from consentkit.console.texts import texts
 from consentkit.htmlsafe import escape
 from consentkit.review.retention import DAY, FIELD_GROUP_COLUMNS, PurgeReport, plan, purge
@@ -32,9 +34,7 @@ def render(req: PageRequest) -> PageResult:
         done = purge(req.store, categories, fields, now=req.now, dry_run=action == "dry_run")
         req.access.record(req.user, "purge" if action == "run" else "purge_dry_run", detail=_detail(done))
         notices.append(_summary(t, done))
-    due = done if done is not None and done.dry_run else purge(req.store, categories, fields, now=req.now,
-                                                               dry_run=True)
-    body = [_plan(req, t, categories, fields, due)]
+    body = [_plan(req, t, categories, fields, due(req.store, categories, fields, req.now))]
     if done is not None:
         body.append(section(t["purge"], _result(t, done)))
     if allows(req.user.role, "officer"):
@@ -43,20 +43,20 @@ def render(req: PageRequest) -> PageResult:
     return PageResult(t["retention"], "".join(body), notices=tuple(notices))
 
 
-def _plan(req: PageRequest, t: dict[str, str], categories: dict[str, int], fields: dict[str, str],
-          due: PurgeReport) -> str:
+def _plan(req: PageRequest, t: dict[str, str], categories: dict[str, int], fields: dict[str, str], d: Due) -> str:
     p = plan(categories, fields)
     rows = []
     for cat, days in categories.items():
         groups = [g for g, c in fields.items() if c == cat]
         columns = ", ".join(col for g in groups for col in FIELD_GROUP_COLUMNS[g])
-        redacted = due.events_redacted.get(cat)
-        rows.append((cat, days, ", ".join(groups) or NONE, columns or NONE,
-                     when(req.now - days * DAY), redacted if redacted is not None else NONE))
+        oldest = d.oldest_redactable.get(cat) if cat in d.redact_before else d.oldest_event
+        rows.append((cat, days, ", ".join(groups) or NONE, columns or NONE, when(req.now - days * DAY),
+                     t["due_since"].format(when=when(oldest)) if oldest is not None else t["nothing_due"]))
     head = (t["category"], t["retention_days"], t["holds"], t["columns"], t["cutoff"], t["due"])
-    intro = escape(t["keep_days"].format(days=p.keep_days, date=when(due.delete_before)))
+    intro = escape(t["keep_days"].format(days=p.keep_days, date=when(d.delete_before)))
+    counters = (t["due_since"].format(when=d.oldest_counter_day) if d.oldest_counter_day else t["nothing_due"])
     return section(t["retention_plan"], f"<p>{intro}</p>" + table(head, rows, caption=t["retention_plan"])
-                   + facts([(t["events_due"], due.events_deleted), (t["counters_due"], due.counts_deleted)]))
+                   + facts([(t["counters_due"], counters)]))
 
 
 def _actions(req: PageRequest, t: dict[str, str]) -> str:
