@@ -93,8 +93,9 @@ def test_the_default_period_is_the_last_30_days_and_bad_dates_become_notices(sto
     result = render("/overview", request(store, "viewer", query={"from": "2026-02-31", "to": "yesterday"},
                                          now=utc(4)))
     assert result.status == 200 and len(result.notices) == 2
-    assert "2026-02-31" in result.notices[1] and "2026-03-04" in result.notices[0]
-    report = build_report(store, day_of(utc(4)) - 29, day_of(utc(4)), now=0)
+    assert "2026-02-31" in result.notices[1] and "2026-03-03" in result.notices[0]  # yesterday
+    report = build_report(store, day_of(utc(4)) - 30, day_of(utc(4)) - 1, now=0)
+    assert report.traffic.pageviews == 19  # March 2 and 3
     assert facts_of(result.body)["Page views recorded with consent"] == str(report.traffic.pageviews)
     backwards = render("/overview", request(store, "viewer", query={"from": "2026-03-04", "to": "2026-03-01"},
                                             now=utc(9)))

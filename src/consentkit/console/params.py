@@ -74,10 +74,10 @@ class Params:
         return value
 
     def period(self, now: float, default_days: int, max_days: int) -> tuple[int, int]:
-        """`from` and `to` (both included, UTC dates): by default the `default_days` up to today;
-        never longer than `max_days`, never ending before it starts."""
-        today = day_of(now)
-        last = self.day("to", today)
+        """`from` and `to` (both included, UTC dates): by default the `default_days` complete days
+        up to yesterday (whose rollups are built; today, read from the events, is there when asked
+        for); never longer than `max_days`, never ending before it starts."""
+        last = self.day("to", day_of(now) - 1)
         first = self.day("from", max(FIRST_DAY, last - default_days + 1))
         if first > last:
             self.bad("from", day_name(first), day_name(last))

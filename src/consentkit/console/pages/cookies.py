@@ -50,7 +50,7 @@ def _undeclared(t: dict[str, str], decl: Declaration) -> str:
 
 def _removed(req: PageRequest, t: dict[str, str]) -> str:
     counts: dict[tuple[str, str], int] = {}
-    for row in counter_totals(req.store, metric_prefix=STRIPPED):
+    for row in counter_totals(req.store, metrics=[STRIPPED]):
         if row.metric == STRIPPED:
             name, _, owner = row.key.rpartition("|")
             counts[(name, owner)] = counts.get((name, owner), 0) + row.count

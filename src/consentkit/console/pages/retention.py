@@ -50,8 +50,9 @@ def _plan(req: PageRequest, t: dict[str, str], categories: dict[str, int], field
         groups = [g for g, c in fields.items() if c == cat]
         columns = ", ".join(col for g in groups for col in FIELD_GROUP_COLUMNS[g])
         oldest = d.oldest_redactable.get(cat) if cat in d.redact_before else d.oldest_event
+        state = t["due_since"].format(when=when(oldest)) if oldest is not None else t["nothing_due"]
         rows.append((cat, days, ", ".join(groups) or NONE, columns or NONE, when(req.now - days * DAY),
-                     t["due_since"].format(when=when(oldest)) if oldest is not None else t["nothing_due"]))
+                     state if groups else NONE))  # a category holding no field has nothing of its own to purge
     head = (t["category"], t["retention_days"], t["holds"], t["columns"], t["cutoff"], t["due"])
     intro = escape(t["keep_days"].format(days=p.keep_days, date=when(d.delete_before)))
     counters = (t["due_since"].format(when=d.oldest_counter_day) if d.oldest_counter_day else t["nothing_due"])
