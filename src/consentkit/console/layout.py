@@ -35,7 +35,6 @@ def document(title: str, body: str, *, req: PageRequest | None, user: User | Non
         notice = f'<div class="notices" role="status" aria-label="{escape(t["notices"])}"><ul>{items}</ul></div>'
     return (
         f'{head}<body><a class="skip" href="#main">{escape(t["skip"])}</a>'
-        f'<input type="checkbox" id="theme">'
         f"{_header(t, req, user, lang, base)}{_nav(t, user, title, base)}"
         f'<main id="main"><h1>{escape(title)}</h1>{notice}{body}</main></body></html>'
     )
@@ -58,7 +57,7 @@ def _header(t: dict[str, str], req: PageRequest | None, user: User | None, lang:
     switch = (f'<form method="get" class="lang"><label for="lang-switch">{escape(t["language"])}</label>'
               f'<select id="lang-switch" name="lang">{options}</select>'
               f'<button type="submit">{escape(t["show"])}</button></form>')
-    theme = f'<label for="theme" class="theme-switch">{escape(t["theme"])}</label>'
+    theme = f'<input type="checkbox" id="theme"><label for="theme" class="theme-switch">{escape(t["theme"])}</label>'
     return (f'<header><p class="brand">{escape(t["app"])}</p>'
             f'<div class="who">{who}{switch}{theme}</div></header>')
 
