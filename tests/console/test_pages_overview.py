@@ -100,3 +100,17 @@ def test_the_default_period_is_the_last_30_days_and_bad_dates_become_notices(sto
     backwards = render("/overview", request(store, "viewer", query={"from": "2026-03-04", "to": "2026-03-01"},
                                             now=utc(9)))
     assert facts_of(backwards.body)["Period"] == "2026-03-01 to 2026-03-01 (UTC)" and backwards.notices
+
+
+def test_opt_ins_per_day_add_up_to_the_reports_opt_ins(store: Store) -> None:
+    traffic(store)
+    store.add_counts({("2026-03-04", "consent.optins", "1|analytics"): 2,
+                      ("2026-03-04", "consent.choices", "1|custom"): 2})
+    result = render("/consent", request(store, "viewer", query=PERIOD, now=utc(9)))
+    per_day = table_rows(result.body, "Opt-in per category per day")
+    report = build_report(store, day_of(utc(1)), day_of(utc(4)), categories=["preferences", "analytics",
+                                                                               "marketing", "chat"])
+    assert [r[0] for r in per_day] == ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"]
+    assert per_day[1] == ["2026-03-02", "12", "0", "7", "6", "0"] and per_day[3][:4] == ["2026-03-04", "2", "0", "2"]
+    assert sum(int(r[3]) for r in per_day) == report.consent.total.optins["analytics"] == 9
+    assert 'class="line line-2"' in result.body  # one line per category

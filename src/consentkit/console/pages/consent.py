@@ -12,6 +12,7 @@ from consentkit.console.page import Page, PageRequest, PageResult
 from consentkit.console.pages.consent_days import ConsentDays, consent_days
 from consentkit.console.pages.period import period, period_form, report
 from consentkit.console.texts import texts
+from consentkit.htmlsafe import escape
 from consentkit.review.report import PolicyConsent, Report
 
 PATH = "/consent"
@@ -38,7 +39,7 @@ def render(req: PageRequest) -> PageResult:
                                      **{o: pct(total.share(o)) for o in OUTCOMES})
     body = [period_form(req, PATH, first, last), section(t["summary"], summary),
             section(t["outcomes"], charts.outcomes(total.outcomes, total.choices, t["outcomes"], desc)),
-            _per_day(t, days), _optins(t, rep), _policies(t, c.by_policy, c.other), _languages(t, days)]
+            _per_day(t, days), _optins(t, rep, days), _policies(t, c.by_policy, c.other), _languages(t, days)]
     return PageResult(t["consent"], "".join(body), notices=tuple(params.notices))
 
 
@@ -52,14 +53,22 @@ def _per_day(t: dict[str, str], d: ConsentDays) -> str:
         (t["day"], t["impressions"], t["choices"], *(t[o] for o in OUTCOMES)), rows, caption=t["consent_per_day"]))
 
 
-def _optins(t: dict[str, str], rep: Report) -> str:
+def _optins(t: dict[str, str], rep: Report, d: ConsentDays) -> str:
     total = rep.consent.total
     cats = [*rep.categories, *sorted(set(total.optins) - set(rep.categories))]
     items = [(cat, total.optins.get(cat, 0)) for cat in cats]
     chart = charts.top_list(items, t["optins"], ", ".join(f"{c}: {pct(total.optin_share(c))}" for c in cats))
     rows = [(cat, n, pct(total.optin_share(cat))) for cat, n in items]
+    choices = [sum(d.outcomes[o][i] for o in OUTCOMES) for i in range(len(d.days))]
+    series = [(cat, [n / c if c else 0.0 for n, c in zip(d.optins.get(cat, [0] * len(d.days)), choices, strict=True)])
+              for cat in cats]
+    daily = charts.over_time(d.days, series, t["optins_per_day"], t["optins_per_day_desc"], top=1.0)
+    per_day: list[tuple[Cell, ...]] = [(day, choices[i], *(d.optins.get(c, [0] * len(d.days))[i] for c in cats))
+                                       for i, day in enumerate(d.days)]
     return section(t["optins"], chart + table((t["category"], t["granting"], t["share"]), rows,
-                                              caption=t["optins"], empty=t["none"]))
+                                              caption=t["optins"], empty=t["none"])
+                   + f"<h3>{escape(t['optins_per_day'])}</h3>" + daily
+                   + table((t["day"], t["choices"], *cats), per_day, caption=t["optins_per_day"]))
 
 
 def _policies(t: dict[str, str], shown: tuple[PolicyConsent, ...], other: PolicyConsent | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from consentkit.consent_counters import CHOICES, IMPRESSIONS, OUTCOMES
+from consentkit.consent_counters import CHOICES, IMPRESSIONS, OPTINS, OUTCOMES
 from consentkit.storage.base import Store
 from consentkit.storage.rollups import day_name
 
@@ -21,16 +21,18 @@ class ConsentDays:
     impressions: list[int] = field(default_factory=list)
     by_language: dict[str, int] = field(default_factory=dict)
     """Banner language → impressions over the period."""
+    optins: dict[str, list[int]] = field(default_factory=dict)
+    """Category → choices granting it per day."""
 
 
 def consent_days(store: Store, first: int, last: int) -> ConsentDays:
     days = tuple(day_name(d) for d in range(first, last + 1))
     index = {d: i for i, d in enumerate(days)}
-    out = ConsentDays(days, {o: [0] * len(days) for o in OUTCOMES}, [0] * len(days), {})
+    out = ConsentDays(days, {o: [0] * len(days) for o in OUTCOMES}, [0] * len(days), {}, {})
     rows = store.query(
-        "SELECT day, metric, key, SUM(count) FROM ck_counts WHERE metric IN (?, ?) AND day >= ? AND day <= ? "
+        "SELECT day, metric, key, SUM(count) FROM ck_counts WHERE metric IN (?, ?, ?) AND day >= ? AND day <= ? "
         "GROUP BY day, metric, key",
-        [IMPRESSIONS, CHOICES, days[0], days[-1]],
+        [IMPRESSIONS, CHOICES, OPTINS, days[0], days[-1]],
     )
     for day, metric, key, n in rows:
         i = index.get(str(day))
@@ -39,6 +41,8 @@ def consent_days(store: Store, first: int, last: int) -> ConsentDays:
         _, _, rest = str(key).partition("|")
         if metric == CHOICES and rest in out.outcomes:
             out.outcomes[rest][i] += int(n)
+        elif metric == OPTINS:
+            out.optins.setdefault(rest, [0] * len(days))[i] += int(n)
         elif metric == IMPRESSIONS:
             out.impressions[i] += int(n)
             out.by_language[rest] = out.by_language.get(rest, 0) + int(n)

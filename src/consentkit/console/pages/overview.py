@@ -31,10 +31,10 @@ def render(req: PageRequest) -> PageResult:
         (t["choice_rate"], pct(c.total.choices / c.total.impressions if c.total.impressions else None)),
         (t["accept_all"], pct(c.total.share("accept_all"))),
     ])
-    days = [(d.day, d.pageviews) for d in tr.days]
     desc = t["per_day_desc"].format(first=rep.first_day, last=rep.last_day, pageviews=f"{tr.pageviews:,}",
                                     visits=f"{tr.visits:,}", visitors=f"{tr.visitors:,}")
-    per_day = charts.per_day(days, t["per_day"], desc) + table(
+    series = [(t[name], [float(getattr(d, name)) for d in tr.days]) for name in ("pageviews", "visits", "visitors")]
+    per_day = charts.over_time([d.day for d in tr.days], series, t["per_day"], desc) + table(
         (t["day"], t["pageviews"], t["visits"], t["visitors"]),
         [(d.day, d.pageviews, d.visits, d.visitors) for d in tr.days], caption=t["per_day"])
     tops = "".join(_breakdown(t, b) for b in tr.breakdowns)
