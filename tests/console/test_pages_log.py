@@ -98,3 +98,17 @@ def test_bad_parameters_become_notices_and_defaults(store: Store) -> None:
     result = render("/log", request(store, "reviewer", query=query, now=utc(3, 23)))
     assert result.status == 200 and len(result.notices) == 5
     assert "<b>" not in result.body
+
+
+def test_a_rare_path_over_a_long_window_is_searched_a_week_a_page(store: Store) -> None:
+    import re
+
+    rare = [event(utc(1, 12) + d * 86400.0, "/rare", f"r{d}", f"sr{d}") for d in (0, 3, 12)]
+    store.write_events([*rare, *(event(utc(1, 13) + d * 86400.0, "/", f"v{d}", f"s{d}") for d in range(20))])
+    shown = all_pages(store, {"from": "2026-03-01", "to": "2026-03-20", "path": "/rare", "size": "2"})
+    assert [r[4] for r in shown] == ["r0", "r3", "r12"]
+    first = render("/log", request(store, "reviewer", now=utc(21), query={"from": "2026-03-01", "to": "2026-03-20",
+                                                                          "path": "/rare", "size": "5"}))
+    assert [r[4] for r in table_rows(first.body, "Events")] == ["r0", "r3"]  # the first seven days only
+    assert "Searched up to 2026-03-08 00:00:00 so far" in first.body
+    assert re.search(r'after=1772928000\.0%3A-1', first.body)

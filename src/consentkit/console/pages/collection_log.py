@@ -19,12 +19,15 @@ from consentkit.console.texts import texts
 from consentkit.htmlsafe import escape
 from consentkit.review.cli import event_lines
 from consentkit.review.queries import event_page, iter_events
+from consentkit.storage.base import Store
 from consentkit.storage.rollups import DAY_S, day_name
 
 PATH = "/log"
 KINDS = ("pageview", "beacon", "pixel")
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 FILTERS = ("visitor", "consent", "path", "kind", "from", "to")
+SCAN_DAYS = 7
+"""Days read at most for one page of a view filtered by path or kind alone."""
 
 
 def filters(req: PageRequest, params: Params) -> dict[str, Any]:
@@ -56,7 +59,41 @@ def cursor(raw: str) -> tuple[float, int] | None:
         pos = (float(ts), int(ident))
     except ValueError:
         return None
-    return pos if math.isfinite(pos[0]) and pos[1] >= 0 else None
+    return pos if math.isfinite(pos[0]) and pos[1] >= -1 else None
+
+
+def page_of(
+    store: Store, found: dict[str, Any], after: tuple[float, int] | None, size: int
+) -> tuple[list[dict[str, Any]], tuple[float, int] | None, float | None]:
+    """A page of the view, the position of the next, and where the search stopped short (None: it
+    did not). A filter no index serves (path, kind) makes the engine read every event of the
+    window to find a few; read day by day, at most `SCAN_DAYS` days a page, a page costs the same
+    however long the window and however rare the match. (ts, -1) is the position "from ts on"."""
+    if found["visitor_id"] or found["consent_id"] or not (found["path"] or found["kind"]):
+        page, following = event_page(store, after=after, size=size, **found)
+        return page, following, None
+    since, until = found["since"], found["until"]
+    start = max(since if since is not None else -math.inf, after[0] if after else -math.inf)
+    if start == -math.inf:
+        oldest = store.query("SELECT ts FROM ck_events WHERE ts IS NOT NULL ORDER BY ts LIMIT 1")
+        if not oldest:
+            return [], None, None
+        start = float(oldest[0][0])
+    end = until if until is not None else math.inf
+    rows: list[dict[str, Any]] = []
+    for _ in range(SCAN_DAYS):
+        stop = min(end, (start // DAY_S + 1) * DAY_S)
+        part, following = event_page(store, after=after, size=size - len(rows),
+                                     **{**found, "since": start, "until": stop})
+        rows += part
+        if following is not None:
+            return rows, following, None
+        if stop >= end:
+            return rows, None, None
+        start, after = stop, None
+        if len(rows) == size:
+            return rows, (stop, -1), None
+    return rows, (start, -1), start
 
 
 def render(req: PageRequest) -> PageResult:
@@ -78,11 +115,13 @@ def render(req: PageRequest) -> PageResult:
     after = cursor(raw) if raw else None
     if raw and after is None:
         params.bad("after", raw, t["first_page"])
-    rows, following = event_page(req.store, after=after, size=size, **found)
+    rows, following, reached = page_of(req.store, found, after, size)
     body = [_form(req, t, found, shown), _exports(req, t, shown)]
     if not found["since"] and not found["until"]:
         body.append(f'<p class="note">{escape(t["log_window"])}</p>')
     body.append(_rows(req, t, rows))
+    if reached is not None:
+        body.append(f'<p class="note">{escape(t["searched_to"].format(when=when(reached)))}</p>')
     pager = []
     if after is not None:
         pager.append(link(url(req, PATH, shown), t["first_page"]))
