@@ -14,6 +14,7 @@ from consentkit.console.pages import PAGES
 from consentkit.console.texts import shipped_languages, texts
 from consentkit.storage import Store
 from console.console_helpers import Markup, config, request
+from console.console_helpers import render as render_page
 from rollup_data import traffic, utc
 
 NAV = {"viewer": ["Overview", "Consent", "Cookies"],
@@ -91,3 +92,16 @@ def test_the_stylesheet_is_a_file_with_both_themes() -> None:
     assert "prefers-color-scheme: dark" in css and ":has(#theme:checked)" in css
     for cls in ("bar", "label", "axis", "line-1", "o-accept-all", "o-reject-all", "o-custom"):
         assert f".{cls}" in css
+
+
+def test_a_chosen_language_stays_on_the_next_page(store: Store) -> None:
+    traffic(store)
+    req = request(store, "reviewer", lang="de", query={"from": "2026-03-02", "to": "2026-03-03"}, now=utc(9))
+    result = render_page("/log", req)
+    html = document(result.title, result.body, req=req, user=req.user, lang="de", base="/console")
+    assert '<a href="/console/ledger?lang=de">Register</a>' in html and "Erfassungsprotokoll" in html
+    assert '<input type="hidden" name="lang" value="de">' in result.body  # the filter form keeps it
+    assert "subjects?subject=v0&amp;lang=de" in result.body
+    english = request(store, "reviewer")
+    assert "lang=" not in document("x", "", req=english, user=english.user, lang="en", base="/console").split(
+        '<nav class="pages"')[1]

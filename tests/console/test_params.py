@@ -30,7 +30,7 @@ def test_reading_any_query_never_raises_and_stays_in_range(query: dict[str, str]
     for notice in p.notices:
         assert isinstance(notice, str) and len(notice) < 400
     position = cursor(query.get("after", ""))
-    assert position is None or (position[1] >= 0 and abs(position[0]) != float("inf"))
+    assert position is None or (position[1] >= -1 and abs(position[0]) != float("inf"))
 
 
 @given(st.integers(min_value=FIRST_DAY, max_value=LAST_DAY), st.integers(min_value=FIRST_DAY, max_value=LAST_DAY))
@@ -51,4 +51,5 @@ def test_what_could_not_be_used_is_named_with_what_was_used_instead() -> None:
     assert p.notices == ["from: “2026-13-01” is not valid; 2024-09-04 is used instead.",
                          "size: “ten” is not valid; 50 is used instead.",
                          "kind: “<x>” is not valid; any is used instead."]
-    assert cursor("1.5:2") == (1.5, 2) and cursor("nan:1") is None and cursor("1:-1") is None
+    assert cursor("1.5:2") == (1.5, 2) and cursor("nan:1") is None and cursor("1:-2") is None
+    assert cursor("1:-1") == (1.0, -1)  # "from this time on"

@@ -53,9 +53,15 @@ def facts(pairs: Iterable[tuple[str, Cell]]) -> str:
     return f'<dl class="facts">{items}</dl>'
 
 
+def kept_language(req: PageRequest) -> dict[str, str]:
+    """The `lang` parameter that keeps a chosen language on the next page (none for the default)."""
+    return {"lang": req.lang} if req.lang != req.config.banner.default_language else {}
+
+
 def url(req: PageRequest, path: str, query: Mapping[str, str | None] | None = None) -> str:
-    """`path` below the console's base, with the non-empty `query` values (escaped for an attribute)."""
-    pairs = {k: v for k, v in (query or {}).items() if v}
+    """`path` below the console's base, with the non-empty `query` values and the chosen language
+    (escaped for an attribute)."""
+    pairs = {k: v for k, v in {**(query or {}), **kept_language(req)}.items() if v}
     return escape(req.base + path + ("?" + urlencode(pairs) if pairs else ""))
 
 
@@ -89,8 +95,9 @@ def select(name: str, label: str, options: Sequence[tuple[str, str]], chosen: st
 
 
 def get_form(req: PageRequest, path: str, fields: str, button: str, *, label: str) -> str:
+    keep = "".join(hidden(k, v) for k, v in kept_language(req).items())
     return (f'<form method="get" action="{escape(req.base + path)}" class="filters" aria-label="{escape(label)}">'
-            f'{fields}<div class="field"><button type="submit">{escape(button)}</button></div></form>')
+            f'{keep}{fields}<div class="field"><button type="submit">{escape(button)}</button></div></form>')
 
 
 def post_form(req: PageRequest, path: str, fields: str, button: str, *, cls: str = "", label: str = "") -> str:

@@ -9,6 +9,7 @@ follows the system and a checkbox (styled by `:has()`) shows the other one witho
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from consentkit.banner.i18n import direction
 from consentkit.console.page import PageRequest, User, allows
@@ -35,7 +36,7 @@ def document(title: str, body: str, *, req: PageRequest | None, user: User | Non
         notice = f'<div class="notices" role="status" aria-label="{escape(t["notices"])}"><ul>{items}</ul></div>'
     return (
         f'{head}<body><a class="skip" href="#main">{escape(t["skip"])}</a>'
-        f"{_header(t, req, user, lang, base)}{_nav(t, user, title, base)}"
+        f"{_header(t, req, user, lang, base)}{_nav(t, user, title, base, _keep(req, lang))}"
         f'<main id="main"><h1>{escape(title)}</h1>{notice}{body}</main></body></html>'
     )
 
@@ -62,7 +63,13 @@ def _header(t: dict[str, str], req: PageRequest | None, user: User | None, lang:
             f'<div class="who">{who}{switch}{theme}</div></header>')
 
 
-def _nav(t: dict[str, str], user: User | None, title: str, base: str) -> str:
+def _keep(req: PageRequest | None, lang: str) -> str:
+    """The query that keeps a chosen language on the next page (none for the site's default)."""
+    default = req.config.banner.default_language if req is not None else "en"
+    return "" if lang == default else "?" + urlencode({"lang": lang})
+
+
+def _nav(t: dict[str, str], user: User | None, title: str, base: str, keep: str) -> str:
     if user is None:
         return ""
     items = []
@@ -71,5 +78,5 @@ def _nav(t: dict[str, str], user: User | None, title: str, base: str) -> str:
             continue
         name = t[page.name]
         current = ' aria-current="page"' if name == title else ""
-        items.append(f'<li><a href="{escape(base + page.path)}"{current}>{escape(name)}</a></li>')
+        items.append(f'<li><a href="{escape(base + page.path + keep)}"{current}>{escape(name)}</a></li>')
     return f'<nav class="pages" aria-label="{escape(t["nav_label"])}"><ul>{"".join(items)}</ul></nav>'
