@@ -61,6 +61,7 @@ def test_stored_values_are_escaped_and_the_default_view_is_today(store: Store) -
     assert not Markup(result.body).all("script")
     rows = table_rows(result.body, "Events")
     assert len(rows) == len(events(store, since=utc(3, 0), until=utc(4, 0)))  # today only
+    assert "Without a date, the log shows today (UTC)." in result.body
     assert [rows[-1][3], rows[-1][7]] == ["analytics,necessary", '<script>alert("r")</script>']
     assert HOSTILE in [r[2] for r in rows]
 

@@ -25,7 +25,6 @@ from consentkit.storage.rollups import DAY_S, day_name
 PATH = "/log"
 KINDS = ("pageview", "beacon", "pixel")
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
-FILTERS = ("visitor", "consent", "path", "kind", "from", "to")
 SCAN_DAYS = 7
 """Days read at most for one page of a view filtered by path or kind alone."""
 
@@ -100,7 +99,7 @@ def render(req: PageRequest) -> PageResult:
     t = texts(req.lang)
     params = Params(req.query, t)
     found = filters(req, params)
-    shown = {k: req.query.get(k, "") for k in FILTERS if req.query.get(k)}
+    shown = _shown(req, found)
     for key, subject in (("visitor", found["visitor_id"]), ("consent", found["consent_id"])):
         if subject:
             req.access.record(req.user, "filter_log", subject=subject, detail={"filter": key, **shown})
@@ -117,7 +116,7 @@ def render(req: PageRequest) -> PageResult:
         params.bad("after", raw, t["first_page"])
     rows, following, reached = page_of(req.store, found, after, size)
     body = [_form(req, t, found, shown), _exports(req, t, shown)]
-    if not found["since"] and not found["until"]:
+    if "from" not in shown and "to" not in shown:
         body.append(f'<p class="note">{escape(t["log_window"])}</p>')
     body.append(_rows(req, t, rows))
     if reached is not None:
@@ -131,6 +130,16 @@ def render(req: PageRequest) -> PageResult:
     if pager:
         body.append(f'<nav class="pager" aria-label="{escape(t["next_page"])}">{"".join(pager)}</nav>')
     return PageResult(t["log"], "".join(body), notices=tuple(params.notices))
+
+
+def _shown(req: PageRequest, found: dict[str, Any]) -> dict[str, str]:
+    """The view's filters as query parameters, as read (cleaned): for links, and the access log."""
+    since, until = found["since"], found["until"]
+    values = {"visitor": found["visitor_id"], "consent": found["consent_id"], "path": found["path"],
+              "kind": found["kind"],
+              "from": day_name(int(since // DAY_S)) if since is not None and req.query.get("from") else None,
+              "to": day_name(int(until // DAY_S) - 1) if until is not None and req.query.get("to") else None}
+    return {k: v for k, v in values.items() if v}
 
 
 def _form(req: PageRequest, t: dict[str, str], found: dict[str, Any], shown: dict[str, str]) -> str:
