@@ -111,11 +111,11 @@ class PgServer:
             if uid is not None and gid is not None:
                 os.chown(base, uid, gid)
             server = cls(base, bin_dir, 0, prefix)
-            server._initdb()
+            server.initdb()
             for attempt in itertools.count(1):
                 server.port = free_port()
                 try:
-                    server._start(settings or {})
+                    server.run_server(settings or {})
                     return server
                 except PgSetupError:
                     if attempt >= attempts:
@@ -135,14 +135,14 @@ class PgServer:
             )
         return proc
 
-    def _initdb(self) -> None:
+    def initdb(self) -> None:
         self._run(
             str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", SERVER_USER, "-A", "trust",
             "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions",
         )
         self._run("mkdir", "-p", str(self.sockets))
 
-    def _start(self, settings: dict[str, str]) -> None:
+    def run_server(self, settings: dict[str, str]) -> None:
         conf = {
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),

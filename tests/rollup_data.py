@@ -41,7 +41,7 @@ def traffic(store: Store) -> None:
         (day, "consent.choices", "1|reject_all"): 3, (day, "consent.choices", "1|custom"): 1,
         (day, "consent.optins", "1|analytics"): 7, (day, "consent.optins", "1|marketing"): 6,
         (day, "consent.withdrawals", "1"): 1, (day, "consent.choices", "0|accept_all"): 2,
-        (day, "consent.signals", "pages"): 100, (day, "consent.signals", "dnt"): 10,
+        (day, "pageviews", "/"): 60, (day, "pageviews", "/blog"): 40, (day, "consent.signals", "dnt"): 10,
         (day, "consent.signals", "gpc"): 5, (day, "chat", "shown"): 4,
         ("2026-03-09", "consent.choices", "1|custom"): 50,  # outside the period
     })

@@ -228,8 +228,7 @@ def test_tampered_or_garbage_cookies_read_as_no_choice(site: Any, kind: str) -> 
 
 def test_store_failure_refuses_the_choice_without_setting_a_cookie(site: Any) -> None:
     client, engine = site()
-    engine.store.close()
-    engine.store._target = "/nonexistent-dir/ck.db"  # type: ignore[attr-defined]
+    engine.store.execute("DROP TABLE ck_ledger")  # the store refuses every ledger record
     r = choose(client, {"action": "accept_all"})
     assert r.status_code == 503 and "could not be recorded" in r.json()["error"]
     assert "ck_consent" not in client.cookies

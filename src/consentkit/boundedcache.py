@@ -18,11 +18,25 @@ headers are far shorter, so a cache of them still holds as many entries as it ma
 
 def key_bytes(key: object) -> int:
     """The memory the text in a key takes (str and bytes, also inside tuples); other parts count 0."""
+    cls = key.__class__
+    if cls is tuple:  # the usual key: a tuple of headers, each a str or None
+        n = 0
+        for part in key:  # type: ignore[attr-defined]
+            kind = part.__class__
+            if kind is str or kind is bytes:
+                n += _sizeof(part)
+            elif kind is not _NONE_TYPE:
+                n += key_bytes(part)
+        return n
     if isinstance(key, str | bytes):
-        return sys.getsizeof(key)
-    if isinstance(key, tuple):
+        return _sizeof(key)
+    if isinstance(key, tuple):  # a NamedTuple
         return sum(key_bytes(part) for part in key)
     return 0
+
+
+_sizeof = sys.getsizeof
+_NONE_TYPE = type(None)
 
 
 class BoundedCache(Generic[K, V]):

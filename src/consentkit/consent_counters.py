@@ -75,8 +75,8 @@ class ConsentCounters:
 
 
 def tally_signals(writer: Writer, signals: Signals) -> None:
-    """A counted page view, and whether it came with DNT and/or GPC."""
-    writer.tally(SIGNALS, "pages")
+    """Whether a counted page view came with DNT and/or GPC (the page view itself is counted as
+    `pageviews`, by path)."""
     if signals.dnt:
         writer.tally(SIGNALS, "dnt")
     if signals.gpc:

@@ -97,6 +97,11 @@ def headers_from_asgi(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
+def names_known() -> int:
+    """How many raw header names `headers_from_asgi` knows now (at most `NAMES_MAX`)."""
+    return len(_NAMES)
+
+
 def _learn(raw_name: bytes) -> str:
     # Servers send lower-case names, but the ASGI spec does not promise it.
     name = _READ_RAW.get(raw_name.lower(), "")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,14 +134,20 @@ def test_wrong_database_type_for_role(role: str, path: Path) -> None:
     assert role in str(raised.value) and str(path) in str(raised.value)
 
 
-def test_runtime_failure_is_logged_once_not_raised(geo: GeoLookup, caplog: pytest.LogCaptureFixture) -> None:
-    def failing(addr: object) -> object:
-        raise RuntimeError("disk on fire")
-
-    geo._city = failing  # type: ignore[assignment]
-    with caplog.at_level(logging.DEBUG, logger="consentkit.geo"):
-        assert geo.lookup("89.160.20.112") == GeoInfo(None, None, None, 29518, "Bredband2 AB")
-        assert geo.lookup("216.160.83.56") == GeoInfo(None, None, None, 209, None)
+def test_runtime_failure_is_logged_once_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A database replaced in place under a running server (its bytes now corrupt) fails each
+    lookup: the page gets no location, and the log one error, not one per request."""
+    city = tmp_path / "city.mmdb"
+    shutil.copy(CITY, city)
+    geo = GeoLookup(city_db=city, asn_db=ASN)
+    try:
+        with city.open("r+b") as f:
+            f.write(BROKEN.read_bytes())
+        with caplog.at_level(logging.DEBUG, logger="consentkit.geo"):
+            assert geo.lookup("81.2.69.160") == GeoInfo(None, None, None, None, None)
+            assert geo.lookup("216.160.83.56") == GeoInfo(None, None, None, 209, None)
+    finally:
+        geo.close()
     errors = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert len(errors) == 1 and "city_db" in errors[0].getMessage()
     assert len(caplog.records) == 2

@@ -21,12 +21,12 @@ def test_remembered_answers_are_the_globs_answers_and_stay_bounded(seen: list[st
     globs = GlobSet(GLOBS, remember=8)
     for path in seen + seen:
         assert globs.match(path) == any(fnmatch.fnmatchcase(path, g) for g in GLOBS)
-    assert len(globs._seen) <= 8
+    assert globs.remembered <= 8
 
 
 def test_nothing_is_remembered_when_told_not_to_or_for_long_paths() -> None:
     forgetful = GlobSet(GLOBS, remember=0)
-    assert not forgetful.match("/blog") and forgetful.match("/a.css") and len(forgetful._seen) == 0
+    assert not forgetful.match("/blog") and forgetful.match("/a.css") and forgetful.remembered == 0
     globs = GlobSet(GLOBS)
-    assert globs.match("/static/" + "x" * 300) and len(globs._seen) == 0
-    assert globs.match("/static/x") and len(globs._seen) == 1
+    assert globs.match("/static/" + "x" * 300) and globs.remembered == 0
+    assert globs.match("/static/x") and globs.remembered == 1

@@ -193,7 +193,7 @@ def test_server_going_down_is_a_store_error_and_the_store_recovers_when_it_is_ba
             store.append_ledger(draft(2))
         assert time.monotonic() - started < 15
         assert server.url in str(info.value)
-        server._start({})
+        server.run_server({})
         deadline = time.monotonic() + 30
         while True:  # the pool reconnects in the background
             try:

@@ -124,9 +124,11 @@ def test_the_writer_builds_days_once_over_and_again_after_a_late_event(store: St
     assert ("path", "2026-03-02", "/late", 2, 2, 2) in rollup_rows(store)
     # Another keeper (another process) that wrote before the build leaves the day as it is.
     other = RollupKeeper(store, grace_s=600)
-    other._written[day_of(utc(2))] = utc(2, 23)
+    built = store.query("SELECT built_at FROM ck_rollup_days WHERE day = '2026-03-02'")
+    other.wrote(late, at=utc(2, 23))  # stored before the day was last built
     other.close_due(now=utc(3, 1))
     assert ("path", "2026-03-02", "/late", 2, 2, 2) in rollup_rows(store)
+    assert store.query("SELECT built_at FROM ck_rollup_days WHERE day = '2026-03-02'") == built  # not rebuilt
 
 
 def test_the_background_writer_builds_the_days_it_wrote_once_they_are_over(store: Store) -> None:

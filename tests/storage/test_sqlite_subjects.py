@@ -137,11 +137,11 @@ def test_a_store_in_another_process_files_and_this_one_keeps_count(store: SQLite
 def test_a_batch_is_one_statement_and_a_bigger_one_one_transaction(store: SQLiteStore) -> None:
     """sqlite3 gives up the GIL at each call into SQLite and may wait long to get it back from a busy
     request thread: a batch of the default size makes one call, not a BEGIN, INSERTs and a COMMIT."""
-    store.write_events([ev(0)])  # opens the events connection
-    conn = store._events_conn
-    assert conn is not None
+    store.write_events([ev(0)])
     statements: list[str] = []
-    conn.set_trace_callback(statements.append)
+    with store.events_connection() as conn:  # the connection every batch uses
+        conn.set_trace_callback(statements.append)
+    statements.clear()
     store.write_events([ev(i) for i in range(1, 501)])  # 500: the default batch, filed after it (mark 501)
     heads = [s.split(" (")[0] for s in statements]
     assert heads[:3] == ["INSERT INTO ck_events", "BEGIN IMMEDIATE", "SELECT upto FROM ck_subject_mark"]

@@ -29,6 +29,11 @@ class GlobSet:
                 self._seen.put(path, hit)
         return hit
 
+    @property
+    def remembered(self) -> int:
+        """How many paths' answers are remembered now."""
+        return len(self._seen)
+
 
 def is_prefetch(headers: Mapping[str, str]) -> bool:
     if "sec-purpose" not in headers and "purpose" not in headers and "x-moz" not in headers:

@@ -252,7 +252,7 @@ def _traffic(store: Store, first: int, last: int, live: Live, k: int, top: int) 
             daily[day_name(day)] = found
     days = tuple(DayTraffic(day_name(d), *daily.get(day_name(d), (0, 0, 0))) for d in range(first, last + 1))
     breakdowns = tuple(_breakdown(dim, _sums(store, dim, first, last, live), k, top) for dim in REPORTED)
-    counted = _counter_sums(store, [SIGNALS], first, last).get((SIGNALS, "pages"), 0)
+    counted = _pageviews_counted(store, first, last)
     return Traffic(
         counted, sum(d.pageviews for d in days), sum(d.visits for d in days), sum(d.visitors for d in days), days,
         breakdowns,
@@ -267,6 +267,16 @@ def _counter_sums(store: Store, metrics: list[str], first: int, last: int) -> di
         [*metrics, day_name(first), day_name(last)],
     )
     return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
+
+
+def _pageviews_counted(store: Store, first: int, last: int) -> int:
+    """Page views counted whatever the consent (`collection.aggregate`): the DNT and GPC shares'
+    denominator."""
+    rows = store.query(
+        "SELECT SUM(count) FROM ck_counts WHERE metric = 'pageviews' AND day >= ? AND day <= ?",
+        [day_name(first), day_name(last)],
+    )
+    return int(rows[0][0] or 0) if rows else 0
 
 
 def _policy(version: str, counts: dict[tuple[str, str], int]) -> PolicyConsent:
@@ -314,7 +324,7 @@ def _consent(store: Store, first: int, last: int, k: int) -> ConsentSummary:
         total=_merged("all", policies),
         by_policy=shown,
         other=_merged(OTHER, small) if small else None,
-        pages=counts.get((SIGNALS, "pages"), 0),
+        pages=_pageviews_counted(store, first, last),
         dnt=counts.get((SIGNALS, "dnt"), 0),
         gpc=counts.get((SIGNALS, "gpc"), 0),
         chat={key: n for (metric, key), n in sorted(counts.items()) if metric == "chat"},

@@ -233,11 +233,11 @@ class RollupKeeper:
         """In a forked child: the parent's days are the parent's to build."""
         self._written = {}
 
-    def wrote(self, events: Sequence[dict[str, Any]]) -> None:
-        """`events` were just stored."""
+    def wrote(self, events: Sequence[dict[str, Any]], at: float | None = None) -> None:
+        """`events` were stored, just now or `at` a given time."""
         if not events:
             return
-        now = time.time()
+        now = time.time() if at is None else at
         days = set()
         for e in events:
             ts = e.get("ts")

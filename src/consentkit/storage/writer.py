@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from consentkit.clock import today
@@ -102,7 +104,20 @@ class Writer:
 
     @property
     def pending(self) -> int:
+        """Events queued and not yet stored."""
         return len(self._events)
+
+    @property
+    def pending_counts(self) -> int:
+        """Counts not yet stored: tallies still queued, and sums made of earlier ones."""
+        return len(self._tallies) // 2 + len(self._counts)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Nothing is stored while inside: submit and tally only queue (a queue that fills up drops,
+        as it would behind a slow store). What was queued is stored after."""
+        with self._write_lock:
+            yield
 
     # -- lifecycle --------------------------------------------------------------------------------
     @property

@@ -22,12 +22,8 @@ from consentkit.cookielife import count_lifetime
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
 from consentkit.http import VARY, CookieSpec, Reply, RequestView, content_length, headers_from_environ, is_html
+from consentkit_django.chat import insert_chat
 from consentkit_django.conf import get_engine
-
-try:
-    from django.middleware.csp import get_nonce as _django_nonce  # Django 6.0+
-except ImportError:  # Django 5.2
-    _django_nonce = None
 
 log = logging.getLogger("consentkit")
 VARY_PARTS = VARY.split(", ")
@@ -99,20 +95,6 @@ def read_body(request: HttpRequest, limit: int) -> bytes | None:
     return None if len(data) > limit else bytes(data)
 
 
-def request_nonce(request: Any, found: Any = None) -> str | None:
-    """The page's CSP nonce: `found` (e.g. the ``csp_nonce`` template variable), Django's own (6.0+),
-    or ``request.csp_nonce`` (django-csp). Django's is lazy: reading it here is what puts it into the
-    header its middleware writes afterwards."""
-    nonce = found
-    if nonce is None and request is not None:
-        if _django_nonce is not None:
-            nonce = _django_nonce(request)
-        if nonce is None:
-            nonce = getattr(request, "csp_nonce", None)
-    text = str(nonce) if nonce is not None else ""
-    return text or None
-
-
 # -- response --------------------------------------------------------------------------------------------
 def finish(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     """Cookie control and Vary on the app's response, the chat if the core plans one, then collection."""
@@ -171,29 +153,6 @@ def set_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, cookie
             m["secure"] = True
         m["httponly"] = True
         m["samesite"] = samesite
-
-
-_PLAN_HEADERS = ("content-encoding", "content-length", "content-security-policy")
-
-
-def insert_chat(engine: Engine, ex: Exchange, request: HttpRequest, response: HttpResponseBase) -> None:
-    """What the core's middlewares do for the chat, on Django's response (streaming ones pass untouched)."""
-    if response.streaming or not isinstance(response, HttpResponse):
-        return
-    headers = response.headers
-    given = [(name, headers[name]) for name in _PLAN_HEADERS if name in headers]
-    # With a CSP header the core takes the nonce from it; otherwise request.csp_nonce, which a CSP
-    # middleware listed before this one puts into the header it adds afterwards.
-    hint = None if "content-security-policy" in headers else request_nonce(request)
-    plan = engine.chat.plan(ex, response.status_code, headers.get("content-type", ""), given, hint)
-    if plan is None:
-        return
-    body = response.content
-    new = plan.apply(body)
-    if new is not body:
-        response.content = new
-        if "content-length" in headers:
-            headers["Content-Length"] = str(len(new))
 
 
 def to_response(engine: Engine, ex: Exchange, reply: Reply) -> HttpResponse:

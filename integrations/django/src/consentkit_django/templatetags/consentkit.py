@@ -19,8 +19,8 @@ from django.utils.safestring import SafeString, mark_safe
 from consentkit.banner.render import assets_html, banner_html
 from consentkit.consent import ConsentState
 from consentkit.review.declaration_render import cookie_declaration_html
+from consentkit_django.chat import request_nonce
 from consentkit_django.conf import get_config, get_engine
-from consentkit_django.middleware import request_nonce
 
 register = template.Library()
 log = logging.getLogger("consentkit")
