@@ -1,7 +1,7 @@
 """Consent (viewer): banner impressions, the shares of accept all / reject all / custom and the
 opt-in per category, over time, by policy version and by language; DNT and GPC; withdrawals.
-Totals are the report's (`consentkit report`); the per-day and per-language split reads the same
-counters (`consent_days`)."""
+Totals are the report's (`consentkit report`: its consent part, `consent_summary`); the per-day and
+per-language split reads the same counters (`consent_days`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from consentkit.console import charts
 from consentkit.console.html import Cell, facts, pct, section, table
 from consentkit.console.page import Page, PageRequest, PageResult
 from consentkit.console.pages.consent_days import ConsentDays, consent_days
-from consentkit.console.pages.period import period, period_form, report
+from consentkit.console.pages.period import consent, optional_categories, period, period_form
 from consentkit.console.texts import texts
 from consentkit.htmlsafe import escape
-from consentkit.review.report import PolicyConsent, Report
+from consentkit.review.report import ConsentSummary, PolicyConsent
+from consentkit.storage.rollups import day_name
 
 PATH = "/consent"
 
@@ -21,12 +22,11 @@ PATH = "/consent"
 def render(req: PageRequest) -> PageResult:
     t = texts(req.lang)
     params, first, last = period(req)
-    rep = report(req, first, last)
+    c = consent(req, first, last)
     days = consent_days(req.store, first, last)
-    c = rep.consent
     total = c.total
     summary = facts([
-        (t["period"], t["period_days"].format(first=rep.first_day, last=rep.last_day)),
+        (t["period"], t["period_days"].format(first=day_name(first), last=day_name(last))),
         (t["impressions"], total.impressions),
         (t["choices"], total.choices),
         *((t[o], pct(total.share(o))) for o in OUTCOMES),
@@ -39,7 +39,8 @@ def render(req: PageRequest) -> PageResult:
                                      **{o: pct(total.share(o)) for o in OUTCOMES})
     body = [period_form(req, PATH, first, last), section(t["summary"], summary),
             section(t["outcomes"], charts.outcomes(total.outcomes, total.choices, t["outcomes"], desc)),
-            _per_day(t, days), _optins(t, rep, days), _policies(t, c.by_policy, c.other), _languages(t, days)]
+            _per_day(t, days), _optins(t, c, optional_categories(req), days), _policies(t, c.by_policy, c.other),
+            _languages(t, days)]
     return PageResult(t["consent"], "".join(body), notices=tuple(params.notices))
 
 
@@ -53,9 +54,9 @@ def _per_day(t: dict[str, str], d: ConsentDays) -> str:
         (t["day"], t["impressions"], t["choices"], *(t[o] for o in OUTCOMES)), rows, caption=t["consent_per_day"]))
 
 
-def _optins(t: dict[str, str], rep: Report, d: ConsentDays) -> str:
-    total = rep.consent.total
-    cats = [*rep.categories, *sorted(set(total.optins) - set(rep.categories))]
+def _optins(t: dict[str, str], c: ConsentSummary, categories: list[str], d: ConsentDays) -> str:
+    total = c.total
+    cats = [*categories, *sorted(set(total.optins) - set(categories))]
     items = [(cat, total.optins.get(cat, 0)) for cat in cats]
     chart = charts.top_list(items, t["optins"], ", ".join(f"{c}: {pct(total.optin_share(c))}" for c in cats))
     rows = [(cat, n, pct(total.optin_share(cat))) for cat, n in items]

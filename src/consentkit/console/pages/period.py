@@ -8,7 +8,7 @@ from consentkit.console.html import field, get_form
 from consentkit.console.page import PageRequest
 from consentkit.console.params import Params
 from consentkit.console.texts import texts
-from consentkit.review.report import Report, build_report
+from consentkit.review.report import ConsentSummary, Report, build_report, consent_summary
 from consentkit.storage.rollups import day_name
 
 DEFAULT_DAYS = 30
@@ -26,7 +26,7 @@ def report(req: PageRequest, first: int, last: int) -> Report:
     categories."""
     cfg = req.config
     return build_report(req.store, first, last, min_visitors=cfg.reports.min_visitors,
-                        categories=[c.key for c in cfg.categories if not c.required], now=req.now)
+                        categories=optional_categories(req), now=req.now)
 
 
 def period_form(req: PageRequest, path: str, first: int, last: int) -> str:
@@ -34,3 +34,12 @@ def period_form(req: PageRequest, path: str, first: int, last: int) -> str:
     fields = (field("from", t["from"], day_name(first), kind="date")
               + field("to", t["to"], day_name(last), kind="date"))
     return get_form(req, path, fields, t["show"], label=t["period"])
+
+
+def consent(req: PageRequest, first: int, last: int) -> ConsentSummary:
+    """The consent part of `report` alone (the counters): the Consent page needs no traffic."""
+    return consent_summary(req.store, first, last, min_visitors=req.config.reports.min_visitors)
+
+
+def optional_categories(req: PageRequest) -> list[str]:
+    return [c.key for c in req.config.categories if not c.required]
