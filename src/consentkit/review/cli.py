@@ -140,7 +140,9 @@ def cmd_events(args: argparse.Namespace, store: Store) -> int:
     if fmt == "table":
         write_table(sys.stdout, fields, ({f: e[f] for f in fields} for e in map(event_for_export, found)))
     else:
-        sys.stdout.writelines(event_lines(found, fmt, fields))
+        out = sys.stdout
+        for line in event_lines(found, fmt, fields):  # write(), not writelines(): Django's wrapper has only that
+            out.write(line)
     return 0
 
 
