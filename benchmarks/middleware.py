@@ -124,8 +124,16 @@ def main() -> None:
     cfg_default = ConsentConfig(secret_keys=base["secret_keys"], storage_url=f"sqlite:///{tmp / 'default.db'}",
                                 default_granted=["analytics"], collection={"ip_mode": "hash", **geo,
                                                                            "queue_size": 200_000})
+    # Regional regimes (docs/regions.md): located by GeoIP, or by an edge network's header from a trusted proxy.
+    cfg_regions = ConsentConfig(**{**base, "storage_url": f"sqlite:///{tmp / 'regions.db'}"},
+                                collection={"enabled": False, **geo}, regions={})
+    cfg_edge = ConsentConfig(**{**base, "storage_url": f"sqlite:///{tmp / 'edge.db'}"},
+                             collection={"enabled": False, **geo}, regions={"edge": "cloudflare"},
+                             trusted_proxies=["10.0.0.0/8"])
     bare = bare_app()
     ck = ConsentMiddleware(bare_app(), config=cfg)
+    ck_regions = ConsentMiddleware(bare_app(), config=cfg_regions)
+    ck_edge = ConsentMiddleware(bare_app(), config=cfg_edge)
     ck_nocollect = ConsentMiddleware(bare_app(), config=cfg_nocollect)
     ck_default = ConsentMiddleware(bare_app(), config=cfg_default)
     sessions = SessionMiddleware(bare_app(), secret_key="s" * 40)
@@ -140,6 +148,8 @@ def main() -> None:
     common = [(b"host", b"example.com"), (b"user-agent", UA.encode()), (b"accept", b"text/html"),
               (b"accept-language", b"en-GB,en;q=0.9"), (b"referer", b"https://www.google.com/search?q=x")]
     returning = scope([*common, (b"cookie", cookie)])
+    edge_returning = scope([*common, (b"cf-ipcountry", b"US"), (b"cf-region-code", b"CA"), (b"cookie", cookie)],
+                           client="10.0.0.1")
     newcomer = scope(common)
     session_cookie = [*common, (b"cookie", b"session=" + b"x" * 40)]
 
@@ -171,6 +181,8 @@ def main() -> None:
         ("Starlette SessionMiddleware (scale)", None, (sessions, fixed(scope(session_cookie)), n, b"")),
         ("consentkit, returning visitor, no collection", 20.0, (ck_nocollect, fixed(returning), n, b"")),
         ("consentkit, returning visitor, full collection+geo", 25.0, (ck, fixed(returning), n, b"")),
+        ("consentkit, returning visitor, regions by GeoIP", None, (ck_regions, fixed(returning), n, b"")),
+        ("consentkit, returning visitor, regions by edge header", None, (ck_edge, fixed(edge_returning), n, b"")),
         ("consentkit, new visitor (no cookie)", None, (ck, fixed(newcomer), n, b"")),
         ("consentkit, new visitor measured by default (ids issued)", None, (ck_default, fixed(newcomer), n, b"")),
         ("consentkit, unseen UA + IP, full collection+geo", 150.0, (ck, brand_new, n_brand, b"")),
@@ -198,7 +210,7 @@ def main() -> None:
     t_sess = extra["Starlette SessionMiddleware (scale)"]
     print(f"scale: Starlette's SessionMiddleware adds {t_sess:.1f} µs; events queued "
           f"{engine.writer.written + engine.writer.pending}, dropped {engine.writer.dropped}")
-    for mw in (ck, ck_nocollect, ck_default):
+    for mw in (ck, ck_nocollect, ck_default, ck_regions, ck_edge):
         mw.engine.close()
 
 

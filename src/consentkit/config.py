@@ -22,6 +22,7 @@ from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
 from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
+from consentkit.regions import RegionsConfig
 from consentkit.report_settings import ReportsConfig
 from consentkit.storage.urls import redact_url
 from consentkit.strict import CategoryKey, Strict
@@ -45,6 +46,9 @@ class Category(Strict):
     """How long collected fields of this category are kept; `consentkit purge` enforces it."""
     cookies: tuple[str, ...] = ()
     """Cookie names or glob patterns (``_ga*``) this category owns."""
+    sale_or_sharing: bool = False
+    """Sells or shares personal data, or serves targeted advertising (US state laws): in an
+    opt_out regime a Global Privacy Control signal opts the visitor out of it (docs/regions.md)."""
 
 
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
@@ -75,6 +79,7 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         description="Measure campaigns and show relevant ads on other sites.",
         retention_days=90,
         cookies=("_fbp", "_gcl_*", "IDE", "fr"),
+        sale_or_sharing=True,
     ),
     Category(
         key="chat",
@@ -179,6 +184,9 @@ class ConsentConfig(BaseSettings):
     chat: ChatConfig = ChatConfig()
     reports: ReportsConfig = ReportsConfig()
     """Reports for privacy teams (`consentkit report`): the small-number rule, and mail."""
+    regions: RegionsConfig | None = None
+    """Regional consent regimes (opt_in, opt_out, notice) by the visitor's location; `{}` takes the
+    shipped mapping (docs/regions.md). Unset: every visitor is under the opt-in rules above."""
 
     @field_validator("secret_keys", mode="before")
     @classmethod
@@ -323,4 +331,9 @@ def _cross_problems(cfg: ConsentConfig) -> list[str]:
     problems += cfg.banner.cross_problems(cfg.category_keys)
     if cfg.cookies.samesite == "none" and cfg.cookies.secure is False:
         problems.append("cookies.samesite: 'none' requires cookies.secure to be true or 'auto'")
+    if cfg.regions is not None:
+        problems += cfg.regions.problems(frozenset(keys))
+        if cfg.regions.edge is not None and not cfg.trusted_proxies:
+            problems.append(f"regions.edge: {cfg.regions.edge}'s headers are believed only from trusted_proxies; "
+                            "list the edge's networks there")
     return list(dict.fromkeys(problems))  # each distinct problem once

@@ -25,4 +25,11 @@ def config_warnings(cfg: ConsentConfig) -> list[str]:
                 f"trusted_proxies: {network} trusts every peer, so every visitor can write the address "
                 "that is stored; list only your proxies' networks"
             )
+    regions = cfg.regions
+    col = cfg.collection
+    if regions is not None and regions.edge is None and col.geoip_city_db is None and col.geoip_country_db is None:
+        out.append(
+            f"regions: neither regions.edge nor a GeoIP database (collection.geoip_city_db) tells where a "
+            f"visitor is, so every visitor gets the fallback regime {regions.fallback.name!r}"
+        )
     return out

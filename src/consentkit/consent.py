@@ -158,6 +158,12 @@ class ConsentState:
         return self._effective.denied_by_signal
 
     @property
+    def regime(self) -> str | None:
+        """The regional regime this request is under (None: the site has no `regions`)."""
+        self.read = True
+        return self._effective.regime
+
+    @property
     def decided_at(self) -> dt.datetime | None:
         return dt.datetime.fromtimestamp(self.choice.decided_at, dt.UTC) if self.choice else None
 
@@ -173,4 +179,5 @@ class ConsentState:
             "conflict": sorted(self._effective.conflict),
             "policy_version": self.policy_version,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "regime": self._effective.regime,
         }

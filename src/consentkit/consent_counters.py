@@ -31,7 +31,12 @@ SIGNALS = "consent.signals"
 """Key ``pages``: a counted page view (the `pageviews` counter, without its path); ``dnt``, ``gpc``:
 one sent with that signal."""
 
-CONSENT_METRICS = (IMPRESSIONS, CHOICES, OPTINS, WITHDRAWALS, REASKS, SIGNALS)
+REGIMES = "consent.regimes"
+"""Key ``POLICY|REGIME|WHAT``, for a site with regional regimes: ``impression``, each choice by its
+outcome (``accept_all``, ``reject_all``, ``custom``), and ``pages`` and ``gpc`` as in `SIGNALS`,
+under the regime they happened in (a configured name)."""
+
+CONSENT_METRICS = (IMPRESSIONS, CHOICES, OPTINS, WITHDRAWALS, REASKS, SIGNALS, REGIMES)
 OUTCOMES = ("accept_all", "reject_all", "custom")
 
 
@@ -55,13 +60,20 @@ class ConsentCounters:
         """The banner was rendered for this request: counted when it has no valid choice."""
         if state.choice is None:
             self.writer.tally(IMPRESSIONS, f"{state.policy_version}|{lang}")
+            regime = state._effective.regime
+            if regime is not None:
+                self.writer.tally(REGIMES, f"{state.policy_version}|{regime}|impression")
 
     def choice(self, previous: ConsentState, granted: frozenset[str], choice_cookie: str) -> None:
         """A choice was recorded. `previous`: the request's state before it; `choice_cookie`: the
         choice cookie the request carried (a choice under an older policy reads as none there)."""
         version = self.policy_version
         tally = self.writer.tally
-        tally(CHOICES, f"{version}|{outcome(granted, self.optional)}")
+        chosen = outcome(granted, self.optional)
+        tally(CHOICES, f"{version}|{chosen}")
+        regime = previous._effective.regime
+        if regime is not None:
+            tally(REGIMES, f"{version}|{regime}|{chosen}")
         for category in sorted(granted & self.optional):
             tally(OPTINS, f"{version}|{category}")
         before = previous.choice
@@ -81,3 +93,12 @@ def tally_signals(writer: Writer, signals: Signals) -> None:
         writer.tally(SIGNALS, "dnt")
     if signals.gpc:
         writer.tally(SIGNALS, "gpc")
+
+
+def tally_regime_page(writer: Writer, state: ConsentState) -> None:
+    """A counted page view under a regional regime, and whether it came with GPC."""
+    regime = state._effective.regime
+    if regime is not None:
+        writer.tally(REGIMES, f"{state.policy_version}|{regime}|pages")
+        if state.signals.gpc:
+            writer.tally(REGIMES, f"{state.policy_version}|{regime}|gpc")

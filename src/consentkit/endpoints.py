@@ -16,6 +16,7 @@ from consentkit.csrf import refusal
 from consentkit.http import VARY, CookieSpec, Reply, RequestView
 from consentkit.ledger import LedgerDraft
 from consentkit.policy import decide
+from consentkit.regioncache import regional_headers
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine
@@ -37,6 +38,8 @@ def handle(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     reply = Reply.error(500, "consentkit could not answer this request")
     with guard.contained(engine.writer, "endpoint"):
         reply = _answer(engine, ex, body)
+        if ex.located and any(name == "vary" for name, _ in reply.headers):  # consent-dependent
+            regional_headers(engine, ex, reply.headers)
     return own_reply(reply)
 
 
@@ -111,7 +114,8 @@ def _not_allowed(allow: str) -> Reply:
 def _gpc(engine: Engine, req: RequestView) -> Reply:
     if req.method not in ("GET", "HEAD"):
         return _not_allowed("GET")
-    if not engine.config.gpc_denies:
+    honoured = bool(engine.config.gpc_denies) or (engine.regional is not None and engine.regional.honours_gpc)
+    if not honoured:
         return Reply.error(404, "this site does not honour Global Privacy Control")
     last = engine.config.signals.gpc_last_update.isoformat()
     reply = Reply.json({"gpc": True, "lastUpdate": last})
@@ -155,12 +159,13 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
         granted=tuple(sorted(granted)),
         denied=tuple(sorted(cfg.optional - granted)),
         policy_version=cfg.policy_version,
-        shown_hash=engine_shown_hash(engine, parsed.lang),
+        shown_hash=engine_shown_hash(engine, parsed.lang, ex.state),
         dnt=ex.state.signals.dnt,
         gpc=ex.state.signals.gpc,
         source=parsed.source,
         ip=_ledger_ip(engine, req),
         ua_hash=hashlib.sha256(req.header("user-agent")[:2048].encode()).hexdigest()[:32] or None,
+        regime=ex.effective.regime,
     )
     try:
         engine.store.append_ledger(draft)
@@ -170,7 +175,7 @@ def choose(engine: Engine, ex: Exchange, body: bytes) -> Reply:
     engine.counters.choice(ex.state, granted, req.cookies.get(cfg.cookies.choice_name, ""))
     value = engine.codec.encode(choice)
     choice = engine.codec.decode(value) or choice  # carries the signer's own timestamp
-    eff = decide(choice.granted, ex.state.signals, engine.rules, choice.signals)
+    eff = decide(choice.granted, ex.state.signals, engine.rules_of(ex.effective), choice.signals)
     new_state = ConsentState(eff, ex.state.signals, choice, cfg.policy_version)
     if cfg.ids_category not in eff.categories:
         ex.session_id = ex.visitor_id = None
@@ -208,8 +213,9 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
     return mask_ip(ip, "truncated", col.ipv4_prefix, col.ipv6_prefix)
 
 
-def engine_shown_hash(engine: Engine, lang: str | None) -> str:
-    return shown_fingerprint(engine.config, lang)
+def engine_shown_hash(engine: Engine, lang: str | None, state: ConsentState | None = None) -> str:
+    regime = state._effective.regime if state is not None else None
+    return shown_fingerprint(engine.config, lang, regime)
 
 
 def engine_log_failure() -> None:

@@ -33,6 +33,7 @@ from consentkit.storage.writer import Writer
 
 if TYPE_CHECKING:
     from consentkit.collect.pipeline import Collector
+    from consentkit.regional import Regional
 
 log = logging.getLogger("consentkit")
 _NONE: frozenset[str] = frozenset()
@@ -82,6 +83,12 @@ class Engine:
             self.collector = Collector(cfg, self.store, self.writer, self.client_address)
         geo = self.collector.geo if self.collector is not None else None
         self.chat = Chat(cfg, self.writer, geo, self.client_address)
+        self.regional: Regional | None = None
+        """The site's regional regimes (`regions`); None: everyone is under `rules`, located never."""
+        if cfg.regions is not None:
+            from consentkit.regional import Regional
+
+            self.regional = Regional(cfg, cfg.regions, self.rules, self.client_address, geo)
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
@@ -90,14 +97,23 @@ class Engine:
         now = time.time()
         cookie = headers.get("cookie", "")
         key = (cookie, signals)
-        hit = self._decisions.get(key)
+        regional = self.regional
+        if regional is None:
+            decisions, rules = self._decisions, self.rules
+        else:  # the visitor's regime: its rules, and its own cache of decisions
+            location = regional.locator.locate(request)
+            regime = regional.pick(location)
+            decisions, rules = regime.decisions, regime.rules
+        hit = decisions.get(key)
         if hit is None or hit.until < now:
-            hit = self._decide(request, signals, now)
+            hit = self._decide(request, signals, now, rules)
             if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
-                self._decisions.put(key, hit)
+                decisions.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, _counters=self.counters)
         own = self.is_own_path(request.path)
         ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
+        if regional is not None:
+            ex.located = location.source
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
@@ -109,11 +125,11 @@ class Engine:
             state._exchange = ex  # for chat_html(engine, state); dropped by finish()
         return ex
 
-    def _decide(self, request: RequestView, signals: Signals, now: float) -> CookieDecision:
+    def _decide(self, request: RequestView, signals: Signals, now: float, rules: Rules) -> CookieDecision:
         cookies = request.cookies
         choice = self.codec.decode(cookies.get(self._choice_cookie, ""), now)
         eff = decide(
-            choice.granted if choice else None, signals, self.rules, choice.signals if choice else None
+            choice.granted if choice else None, signals, rules, choice.signals if choice else None
         )
         until = choice.decided_at + self.codec.max_age_s if choice else now + 3600
         vid: str | None = None
@@ -135,6 +151,11 @@ class Engine:
                 else:  # a client's bytes never reach a response header: left alone, counted
                     self.writer.tally("cookie.unsafe_name", owner)
         return tuple(out)
+
+    def rules_of(self, effective: Effective) -> Rules:
+        """The rules `effective` was decided under: its regime's, or the site's."""
+        found = self.regional.named(effective.regime) if self.regional and effective.regime else None
+        return found.rules if found is not None else self.rules
 
     def is_own_path(self, path: str) -> bool:
         n = len(self.prefix)  # slices, not startswith: this runs on every request
@@ -272,4 +293,6 @@ class Engine:
         self.writer.stop()
         if self.collector is not None:
             self.collector.close()
+        if self.regional is not None:
+            self.regional.close()
         self.store.close()

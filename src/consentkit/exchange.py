@@ -72,3 +72,6 @@ class Exchange:
     """Set when the app placed the chat itself (`chat_html`): nothing is inserted then."""
     own: bool = False
     """A request for consentkit's own endpoints (`Engine.is_own_path`): the middlewares answer it."""
+    located: str = ""
+    """Where the regional regime's location came from ("edge", "geoip", "none"); "" without `regions`.
+    A page located by GeoIP is marked private for shared caches (`regioncache`)."""

@@ -62,9 +62,17 @@ EDGE_HEADERS = ("cf-connecting-ip", "true-client-ip", "x-real-ip", "fastly-clien
 PROXY_HEADERS = CHAIN_HEADERS + EDGE_HEADERS
 """The headers `proxy_headers` may name: the site's choice of one is read, the others never."""
 
+LOCATION_HEADERS = (
+    "cf-ipcountry", "cf-region-code", "cloudfront-viewer-country", "cloudfront-viewer-country-region",
+    "fastly-geo-country", "fastly-geo-region", "x-vercel-ip-country", "x-vercel-ip-country-region",
+    "x-appengine-country", "x-appengine-region",
+)
+"""Edge networks' visitor-location headers (`regions.edge`; believed from trusted proxies only)."""
+
 READ_HEADERS = frozenset({
     "accept-language", "content-length", "content-type", "cookie", "dnt", "host", "if-none-match", "origin",
     "purpose", "referer", "sec-fetch-site", "sec-gpc", "sec-purpose", "user-agent", "x-moz", *PROXY_HEADERS,
+    *LOCATION_HEADERS,
 })
 """Every request header the core reads. Only these are decoded from ASGI's bytes (a browser sends
 twice as many), so a header added to the code must be added here: a test holds the two together.

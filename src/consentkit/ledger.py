@@ -30,6 +30,8 @@ class LedgerDraft:
     source: str
     ip: str | None
     ua_hash: str | None
+    regime: str | None = None
+    """The regional regime the choice was made under; None where the site has no `regions`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class LedgerRecord:
     pii_digest: str
     prev_hash: str
     hash: str
+    regime: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {f: getattr(self, f) for f in self.__slots__}
@@ -63,6 +66,8 @@ def record_hash(prev_hash: str, seq: int, d: LedgerDraft | LedgerRecord, digest:
         seq, repr(float(d.ts)), d.consent_id, sorted(d.granted), sorted(d.denied), d.policy_version,
         d.shown_hash, d.dnt, d.gpc, d.source, digest,
     ]
+    if d.regime is not None:  # records without a regime hash as they always did, so they still verify
+        core.append(d.regime)
     blob = prev_hash + "\n" + json.dumps(core, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -73,7 +78,7 @@ def seal(draft: LedgerDraft, seq: int, prev_hash: str) -> LedgerRecord:
     return LedgerRecord(
         seq, draft.ts, draft.consent_id, tuple(sorted(draft.granted)), tuple(sorted(draft.denied)),
         draft.policy_version, draft.shown_hash, draft.dnt, draft.gpc, draft.source, draft.ip, draft.ua_hash,
-        digest, prev_hash, record_hash(prev_hash, seq, draft, digest),
+        digest, prev_hash, record_hash(prev_hash, seq, draft, digest), draft.regime,
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from consentkit.cookielife import count_lifetimes
 from consentkit.cookieparse import set_cookie_name
 from consentkit.http import VARY, is_html
+from consentkit.regioncache import regional_headers
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine
@@ -56,4 +57,6 @@ def response_headers(
                 out[vary_at] = (name, ", ".join([value, *missing]) if missing else value)
         else:
             out.append(("vary", VARY))
+        if ex.located:  # the site has regional regimes: the page depends on where the visitor is
+            regional_headers(engine, ex, out)
     return out

@@ -514,3 +514,21 @@ def test_real_server(kind: str, tmp_path: Path, server: Any) -> None:
             httpx.Client(base_url=srv.base) as client:
         check_consent_round_trip(client, srv.base)
         assert client.get("/_consent/state").json()["choice_made"] is True
+
+
+def test_regional_regimes_through_django(tmp_path: Path) -> None:
+    """The regime decides the banner's variant in the template tag; Vary names the edge's headers, and
+    a page located by GeoIP is private (Django applies the core's plan with its own API)."""
+    city = Path(__file__).resolve().parents[1] / "data" / "maxmind" / "GeoIP2-City-Test.mmdb"
+    regional = site_settings(tmp_path, trusted_proxies=["127.0.0.0/8"], regions={"edge": "cloudflare"},
+                             collection={"geoip_city_db": str(city)})
+    with override_settings(**regional):
+        client = Client()
+        california = client.get("/", headers={"cf-ipcountry": "US", "cf-region-code": "CA"})
+        assert 'data-mode="opt_out"' in california.content.decode() and "<p id=yes>" in california.content.decode()
+        assert california["Vary"].split(", ")[-2:] == ["Cf-Ipcountry", "Cf-Region-Code"]
+        assert not california.has_header("Cache-Control")
+        germany = client.get("/", headers={"x-forwarded-for": "2a02:d180::1"})
+        assert "data-mode" not in germany.content.decode() and "<p id=no>" in germany.content.decode()
+        assert germany["Cache-Control"] == "private"
+        conf.reset()

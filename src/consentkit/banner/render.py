@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, quote
 
 from consentkit.banner import i18n
 from consentkit.banner.assets import asset_url
+from consentkit.banner.regime import consent_mode_calls, mode_of, optout_icon, regime_named, with_regime_texts
 from consentkit.banner.texts import category_text, pick_language, texts_in
 from consentkit.bodies import safe_next
 from consentkit.config import Category, ConsentConfig
@@ -50,11 +51,18 @@ def consent_default_html(config: ConsentConfig, state: ConsentState, *, nonce: s
     if not config.banner.consent_mode:
         return ""
     values: dict[str, Any] = consent_mode_state(config, state.effective)
-    values["wait_for_update"] = config.banner.consent_mode_wait_ms
+    if config.regions is not None:  # a default per region, then this visitor's own values if they differ
+        calls = consent_mode_calls(config, values, lambda eff: consent_mode_state(config, eff))
+        if not (state.choice_made or state.denied_by_signal):
+            calls.pop()
+        body = "".join(f'window.gtag("consent","{kind}",{script_json(v)});' for kind, v in calls)
+    else:
+        values["wait_for_update"] = config.banner.consent_mode_wait_ms
+        body = f'window.gtag("consent","default",{script_json(values)});'
     return (
         f"<script{_nonce(nonce)}>window.dataLayer=window.dataLayer||[];"
         "window.gtag=window.gtag||function(){window.dataLayer.push(arguments)};"
-        f'window.gtag("consent","default",{script_json(values)});</script>'
+        f"{body}</script>"
     )
 
 
@@ -73,7 +81,7 @@ def _page_config(config: ConsentConfig, state: ConsentState, lang: str, texts: d
     banner = config.banner
     colors = {f"l-{_COLOR_VARS[k]}": v for k, v in banner.colors.model_dump(exclude_none=True).items()}
     colors |= {f"d-{_COLOR_VARS[k]}": v for k, v in banner.dark_colors.model_dump(exclude_none=True).items()}
-    data = {
+    data: dict[str, Any] = {
         "prefix": config.prefix,
         "lang": lang,
         "measure": config.ids_category,
@@ -83,6 +91,8 @@ def _page_config(config: ConsentConfig, state: ConsentState, lang: str, texts: d
         "texts": {k: texts[k] for k in _JS_TEXTS},
         "titles": {c.key: category_text(banner, lang, c)[0] for c in config.categories},
     }
+    if mode_of(config, state) != "opt_in":  # switches show what is in effect before a choice; a dismissable notice
+        data["preset"] = True
     return f'<script type="application/json" id="consentkit-config">{script_json(data)}</script>'
 
 
@@ -90,7 +100,9 @@ def _signal_notice(config: ConsentConfig, state: ConsentState, texts: dict[str, 
     if not state.denied_by_signal:
         return ""
     lines = []
-    if state.signals.gpc and config.gpc_denies:
+    if state.signals.gpc and mode_of(config, state) == "opt_out":
+        lines.append(texts["gpc_optout_notice"])
+    elif state.signals.gpc and config.gpc_denies:
         lines.append(texts["gpc_notice"])
     if state.signals.dnt and config.dnt_denies:
         lines.append(texts["dnt_notice"])
@@ -115,6 +127,9 @@ def _hidden(name: str, value: str) -> str:
 def _first_layer(
     config: ConsentConfig, state: ConsentState, texts: dict[str, str], lang: str, nxt: str, notice: str
 ) -> str:
+    mode = mode_of(config, state)
+    if mode != "opt_in":
+        return _notice_layer(config, state, texts, notice, mode)
     banner = config.banner
     modal = banner.layout == "modal"
     wrap_cls = "ck-wrap ck-l1 ck-modal" if modal else "ck-wrap ck-l1"
@@ -141,6 +156,34 @@ def _first_layer(
     )
 
 
+def _notice_layer(
+    config: ConsentConfig, state: ConsentState, texts: dict[str, str], notice: str, mode: str
+) -> str:
+    """The first layer of an opt_out or notice regime: a notice, never modal, that the visitor may
+    dismiss (banner.js); its link or button opens the choices (the second layer)."""
+    banner = config.banner
+    hidden = " hidden" if state.choice_made else ""
+    privacy = ""
+    if banner.privacy_url:
+        privacy = f' <a href="{_e(banner.privacy_url)}">{_e(texts["privacy_policy"])}</a>'
+    if mode == "opt_out":
+        intro = texts["optout_intro"]
+        opener = (f'<a href="#ck-l2" class="ck-optout" data-consentkit-open>{optout_icon(config)}'
+                  f'<span>{_e(texts["optout_link"])}</span></a>')
+    else:
+        intro = texts["notice_intro"]
+        opener = f'<a href="#ck-l2" class="ck-btn" data-consentkit-open>{_e(texts["choose"])}</a>'
+    dismiss = f'<button type="button" class="ck-btn ck-dismiss">{_e(texts["dismiss"])}</button>'
+    return (
+        f'<div id="ck-l1" class="ck-wrap ck-l1 ck-notice" data-mode="{mode}"{hidden}>'
+        '<div class="ck-panel" role="dialog" tabindex="-1" aria-labelledby="ck-l1-title" aria-describedby="ck-l1-desc">'
+        f'<h2 id="ck-l1-title" class="ck-title">{_e(texts["title"])}</h2>'
+        f'<p id="ck-l1-desc">{_e(intro)}{privacy}</p>{notice}'
+        f'<div class="ck-actions">{opener}{dismiss}</div>'
+        "</div></div>"
+    )
+
+
 def _category(
     config: ConsentConfig, state: ConsentState, cat: Category, texts: dict[str, str], lang: str
 ) -> str:
@@ -155,6 +198,8 @@ def _category(
     elif cat.key in state.denied_by_signal and not config.signals.explicit_optin_overrides:
         disabled = True
         note = texts["off_by_signal"]
+    elif not state.choice_made and mode_of(config, state) != "opt_in":  # in effect until they opt out
+        checked = cat.key in state._effective.categories
     else:
         checked = state.choice_made and cat.key in state.granted
     described = f"ck-n-{cat.key} ck-d-{cat.key}" if note else f"ck-d-{cat.key}"
@@ -196,14 +241,25 @@ def _floating_button(config: ConsentConfig, state: ConsentState, texts: dict[str
     if config.banner.settings_button != "floating":
         return ""
     hidden = "" if state.choice_made else " hidden"
+    if mode_of(config, state) == "opt_out":  # the opt-out link stays within reach on every page
+        return (f'<a href="#ck-l2" class="ck-fab ck-optout" data-consentkit-open{hidden}>{optout_icon(config)}'
+                f'<span>{_e(texts["optout_link"])}</span></a>')
     return f'<a href="#ck-l2" class="ck-fab" data-consentkit-open{hidden}>{_e(texts["settings_button"])}</a>'
 
 
-def settings_link_html(config: ConsentConfig, *, lang: str | None = None, accept_language: str = "") -> str:
-    """A plain "Privacy settings" link to put in the footer (for `settings_button = "link"`)."""
+def settings_link_html(
+    config: ConsentConfig, *, lang: str | None = None, accept_language: str = "", state: ConsentState | None = None
+) -> str:
+    """A plain "Privacy settings" link to put in the footer (for `settings_button = "link"`); with
+    the request's `state`, under an opt_out regime the opt-out link and its icon instead."""
     if not config.banner.enabled:
         return ""
-    texts = texts_in(config.banner, pick_language(config.banner, lang, accept_language))
+    picked = pick_language(config.banner, lang, accept_language)
+    regime = regime_named(config, state._effective.regime) if state is not None else None
+    texts = with_regime_texts(regime, picked, texts_in(config.banner, picked))
+    if regime is not None and regime.mode == "opt_out":
+        return (f'<a href="#ck-l2" class="ck-open-link ck-optout" data-consentkit-open>{optout_icon(config)}'
+                f'<span>{_e(texts["optout_link"])}</span></a>')
     return f'<a href="#ck-l2" class="ck-open-link" data-consentkit-open>{_e(texts["settings_button"])}</a>'
 
 
@@ -232,7 +288,7 @@ def banner_html(
     picked = pick_language(banner, lang, accept_language)
     if state._counters is not None:  # the engine's state: an impression unless a choice is made
         state._counters.impression(state, picked)
-    texts = texts_in(banner, picked)
+    texts = with_regime_texts(regime_named(config, state._effective.regime), picked, texts_in(banner, picked))
     nxt = safe_next(next_url.split("#", 1)[0])
     notice = _signal_notice(config, state, texts)
     out = [

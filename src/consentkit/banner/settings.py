@@ -77,6 +77,18 @@ Color = Annotated[str, AfterValidator(css_color)]
 Url = Annotated[str, Field(max_length=2048), AfterValidator(safe_url)]
 
 
+def same_placeholders(v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Texts per language whose placeholders are exactly those of the shipped English text."""
+    en = i18n.shipped_texts("en")
+    for lang, entries in v.items():
+        for key, text in entries.items():
+            want, got = i18n.placeholders(en[key]), i18n.placeholders(text)
+            if want != got:
+                names = ", ".join("{" + p + "}" for p in sorted(want)) or "no placeholders"
+                raise ValueError(f"{lang}.{key}: must contain exactly {names}")
+    return v
+
+
 class CategoryText(Strict):
     title: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=2000)
@@ -101,6 +113,10 @@ class BannerConfig(Strict):
     privacy_url: Url | None = None
     logo_url: Url | None = None
     settings_button: Literal["floating", "link", "none"] = "floating"
+    optout_icon: bool = True
+    """Show the opt-out icon beside the opt-out link of `opt_out` regimes (docs/regions.md)."""
+    optout_icon_url: Url | None = None
+    """An image of your own for that icon; unset: the shipped one (a toggle with a check and a cross)."""
     texts: dict[LangTag, dict[TextKey, Text]] = Field(default_factory=dict)
     """Per language, texts replacing the shipped ones (keys as in locales/en.json)."""
     category_texts: dict[LangTag, dict[CategoryKey, CategoryText]] = Field(default_factory=dict)
@@ -125,14 +141,7 @@ class BannerConfig(Strict):
     @field_validator("texts")
     @classmethod
     def _placeholders(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        en = i18n.shipped_texts("en")
-        for lang, entries in v.items():
-            for key, text in entries.items():
-                want, got = i18n.placeholders(en[key]), i18n.placeholders(text)
-                if want != got:
-                    names = ", ".join("{" + p + "}" for p in sorted(want)) or "no placeholders"
-                    raise ValueError(f"{lang}.{key}: must contain exactly {names}")
-        return v
+        return same_placeholders(v)
 
     @model_validator(mode="after")
     def _default_language_known(self) -> BannerConfig:

@@ -83,16 +83,23 @@ def chat_wording(config: ConsentConfig, lang: str) -> tuple[str, str]:
             shipped_wording(config.banner, lang, "chat_button", chat.placeholder_button))
 
 
-def texts_for(config: ConsentConfig, lang: str | None) -> dict[str, str]:
-    """Everything the banner and the chat placeholder show in the language `lang` resolves to.
+def texts_for(config: ConsentConfig, lang: str | None, regime: str | None = None) -> dict[str, str]:
+    """Everything the banner and the chat placeholder show in the language `lang` resolves to, to a
+    visitor under the regional regime named `regime` (None: the site's opt-in banner).
 
     Used to fingerprint what a visitor was shown when they chose: the shipped texts of categories
-    the site does not have, or of a placeholder it does not show, are left out.
+    the site does not have, of a placeholder it does not show, or of another regime's variant are
+    left out.
     """
+    from consentkit.banner.regime import ALL_VARIANT_TEXTS, VARIANT_TEXTS, regime_named, with_regime_texts
+
     banner = config.banner
     picked = pick_language(banner, lang)
-    shown = texts_in(banner, picked).items()
-    out = {k: v for k, v in shown if not k.startswith(CATEGORY_PREFIX) and not k.startswith("chat_")}
+    found = regime_named(config, regime)
+    shown = with_regime_texts(found, picked, texts_in(banner, picked)).items()
+    other = ALL_VARIANT_TEXTS - VARIANT_TEXTS.get(found.mode if found is not None else "opt_in", frozenset())
+    out = {k: v for k, v in shown
+           if not k.startswith(CATEGORY_PREFIX) and not k.startswith("chat_") and k not in other}
     for cat in config.categories:
         title, description = category_text(banner, picked, cat)
         out[f"category.{cat.key}.title"] = title
@@ -103,7 +110,8 @@ def texts_for(config: ConsentConfig, lang: str | None) -> dict[str, str]:
     return out
 
 
-def shown_fingerprint(config: ConsentConfig, lang: str | None) -> str:
-    """The ledger's `shown_hash` of a choice made in `lang` (the tag the banner sent) under `config`."""
+def shown_fingerprint(config: ConsentConfig, lang: str | None, regime: str | None = None) -> str:
+    """The ledger's `shown_hash` of a choice made in `lang` (the tag the banner sent) under `config`,
+    by a visitor under the regional regime named `regime` (None: the site's opt-in banner)."""
     cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in config.categories]
-    return shown_hash(config.policy_version, cats, texts_for(config, lang), lang)
+    return shown_hash(config.policy_version, cats, texts_for(config, lang, regime), lang)

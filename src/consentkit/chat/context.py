@@ -14,8 +14,8 @@ Each field belongs to a collection field group (`collection.fields` maps groups 
 
 A field whose group's category is not in effect is None, and is never computed. As for collection,
 a DNT or GPC signal leaves every visitor field None (unless the site lets an explicit opt-in stand
-and the visitor made one). `path`, `now` and `categories` are always there: they describe the page
-and the consent, not the visitor.
+and the visitor made one). `path`, `now`, `categories` and `regime` are always there: they describe
+the page and the consent, not the visitor.
 """
 
 from __future__ import annotations
@@ -93,22 +93,27 @@ class VisitorContext(NamedTuple):
     """Paths of the last pages of this visit, oldest first (field group session_id)."""
     ip: str | None = None
     """The client address, after trusted proxies (field group ip)."""
+    regime: str | None = None
+    """The regional regime the consent was decided under (`regions`); None without regions."""
 
 
 class Facts:
     """What the rules work on: the allowed fields, each computed when first read (so that a rule
     evaluation that stops early computes nothing more); the `VisitorContext` only if a hook asks."""
 
-    __slots__ = ("_allowed", "_context", "_current", "_source", "_todo", "categories", "now", "path", "values")
+    __slots__ = (
+        "_allowed", "_context", "_current", "_source", "_todo", "categories", "now", "path", "regime", "values",
+    )
 
     def __init__(self, path: str, now: float, categories: frozenset[str], values: dict[str, Any],
                  allowed: frozenset[str] = frozenset(), source: tuple[ContextBuilder, Exchange, bool] | None = None,
-                 todo: Iterable[str] | None = None) -> None:
+                 todo: Iterable[str] | None = None, regime: str | None = None) -> None:
         """`values` are fields known already; `allowed` ones are computed from `source` (the builder,
         the request, whether it is the current page) when read, or just the `todo` ones if given."""
         self.path = path
         self.now = now
         self.categories = categories
+        self.regime = regime
         self.values = values
         self._context: VisitorContext | None = None
         self._allowed = allowed
@@ -137,7 +142,8 @@ class Facts:
                 for name in list(todo):
                     if name in todo:
                         self._fill(name)
-            ctx = self._context = VisitorContext(self.path, self.now, self.categories, **self.values)
+            ctx = VisitorContext(self.path, self.now, self.categories, **self.values, regime=self.regime)
+            self._context = ctx
         return ctx
 
     def _fill(self, name: str) -> None:
@@ -150,7 +156,7 @@ class Facts:
     @classmethod
     def of(cls, ctx: VisitorContext) -> Facts:
         values = {f: getattr(ctx, f) for f in ALL_FIELDS if getattr(ctx, f) is not None}
-        facts = cls(ctx.path, ctx.now, ctx.categories, values)
+        facts = cls(ctx.path, ctx.now, ctx.categories, values, regime=ctx.regime)
         facts._context = ctx
         return facts
 
@@ -177,7 +183,7 @@ class ContextBuilder:
               now: float | None = None) -> Facts:
         """Facts that compute the `allowed` fields (from `allowed()`) on first read, as of `now`."""
         return Facts(path, time.time() if now is None else now, ex.effective.categories, {}, allowed,
-                     (self, ex, current_page))
+                     (self, ex, current_page), regime=ex.effective.regime)
 
     def inputs(self, groups: frozenset[str], needed: frozenset[str]) -> Inputs:
         """What the `needed` fields allowed by `groups` are computed from: a cache key for anything

@@ -93,6 +93,8 @@ class Decider:
             # read them (every zone's offset is whole minutes).
             headers = ex.request.headers
             key: list[Any] = [inputs.allowed, *map(headers.get, inputs.headers)]
+            if ex.effective.regime is not None:  # rules and hooks see the regime
+                key.append(ex.effective.regime)
             if inputs.network:
                 key.append(ex.request.client)
             if rs.by_path:

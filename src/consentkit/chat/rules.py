@@ -70,6 +70,10 @@ class RuleSet:
         ):
             if allowed:
                 checks.append((key, frozenset({attr}), _member(self, key, attr, frozenset(allowed))))
+        if cfg.regimes:
+            regimes = frozenset(cfg.regimes)
+            checks.append(("regimes", frozenset(), lambda c: self._says(
+                "regimes", None if c.regime is None else c.regime in regimes, f"regime {c.regime}")))
         self.checks = checks
         needs: set[str] = {"is_bot"} if self.bots else set()
         for _, need, _ in checks:

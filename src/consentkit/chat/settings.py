@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from consentkit.chat import providers
-from consentkit.strict import Strict
+from consentkit.strict import CategoryKey, Strict
 
 Provider = Literal["generic", "livechat", "tawkto", "crisp", "chatwoot", "zendesk"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -82,6 +82,8 @@ class ChatRulesConfig(Strict):
     """Primary language subtags from Accept-Language, e.g. "de" (needs the language field group)."""
     devices: tuple[DeviceClass, ...] = ()
     """Device classes from the User-Agent (needs the device field group)."""
+    regimes: tuple[CategoryKey, ...] = ()
+    """Regional regimes (`regions.regimes[].name`, or the fallback's) whose visitors may get the chat."""
     never_for_bots: bool = True
     """Never for a user agent known as a bot (when the device field group is in effect)."""
     hours: BusinessHours | None = None

@@ -172,6 +172,12 @@ class ClientAddress:
     def of(self, request: RequestView) -> str | None:
         return client_ip(request.client, request.headers, self.trusted, self.header)
 
+    def from_trusted_peer(self, request: RequestView) -> bool:
+        """Whether the socket peer is one of the site's proxies (whose other headers, such as an
+        edge network's location, may then be believed)."""
+        peer = _parse_node(request.client) if self.trusted and request.client is not None else None
+        return peer is not None and _is_trusted(peer, self.trusted)
+
 
 def mask_ip(ip: str, mode: MaskMode, v4_prefix: int = 24, v6_prefix: int = 48, salt: bytes | None = None) -> str | None:
     """The form of `ip` that may be stored: as is, its network, a keyed hash, or nothing.

@@ -15,7 +15,7 @@ from consentkit.collect.paths import GlobSet, is_prefetch
 from consentkit.collect.ratelimit import RateLimiter, rate_key
 from consentkit.collect.salt import DailySalt
 from consentkit.collect.useragent import parse_user_agent, set_cache_size
-from consentkit.consent_counters import tally_signals
+from consentkit.consent_counters import tally_regime_page, tally_signals
 from consentkit.errors import ConfigError
 from consentkit.http import VARY, Reply, is_html
 from consentkit.urls import split_url, url_path
@@ -70,6 +70,8 @@ class Collector:
         if self.aggregate:
             self.writer.tally("pageviews", path[:256])
             tally_signals(self.writer, ex.state.signals)
+            if ex.located:  # the site has regional regimes
+                tally_regime_page(self.writer, ex.state)
         allowed = ex.groups
         if not allowed:
             return

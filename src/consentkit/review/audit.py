@@ -92,10 +92,18 @@ class AuditReport:
 
 
 def consent_rules(config: ConsentConfig) -> ConsentRules:
+    default = frozenset(config.default_granted) | config.required
+    if config.regions is not None:
+        # An event without a choice does not say which regime it was collected under: any regime's
+        # defaults may have been in effect (docs/review.md).
+        from consentkit.banner.regime import regional_defaults
+
+        for _, in_effect in regional_defaults(config):
+            default |= in_effect
     return ConsentRules(
         field_categories={str(g): c for g, c in config.collection.fields.items()},
         required=config.required,
-        default_granted=frozenset(config.default_granted) | config.required,
+        default_granted=default,
         retention_days={c.key: c.retention_days for c in config.categories},
     )
 

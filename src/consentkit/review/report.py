@@ -26,9 +26,11 @@ from consentkit.consent_counters import (
     OPTINS,
     OUTCOMES,
     REASKS,
+    REGIMES,
     SIGNALS,
     WITHDRAWALS,
 )
+from consentkit.review.report_regimes import RegimeConsent, by_regime
 from consentkit.storage.base import Store
 from consentkit.storage.rollups import DIMENSIONS, TOTAL, built_days, day_name, day_number, day_of, live_day
 
@@ -114,6 +116,10 @@ class ConsentSummary:
     dnt: int
     gpc: int
     chat: dict[str, int]
+    by_regime: tuple[RegimeConsent, ...] = ()
+    """Per regional regime with at least k choices (`regions`; none without)."""
+    regime_other: RegimeConsent | None = None
+    """Regimes with fewer than k choices, together."""
 
     @property
     def dnt_share(self) -> float | None:
@@ -322,7 +328,8 @@ def consent_summary(store: Store, first_day: int, last_day: int, *, min_visitors
 
 def _consent(store: Store, first: int, last: int, k: int) -> ConsentSummary:
     metrics = [IMPRESSIONS, CHOICES, OPTINS, WITHDRAWALS, REASKS]
-    counts = _counter_sums(store, [*metrics, SIGNALS, "chat"], first, last)
+    counts = _counter_sums(store, [*metrics, SIGNALS, "chat", REGIMES], first, last)
+    regimes, regime_other = by_regime({key: n for (metric, key), n in counts.items() if metric == REGIMES}, k)
     versions = sorted({key.partition("|")[0] for (metric, key) in counts if metric in metrics})
     policies = [_policy(v, counts) for v in versions]
     shown = tuple(p for p in policies if p.choices >= k)
@@ -335,6 +342,8 @@ def _consent(store: Store, first: int, last: int, k: int) -> ConsentSummary:
         dnt=counts.get((SIGNALS, "dnt"), 0),
         gpc=counts.get((SIGNALS, "gpc"), 0),
         chat={key: n for (metric, key), n in sorted(counts.items()) if metric == "chat"},
+        by_regime=regimes,
+        regime_other=regime_other,
     )
 
 

@@ -16,6 +16,7 @@ from consentkit.consent_counters import OUTCOMES
 from consentkit.htmlsafe import escape
 from consentkit.review.queries import iso
 from consentkit.review.report import Breakdown, PolicyConsent, Report
+from consentkit.review.report_regimes import RegimeConsent
 from consentkit.svgcharts import columns, hbars, stacked
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -59,6 +60,12 @@ def report_dict(report: Report) -> dict[str, Any]:
         d["optin_shares"] = {cat: p.optin_share(cat) for cat in sorted(p.optins)}
         return d
 
+    def regime(r: RegimeConsent) -> dict[str, Any]:
+        d = asdict(r)
+        d["shares"] = {o: r.share(o) for o in OUTCOMES}
+        d["gpc_share"] = r.gpc_share
+        return d
+
     return {
         "period": {"first_day": report.first_day, "last_day": report.last_day},
         "generated_at": iso(report.generated_at),
@@ -75,6 +82,8 @@ def report_dict(report: Report) -> dict[str, Any]:
             "other": policy(c.other) if c.other else None,
             "pages": c.pages, "dnt": c.dnt, "gpc": c.gpc, "dnt_share": c.dnt_share, "gpc_share": c.gpc_share,
             "chat": dict(c.chat),
+            "by_regime": [regime(r) for r in c.by_regime],
+            "regime_other": regime(c.regime_other) if c.regime_other else None,
         },
     }
 
@@ -108,6 +117,12 @@ def _tables(report: Report) -> tuple[list[tuple[str, str]], list[Table]]:
              f"{p.withdrawals:,}", f"{p.reasks:,}"] for p in (*c.by_policy, *([c.other] if c.other else []))]
     tables.append(("By policy version", ("policy", "impressions", "choices", "accept all", "reject all", "custom",
                                          "withdrawals", "re-asks"), rows))
+    regimes = (*c.by_regime, *([c.regime_other] if c.regime_other else []))
+    if regimes:  # a site with regional regimes
+        tables.append(("By regional regime", ("regime", "impressions", "choices", "accept all", "reject all",
+                                              "custom", "page views", "with GPC"),
+                       [[r.regime, f"{r.impressions:,}", f"{r.choices:,}", *(_pct(r.share(o)) for o in OUTCOMES),
+                         f"{r.pages:,}", _pct(r.gpc_share)] for r in regimes]))
     for b in t.breakdowns:
         tables.append((TITLES[b.dimension], (b.dimension, "page views", "visits", "visitors"), _rows(b)))
     tables.append(("Per day", ("day", "page views", "visits", "visitors"),

@@ -15,7 +15,7 @@ from consentkit.storage.schema import EVENT_FIELDS, migrations
 
 _LEDGER_COLS = (
     "seq, ts, consent_id, granted, denied, policy_version, shown_hash, dnt, gpc, source, ip, ua_hash, "
-    "pii_digest, prev_hash, hash"
+    "pii_digest, prev_hash, hash, regime"
 )
 
 
@@ -49,7 +49,7 @@ def _ledger_record(r: Sequence[Any]) -> LedgerRecord:
             raise ValueError
         return LedgerRecord(
             int(r[0]), float(r[1]), r[2], tuple(granted), tuple(denied), r[5], r[6], bool(r[7]), bool(r[8]), r[9],
-            r[10], r[11], r[12], r[13], r[14],
+            r[10], r[11], r[12], r[13], r[14], r[15],
         )
     except (ValueError, TypeError):
         raise UnreadableRecord(int(r[0]), "stored values are not readable (categories not a JSON list of "
@@ -120,11 +120,11 @@ class Store(ABC):
             seq, prev = self._lock_ledger(cur)
             rec = seal(draft, seq + 1, prev)
             cur.execute(
-                self._q(f"INSERT INTO ck_ledger ({_LEDGER_COLS}) VALUES ({', '.join('?' * 15)})"),
+                self._q(f"INSERT INTO ck_ledger ({_LEDGER_COLS}) VALUES ({', '.join('?' * 16)})"),
                 (
                     rec.seq, rec.ts, rec.consent_id, json.dumps(rec.granted), json.dumps(rec.denied),
                     rec.policy_version, rec.shown_hash, rec.dnt, rec.gpc, rec.source, rec.ip, rec.ua_hash,
-                    rec.pii_digest, rec.prev_hash, rec.hash,
+                    rec.pii_digest, rec.prev_hash, rec.hash, rec.regime,
                 ),
             )
             self._ledger_head_moved(cur, rec)

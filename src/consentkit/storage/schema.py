@@ -58,7 +58,7 @@ def migrations(dialect: str) -> list[list[str]]:
     ]
     if pg:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
-    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real)]
+    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real), _LEDGER_REGIME]
 
 
 def _rollups(pg: bool) -> list[str]:
@@ -86,6 +86,12 @@ def _audit_runs(serial: str, real: str) -> list[str]:
           counted_day TEXT NOT NULL, counted TEXT NOT NULL)""",
     ]
 
+
+_LEDGER_REGIME = [
+    # The regional regime a choice was made under (NULL: the site had no `regions`); it enters a
+    # record's hash only when set, so the records before this column still verify.
+    "ALTER TABLE ck_ledger ADD COLUMN regime TEXT",
+]
 
 _SQLITE_SUBJECTS = [
     # SQLite: a visitor or consent id is random, so indexing it row by row as events arrive dirties

@@ -22,6 +22,7 @@ from consentkit.cookielife import count_lifetime
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
 from consentkit.http import VARY, CookieSpec, Reply, RequestView, content_length, headers_from_environ, is_html
+from consentkit.regioncache import private_cache_control
 from consentkit_django.chat import insert_chat
 from consentkit_django.conf import get_engine
 
@@ -121,6 +122,12 @@ def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html
             patch_vary_headers(response, VARY_PARTS)
         else:  # the usual case, a quarter of the helper's cost
             response.headers["Vary"] = VARY
+        if ex.located:  # regional regimes: the page depends on where the visitor is
+            regional = engine.regional
+            if regional is not None and regional.vary:
+                patch_vary_headers(response, regional.vary.split(", "))
+            if ex.located == "geoip":
+                response.headers["Cache-Control"] = private_cache_control(response.headers.get("Cache-Control"))
 
 
 def set_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, cookies: Iterable[CookieSpec]) -> None:

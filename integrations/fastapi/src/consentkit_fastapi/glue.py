@@ -102,8 +102,8 @@ def consent_banner(
 def consent_context(request: Request) -> dict[str, Any]:
     """A context processor for ``Jinja2Templates(..., context_processors=[consent_context])``.
 
-    Templates then write ``{{ consent_banner() }}``, ``{{ consent_assets() }}`` and
-    ``{% if consent.allows("analytics") %}``.
+    Templates then write ``{{ consent_banner() }}``, ``{{ consent_assets() }}``,
+    ``{% if consent.allows("analytics") %}`` and ``{{ consent.regime }}`` (the regional regime).
     """
     from markupsafe import Markup
 

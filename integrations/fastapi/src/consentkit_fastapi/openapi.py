@@ -46,6 +46,7 @@ class ConsentStateOut(BaseModel):
     conflict: list[str] = Field(description="Granted categories a browser signal now denies.")
     policy_version: str
     decided_at: datetime | None
+    regime: str | None = Field(description="The regional regime in effect (`regions`); null without regions.")
     override_allowed: bool = Field(description="Whether an explicit opt-in may override DNT/GPC.")
     categories: list[CategoryOut]
 

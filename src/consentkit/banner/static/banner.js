@@ -74,7 +74,11 @@
   }
   function closeSettings() {
     l2.classList.remove('ck-open');
-    if (!S.choice_made) { l1.hidden = false; focusIn(l1); l1.querySelector('[form=ck-go]').focus(); } else restore();
+    if (!S.choice_made && !dismissed()) {
+      l1.hidden = false; focusIn(l1);
+      var back = l1.querySelector('[form=ck-go],[data-consentkit-open]');
+      if (back) back.focus();
+    } else restore();
   }
   function closeAll() {
     var was = open;
@@ -86,7 +90,8 @@
 
   function sync() {
     [].forEach.call(l2.querySelectorAll('input.ck-sw:not([disabled])'), function (i) {
-      i.checked = S.choice_made && S.granted.indexOf(i.value) >= 0;
+      // Under an opt-out or notice regime what is in effect before a choice is switched on.
+      i.checked = S.choice_made ? S.granted.indexOf(i.value) >= 0 : !!C.preset && has(i.value);
     });
   }
 
@@ -126,6 +131,15 @@
     emit('change', copy());
     if (gone.length) { forget(gone); emit('withdraw', { categories: gone, state: copy() }); }
     if (elsewhere && stale) location.reload();
+  }
+  // A notice (opt-out or notice regime) the visitor dismissed stays dismissed in that regime.
+  var DISMISSED = 'consentkit:dismissed:' + C.prefix;
+  function dismissed() {
+    try { return !!C.preset && w.localStorage.getItem(DISMISSED) === String(S.regime); } catch (e) { return false; }
+  }
+  function dismiss() {
+    try { w.localStorage.setItem(DISMISSED, String(S.regime)); } catch (e) { /* kept for this page only */ }
+    closeAll();
   }
   function key(s) { return JSON.stringify([s.choice_made, s.consent_id, s.decided_at, s.granted, s.effective]); }
   function reshape() {
@@ -309,8 +323,9 @@
     send(body).catch(function () {});
   });
   d.addEventListener('click', function (e) {
-    var t = e.target.closest && e.target.closest('[data-consentkit-open],a[href="#ck-l2"],.ck-back');
+    var t = e.target.closest && e.target.closest('[data-consentkit-open],a[href="#ck-l2"],.ck-back,.ck-dismiss');
     if (!t) return;
+    if (t.classList.contains('ck-dismiss')) { e.preventDefault(); dismiss(); return; }
     e.preventDefault();
     if (t.classList.contains('ck-back')) closeSettings(); else openSettings();
   });
@@ -354,5 +369,6 @@
   gate();
   if (has(C.measure)) measure();
   if (location.hash === '#ck-l2') openSettings();
-  else if (!S.choice_made) { prev = d.activeElement; focusIn(l1); }
+  else if (!S.choice_made && dismissed()) { l1.hidden = true; fabs(true); }
+  else if (!S.choice_made && !C.preset) { prev = d.activeElement; focusIn(l1); }
 })();

@@ -28,11 +28,17 @@ SCAN = 5000
 """Records read at most per page when filtering by policy version or source."""
 
 
-def fingerprints(config: ConsentConfig) -> dict[str, str | None]:
-    """shown_hash → the language tag a choice under the current configuration was made in (None:
-    the banner sent none)."""
+Shown = tuple[str | None, str | None]
+"""(language tag the banner sent, or None; regional regime, or None for the site's opt-in banner)."""
+
+
+def fingerprints(config: ConsentConfig) -> dict[str, Shown]:
+    """shown_hash → the language and regime a choice under the current configuration was made in."""
     langs: list[str | None] = [None, *sorted(available_languages(config.banner))]
-    return {shown_fingerprint(config, lang): lang for lang in langs}
+    regimes: list[str | None] = [None]
+    if config.regions is not None:
+        regimes += [r.name for r in (*config.regions.regimes, config.regions.fallback)]
+    return {shown_fingerprint(config, lang, regime): (lang, regime) for regime in regimes for lang in langs}
 
 
 def render(req: PageRequest) -> PageResult:
@@ -109,14 +115,15 @@ def _form(req: PageRequest, t: dict[str, str], shown: dict[str, str | None], sta
     return get_form(req, PATH, fields, t["show"], label=t["filters"])
 
 
-def _list(req: PageRequest, t: dict[str, str], records: list[LedgerRecord], known: dict[str, str | None],
+def _list(req: PageRequest, t: dict[str, str], records: list[LedgerRecord], known: dict[str, Shown],
           shown: dict[str, str | None]) -> str:
     def fingerprint(rec: LedgerRecord) -> str:
         short = escape(rec.shown_hash[:12]) + "…"
         if rec.shown_hash in known and rec.policy_version == req.config.policy_version:
-            lang = known[rec.shown_hash] or NONE
+            lang, regime = known[rec.shown_hash]
+            label = f"{lang or NONE}, {regime}" if regime else (lang or NONE)
             return (f'<span class="mono">{short}</span> '
-                    + link(url(req, PATH, {**shown, "texts": rec.shown_hash}), f"{t['show_texts']} ({lang})"))
+                    + link(url(req, PATH, {**shown, "texts": rec.shown_hash}), f"{t['show_texts']} ({label})"))
         return f'<span class="mono">{short}</span>'
 
     head = (t["seq"], t["time"], t["consent_id"], t["granted"], t["denied"], t["policy"], t["source"],
@@ -128,15 +135,16 @@ def _list(req: PageRequest, t: dict[str, str], records: list[LedgerRecord], know
                                               raw_columns=(8,)))
 
 
-def _texts(req: PageRequest, t: dict[str, str], wanted: str, known: dict[str, str | None]) -> str:
+def _texts(req: PageRequest, t: dict[str, str], wanted: str, known: dict[str, Shown]) -> str:
     """The banner texts a fingerprint stands for, when it is one of the current configuration's."""
     version = req.config.policy_version
     if wanted not in known:
         note = escape(t["fingerprint_unknown"].format(version=version))
         return section(t["shown_texts"], f'<p class="note">{note}</p>')
-    lang = known[wanted]
-    shown = texts_for(req.config, lang)
-    intro = escape(t["fingerprint_known"].format(version=version, lang=lang or shown["lang"]))
+    lang, regime = known[wanted]
+    shown = texts_for(req.config, lang, regime)
+    picked = lang or shown["lang"]
+    intro = escape(t["fingerprint_known"].format(version=version, lang=f"{picked}, {regime}" if regime else picked))
     rows = sorted(shown.items())
     return section(t["shown_texts"], f'<p>{intro} <span class="mono">{escape(wanted)}</span></p>'
                    + table((t["text_key"], t["text_value"]), rows, caption=t["shown_texts"]))

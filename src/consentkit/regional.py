@@ -1,0 +1,88 @@
+"""The regional regimes of a site as the engine uses them: each regime's rules (`policy.regime_rules`)
+and its own cache of Cookie-header decisions, and the visitor's regime for a request.
+
+Built only when the configuration has `regions`: without it no location is looked up at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from consentkit.boundedcache import BoundedCache
+from consentkit.location import Location, Locator
+from consentkit.policy import Rules, regime_rules
+from consentkit.regions import EDGE_HEADERS, Regime, RegimeTable, RegionsConfig
+
+if TYPE_CHECKING:
+    from consentkit.collect.geo import GeoLookup
+    from consentkit.collect.ip import ClientAddress
+    from consentkit.config import ConsentConfig
+    from consentkit.exchange import CookieDecision
+    from consentkit.signals import Signals
+
+DECISIONS_PER_REGIME = 4096
+
+
+@dataclass(slots=True)
+class RegimeInUse:
+    regime: Regime
+    rules: Rules
+    decisions: BoundedCache[tuple[str, Signals], CookieDecision]
+    """What a Cookie header decides under this regime (the engine's cache, one per regime)."""
+
+
+class Regional:
+    __slots__ = ("_by_name", "_own_geo", "_table", "locator", "vary")
+
+    def __init__(
+        self, cfg: ConsentConfig, regions: RegionsConfig, site: Rules, address: ClientAddress, geo: GeoLookup | None
+    ) -> None:
+        sale = frozenset(c.key for c in cfg.categories if c.sale_or_sharing and not c.required)
+        self._by_name: dict[str, RegimeInUse] = {}
+        for regime in (*regions.regimes, regions.fallback):
+            default = None if regime.default_granted is None else frozenset(regime.default_granted)
+            rules = regime_rules(site, regime.name, regime.mode, cfg.optional, default, sale)
+            self._by_name[regime.name] = RegimeInUse(regime, rules, BoundedCache(DECISIONS_PER_REGIME))
+        self._table = RegimeTable(regions)
+        self._own_geo: GeoLookup | None = None
+        if geo is None:
+            geo = self._own_geo = _open_geo(cfg)
+        edge = EDGE_HEADERS[regions.edge] if regions.edge is not None else None
+        self.locator = Locator(address, edge, geo)
+        names = [h for h in edge or () if h is not None]
+        self.vary = ", ".join(_title(h) for h in names)
+        """The edge headers a page's consent now varies with ("" without an edge network)."""
+
+    def pick(self, location: Location) -> RegimeInUse:
+        return self._by_name[self._table.regime(location.country, location.region).name]
+
+    def named(self, name: str) -> RegimeInUse | None:
+        return self._by_name.get(name)
+
+    @property
+    def honours_gpc(self) -> bool:
+        """Whether GPC takes anything away under some regime (an opt_out regime's sale or sharing)."""
+        return any(r.rules.gpc_denies for r in self._by_name.values())
+
+    def close(self) -> None:
+        if self._own_geo is not None:
+            self._own_geo.close()
+
+
+def _title(header: str) -> str:
+    return "-".join(part.capitalize() for part in header.split("-"))
+
+
+def _open_geo(cfg: ConsentConfig) -> GeoLookup | None:
+    """The GeoIP database for regimes alone, when collection does not have it open already."""
+    col = cfg.collection
+    if col.geoip_city_db is None and col.geoip_country_db is None:
+        return None
+    from consentkit.collect.geo import GeoDatabaseError, GeoLookup
+    from consentkit.errors import ConfigError
+
+    try:
+        return GeoLookup(city_db=col.geoip_city_db, country_db=col.geoip_country_db, cache_size=col.geo_cache_size)
+    except GeoDatabaseError as exc:
+        raise ConfigError([f"collection.geoip_*: {exc}"]) from None
