@@ -23,6 +23,9 @@ EXTRA_OF_MODULE = {
     "consentkit/collect/geo.py": "geo",
     "consentkit/storage/postgres.py": "postgres",
     "consentkit/demo.py": "demo",
+    "consentkit/console/shell.py": "console",
+    "consentkit/console/replies.py": "console",
+    "consentkit/console/serve.py": "console",
 }
 PACKAGES = {
     "consentkit": (ROOT, ROOT / "src"),
@@ -99,7 +102,7 @@ def test_dependencies_are_exactly_the_imports(name: str) -> None:
 def test_the_core_declares_its_extras_and_no_test_extra() -> None:
     meta = project(ROOT)["project"]
     assert isinstance(meta, dict)
-    assert set(meta["optional-dependencies"]) == {"geo", "postgres", "demo"}
+    assert set(meta["optional-dependencies"]) == {"geo", "postgres", "demo", "console"}
     groups = project(ROOT)["dependency-groups"]
     assert isinstance(groups, dict) and "pytest>=8" in groups["dev"]
 

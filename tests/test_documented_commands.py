@@ -33,7 +33,7 @@ def subcommand(parser: argparse.ArgumentParser, words: list[str]) -> tuple[argpa
     return parser, words
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/review.md"])
+@pytest.mark.parametrize("doc", ["README.md", "docs/review.md", "docs/console.md"])
 def test_documented_commands_exist(doc: str) -> None:
     commands = documented(ROOT / doc)
     assert commands

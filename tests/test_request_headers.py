@@ -16,7 +16,9 @@ _READ = re.compile(r"\b(?:headers|h|req|request)\.(?:get|header)\(\s*\"([a-z0-9-
 
 
 def test_every_header_the_core_reads_is_decoded() -> None:
-    read = {m.group(1) for f in SRC.rglob("*.py") for m in _READ.finditer(f.read_text())}
+    # The review console (console/) reads Starlette's requests of its own, not the middleware's.
+    read = {m.group(1) for f in SRC.rglob("*.py") if "console" not in f.relative_to(SRC).parts
+            for m in _READ.finditer(f.read_text())}
     assert {"cookie", "user-agent", "sec-gpc", "referer"} <= read  # the scan finds reads at all
     assert read <= READ_HEADERS, f"read but never decoded on the ASGI path: {sorted(read - READ_HEADERS)}"
 

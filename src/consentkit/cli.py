@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from consentkit.cli_context import CliContext, app_arg, store_args
 from consentkit.config import ConsentConfig
 from consentkit.consent import is_id
+from consentkit.console_cli import add_console_commands
 from consentkit.errors import ConfigError
 from consentkit.ledger import UnreadableRecord
 from consentkit.review.audit_cli import add_audit_commands
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_review_commands(sub)
     add_report_commands(sub)
     add_audit_commands(sub)
+    add_console_commands(sub)
     return p
 
 

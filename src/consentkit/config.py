@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from consentkit.banner.settings import BannerConfig
 from consentkit.chat.settings import ChatConfig
 from consentkit.collect.settings import CollectionConfig
+from consentkit.console_settings import ConsoleConfig
 from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
 from consentkit.regions import RegionsConfig
@@ -187,6 +188,8 @@ class ConsentConfig(BaseSettings):
     regions: RegionsConfig | None = None
     """Regional consent regimes (opt_in, opt_out, notice) by the visitor's location; `{}` takes the
     shipped mapping (docs/regions.md). Unset: every visitor is under the opt-in rules above."""
+    console: ConsoleConfig = ConsoleConfig()
+    """The review console (`consentkit console`, docs/console.md): users, roles, allowed networks."""
 
     @field_validator("secret_keys", mode="before")
     @classmethod

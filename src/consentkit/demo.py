@@ -109,11 +109,14 @@ def run(framework: str = "starlette", port: int = 8000, storage_url: str | None 
     try:
         _check_installed(framework)
         _check_port(host, port)
+        seeded = 0
         if storage_url is None:
             storage_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='consentkit-demo-')) / 'demo.db'}"
+            seeded = _seed(storage_url, framework)
         # The environment wins over any configuration, so this also holds for the example sites.
         os.environ["CONSENTKIT_STORAGE_URL"] = storage_url
-        serve = _server(framework, storage_url, host)
+        console = _Console(storage_url) if framework in ("starlette", "fastapi") else None
+        serve = _server(framework, storage_url, host, console)
     except DemoError as exc:
         print(f"consentkit demo: {exc}", file=sys.stderr)
         return 1
@@ -122,7 +125,13 @@ def run(framework: str = "starlette", port: int = 8000, storage_url: str | None 
     print(f"  pages:           {PAGES.get(framework, '/')}")
     print(f"  consent state:   {base}/_consent/state")
     print(f"  GPC support:     {base}/.well-known/gpc.json")
-    print(f"  storage:         {storage_url}")
+    print(f"  storage:         {storage_url}" + (f" (a month of made-up traffic: {seeded:,} page views stored)"
+                                                   if seeded else ""))
+    if console is not None:
+        print(f"  review console:  {base}{CONSOLE_PATH}/  (log in as {console.user}, password {console.password}; "
+              "an officer)")
+    else:
+        print(f"  review console:  not mounted on the {framework} demo (--framework starlette or fastapi)")
     cmd = _command()
     print(f"  collection log:  {cmd} events --format table --storage-url {storage_url}")
     print(f"  consent ledger:  {cmd} ledger verify --storage-url {storage_url}")
@@ -136,6 +145,51 @@ def run(framework: str = "starlette", port: int = 8000, storage_url: str | None 
 
 
 Serve = Callable[[str, int], int]
+CONSOLE_PATH = "/console"
+SEED_PATHS = {"starlette": ("/", "/pricing"), "fastapi": ("/", "/teas", "/privacy"),
+              "flask": ("/", "/teas", "/privacy"), "django": ("/", "/teas", "/privacy")}
+
+
+def _seed(storage_url: str, framework: str) -> int:
+    """A month of traffic in the fresh database, so the console has something to show."""
+    import time
+
+    from consentkit.config import ConsentConfig
+    from consentkit.demo_traffic import seed_month
+    from consentkit.storage import open_store
+
+    store = open_store(storage_url)
+    try:
+        return seed_month(store, ConsentConfig(**demo_config(storage_url)), SEED_PATHS[framework], now=time.time())
+    finally:
+        store.close()
+
+
+class _Console:
+    """The review console at CONSOLE_PATH beside the site, with a login made for this run."""
+
+    def __init__(self, storage_url: str) -> None:
+        from consentkit.config import ConsentConfig
+        from consentkit.console import app
+        from consentkit.console.users import hash_password
+        from consentkit.console_settings import ConsoleConfig, ConsoleUser
+
+        self.user, self.password = "demo", secrets.token_urlsafe(12)
+        officer = ConsoleUser(role="officer", password_hash=hash_password(self.password))
+        self.app = app(ConsentConfig(**demo_config(storage_url), console=ConsoleConfig(users={self.user: officer})))
+
+    def route(self, site: Any) -> Any:
+        """`site`, with requests below CONSOLE_PATH going to the console (the lifespan stays the site's)."""
+        console = self.app
+
+        async def dispatch(scope: Any, receive: Any, send: Any) -> None:
+            path = scope.get("path", "")
+            if scope["type"] == "http" and (path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/")):
+                await console({**scope, "root_path": scope.get("root_path", "") + CONSOLE_PATH}, receive, send)
+            else:
+                await site(scope, receive, send)
+
+        return dispatch
 
 
 def _check_installed(framework: str) -> None:
@@ -185,9 +239,9 @@ def _bind_problem(host: str, port: int) -> OSError | None:
     return None
 
 
-def _server(framework: str, storage_url: str, host: str) -> Serve:
+def _server(framework: str, storage_url: str, host: str, console: _Console | None = None) -> Serve:
     if framework == "starlette":
-        return _uvicorn(starlette_app(storage_url), None)
+        return _uvicorn(starlette_app(storage_url), None, console)
     module, _, folder = ADAPTERS[framework]
     try:
         importlib.import_module(module)
@@ -196,7 +250,7 @@ def _server(framework: str, storage_url: str, host: str) -> Serve:
     site = EXAMPLES / folder
     if framework == "fastapi":
         app = _load(site / "app.py", "consentkit_demo_fastapi_app")
-        return _uvicorn(app.app, app.engine.close)
+        return _uvicorn(app.app, app.engine.close, console)
     if framework == "flask":
         app = _load(site / "app.py", "consentkit_demo_flask_app")
         return _wsgi(app.app, importlib.import_module(module).get_engine(app.app).close)
@@ -218,7 +272,10 @@ def _load(path: Path, name: str) -> ModuleType:
     return module
 
 
-def _uvicorn(app: Any, close: Callable[[], None] | None) -> Serve:
+def _uvicorn(app: Any, close: Callable[[], None] | None, console: _Console | None = None) -> Serve:
+    if console is not None:
+        app = console.route(app)
+
     def serve(host: str, port: int) -> int:
         import uvicorn
 
@@ -232,6 +289,8 @@ def _uvicorn(app: Any, close: Callable[[], None] | None) -> Serve:
         finally:
             if close is not None:
                 close()
+            if console is not None:
+                console.app.close()
         return 0
 
     return serve

@@ -54,7 +54,7 @@ def test_a_store_that_matches_its_consent_passes_every_check(store: Store) -> No
     assert report.events == 3 and report.ledger_head[0] == 1
     by_check = {c.check: c for c in report.checks}
     assert by_check["consent"].checked == 3 and by_check["ledger"].checked == 1
-    assert set(by_check) == {"consent", "categories", "erasure", "retention", "ledger", "cookies"}
+    assert set(by_check) == {"consent", "categories", "erasure", "retention", "ledger", "cookies", "access"}
 
 
 def test_an_event_needs_a_ledger_record_in_effect_at_its_time_of_its_policy_version(store: Store) -> None:

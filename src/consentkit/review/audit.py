@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from consentkit.review.audit_checks import (
     ConsentRules,
     Head,
+    check_access_log,
     check_cookies,
     check_erasures,
     check_events,
@@ -147,6 +148,7 @@ def audit(
     head = check_ledger(store, log, Head(previous.ledger_seq, previous.ledger_hash) if previous else None)
     counted_day, counted = check_cookies(store, log, previous.counted_day if previous else "",
                                          previous.counted if previous else {})
+    check_access_log(store, log)
     finished = time.time()
     run_id = None
     if record:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from consentkit.console.access_log import entries
+from consentkit.console.access_log import verify as verify_access_log
 from consentkit.ledger import GENESIS, LedgerRecord, UnreadableRecord, verify
 from consentkit.review.findings import FindingLog
 from consentkit.review.queries import chunks, in_list, iso
@@ -269,6 +271,14 @@ def check_ledger(store: Store, log: FindingLog, previous: Head | None) -> Head:
             log.add("ledger", "ledger head", f"the stored head (record {kept.seq}) is not the chain's last record "
                                              f"({head.seq})")
     return head
+
+
+# -- the console's access log ----------------------------------------------------------------------
+def check_access_log(store: Store, log: FindingLog) -> None:
+    verdict = verify_access_log(entries(store))
+    log.saw("access", verdict.checked)
+    if not verdict.ok:
+        log.add("access", f"access log row {verdict.bad_seq}", verdict.reason)
 
 
 # -- undeclared cookies -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ CHECKS: dict[str, str] = {
     "retention": "nothing is older than its category's retention",
     "ledger": "the ledger chain verifies, and still holds the head the last audit recorded",
     "cookies": "no undeclared cookie was seen since the last audit",
+    "access": "the review console's access log chain verifies",
 }
 """Every check, in the order the audit runs them, with what it asserts."""
 

@@ -58,7 +58,9 @@ def migrations(dialect: str) -> list[list[str]]:
     ]
     if pg:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
-    return [v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real), _LEDGER_REGIME]
+    return [
+        v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real), _LEDGER_REGIME, _access_log(real),
+    ]
 
 
 def _rollups(pg: bool) -> list[str]:
@@ -92,6 +94,16 @@ _LEDGER_REGIME = [
     # record's hash only when set, so the records before this column still verify.
     "ALTER TABLE ck_ledger ADD COLUMN regime TEXT",
 ]
+def _access_log(real: str) -> list[str]:
+    """The review console's access log (`consentkit.console.access_log`): append-only, hash-chained
+    like the ledger."""
+    return [
+        f"""CREATE TABLE ck_access_log (seq BIGINT PRIMARY KEY, ts {real} NOT NULL, user_name TEXT NOT NULL,
+          role TEXT NOT NULL, address TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
+          detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+        "CREATE INDEX ck_access_log_subject ON ck_access_log (subject, seq)",
+    ]
+
 
 _SQLITE_SUBJECTS = [
     # SQLite: a visitor or consent id is random, so indexing it row by row as events arrive dirties
