@@ -46,6 +46,12 @@ def test_from_a_checkout_core_and_adapter_in_one_command_then_the_demo(tmp_path:
     pip(bin_dir, str(ROOT), str(ROOT / "integrations/flask"))
     have = installed(bin_dir)
     assert {"consentkit", "consentkit-flask", "flask"} <= have and not have & NOT_FOR_USERS
+    # The console's stylesheet and texts are package data: installed beside its modules.
+    data = subprocess.run([str(bin_dir / "python"), "-c", "from consentkit.console.layout import STATIC_DIR; "
+                           "from consentkit.console.texts import texts; "
+                           "print((STATIC_DIR / 'console.css').is_file(), texts('de')['overview'])"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert data.stdout.split() == ["True", "Übersicht"], data.stderr
 
     no_server = consentkit(bin_dir, "demo", cwd=tmp_path)
     assert no_server.returncode == 1 and "Traceback" not in no_server.stderr

@@ -8,13 +8,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from consentkit import guard
-from consentkit.banner.texts import texts_for
+from consentkit.banner.texts import shown_fingerprint
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.chat.routes import route as chat_route
 from consentkit.consent import Choice, ConsentState, new_id
 from consentkit.csrf import refusal
 from consentkit.http import VARY, CookieSpec, Reply, RequestView
-from consentkit.ledger import LedgerDraft, shown_hash
+from consentkit.ledger import LedgerDraft
 from consentkit.policy import decide
 from consentkit.regioncache import regional_headers
 
@@ -214,10 +214,8 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
 
 
 def engine_shown_hash(engine: Engine, lang: str | None, state: ConsentState | None = None) -> str:
-    cfg = engine.config
-    cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in cfg.categories]
     regime = state._effective.regime if state is not None else None
-    return shown_hash(cfg.policy_version, cats, texts_for(cfg, lang, regime), lang)
+    return shown_fingerprint(engine.config, lang, regime)
 
 
 def engine_log_failure() -> None:

@@ -129,3 +129,12 @@ def test_a_rebuild_shows_a_progress_bar_on_a_terminal_and_nothing_when_piped(tmp
     os.close(main)
     assert proc.returncode == 0 and json.loads(out)["days"] == 2
     assert b"rebuilding rollups [" in seen and b"100% 2/2" in seen
+
+
+def test_the_consent_summary_alone_is_the_reports(store: Store) -> None:
+    from consentkit.review.report import consent_summary
+
+    traffic(store)
+    first, last = day_of(utc(1)), day_of(utc(9))
+    assert consent_summary(store, first, last, min_visitors=3) == build_report(store, first, last,
+                                                                               min_visitors=3).consent

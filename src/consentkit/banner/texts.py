@@ -12,6 +12,7 @@ from consentkit.banner.i18n import (
     shipped_languages,
     shipped_texts,
 )
+from consentkit.ledger import shown_hash
 
 if TYPE_CHECKING:
     from consentkit.banner.settings import BannerConfig
@@ -107,3 +108,10 @@ def texts_for(config: ConsentConfig, lang: str | None, regime: str | None = None
         out["chat_text"], out["chat_button"] = chat_wording(config, picked)
     out["lang"] = picked
     return out
+
+
+def shown_fingerprint(config: ConsentConfig, lang: str | None, regime: str | None = None) -> str:
+    """The ledger's `shown_hash` of a choice made in `lang` (the tag the banner sent) under `config`,
+    by a visitor under the regional regime named `regime` (None: the site's opt-in banner)."""
+    cats = [(c.key, c.title, c.description, c.cookies, c.required) for c in config.categories]
+    return shown_hash(config.policy_version, cats, texts_for(config, lang, regime), lang)

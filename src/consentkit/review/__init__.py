@@ -25,7 +25,16 @@ from consentkit.review.declaration_render import (
     declaration_page,
 )
 from consentkit.review.findings import CHECKS, CheckResult, Finding
-from consentkit.review.queries import PAGE_KINDS, Visit, event_for_export, events, iso, iter_events, visits
+from consentkit.review.queries import (
+    PAGE_KINDS,
+    Visit,
+    event_for_export,
+    event_page,
+    events,
+    iso,
+    iter_events,
+    visits,
+)
 from consentkit.review.report import Report, build_report, period_days
 from consentkit.review.report_format import render as render_report
 from consentkit.review.report_mail import send_report
@@ -66,6 +75,7 @@ __all__ = [
     "declaration_page",
     "erase_subject",
     "event_for_export",
+    "event_page",
     "events",
     "export_subject",
     "iso",

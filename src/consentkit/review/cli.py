@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from consentkit.cli_context import store_args
@@ -137,19 +137,47 @@ def cmd_events(args: argparse.Namespace, store: Store) -> int:
         store, visitor_id=args.visitor, consent_id=args.consent, path=args.path, since=args.since,
         until=args.until, kind=args.kind, limit=args.limit,
     )
+    if fmt == "table":
+        write_table(sys.stdout, fields, ({f: e[f] for f in fields} for e in map(event_for_export, found)))
+    else:
+        out = sys.stdout
+        for line in event_lines(found, fmt, fields):  # write(), not writelines(): Django's wrapper has only that
+            out.write(line)
+    return 0
+
+
+def event_lines(found: Iterable[dict[str, Any]], fmt: str, fields: tuple[str, ...] = EVENT_FIELDS) -> Iterator[str]:
+    """Events as the lines of `consentkit events --format jsonl` or `csv` (with its header row)."""
     rows = ({f: e[f] for f in fields} for e in map(event_for_export, found))
-    out = sys.stdout
     if fmt == "jsonl":
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(fields)
-        for row in rows:
-            writer.writerow([_text(row[f]) for f in fields])
-    else:
-        write_table(out, fields, rows)
-    return 0
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+        return
+    if fmt != "csv":
+        raise ValueError(f"unknown events format {fmt!r}")
+    line = _Line()
+    writer = csv.writer(line, lineterminator="\n")
+    writer.writerow(fields)
+    yield line.take()
+    for row in rows:
+        writer.writerow([_text(row[f]) for f in fields])
+        yield line.take()
+
+
+class _Line:
+    """Where `csv.writer` writes one row at a time, so rows can be streamed."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def take(self) -> str:
+        out = "".join(self._parts)
+        self._parts.clear()
+        return out
 
 
 def _text(value: Any) -> str:

@@ -21,6 +21,7 @@ from consentkit.banner.texts import category_text, pick_language
 from consentkit.collect.settings import GROUP_COLUMNS
 from consentkit.cookielife import METRIC, parse_key
 from consentkit.owners import CookieOwners
+from consentkit.review.audit_checks import UNDECLARED
 from consentkit.review.counters import counter_totals
 from consentkit.review.declaration_texts import declaration_texts
 from consentkit.storage.base import Store
@@ -130,7 +131,7 @@ class Declaration:
 def observed_lifetimes(store: Store) -> dict[str, int | None]:
     """Cookie name → the longest lifetime seen (None: only ever a session cookie), over the days kept."""
     longest: dict[str, int | None] = {}
-    for row in counter_totals(store, metric_prefix=METRIC):
+    for row in counter_totals(store, metrics=[METRIC]):
         if row.metric != METRIC:
             continue
         parsed = parse_key(row.key)
@@ -143,7 +144,7 @@ def observed_lifetimes(store: Store) -> dict[str, int | None]:
 
 
 def _undeclared_names(store: Store) -> set[str]:
-    return {r.key for r in counter_totals(store, metric_prefix="cookie.undeclared.")}
+    return {r.key for r in counter_totals(store, metrics=UNDECLARED)}
 
 
 def declaration(config: ConsentConfig, store: Store | None = None, *, lang: str | None = None,

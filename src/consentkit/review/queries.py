@@ -101,17 +101,11 @@ def iter_events(
 ) -> Iterator[dict[str, Any]]:
     """Like `events`, but reads `batch` rows at a time, so any number of events can be streamed."""
     where, args = _filters(store, visitor_id, consent_id, path, since, until, kind)
-    where.append("ts IS NOT NULL")
     left = limit
     last: tuple[float, int] | None = None
     while left is None or left > 0:
         page = batch if left is None else min(batch, left)
-        conds, params = list(where), list(args)
-        if last is not None:
-            conds.append("(ts > ? OR (ts = ? AND id > ?))")
-            params += [last[0], last[0], last[1]]
-        sql = f"SELECT id, {_SELECT} FROM ck_events WHERE {' AND '.join(conds)} ORDER BY ts, id LIMIT {int(page)}"
-        rows = store.query(sql, params)
+        rows = _page_rows(store, where, args, last, page)
         for r in rows:
             yield event_from_row(r[1:])
         if len(rows) < page:
@@ -119,6 +113,41 @@ def iter_events(
         last = (float(rows[-1][1]), int(rows[-1][0]))
         if left is not None:
             left -= len(rows)
+
+
+def _page_rows(
+    store: Store, where: list[str], args: list[Any], after: tuple[float, int] | None, n: int
+) -> list[tuple[Any, ...]]:
+    """Up to n rows (id, then EVENT_FIELDS) in (ts, id) order after the (ts, id) `after`."""
+    conds, params = [*where, "ts IS NOT NULL"], list(args)
+    if after is not None:
+        conds.append("(ts > ? OR (ts = ? AND id > ?))")
+        params += [after[0], after[0], after[1]]
+    sql = f"SELECT id, {_SELECT} FROM ck_events WHERE {' AND '.join(conds)} ORDER BY ts, id LIMIT {int(n)}"
+    return store.query(sql, params)
+
+
+def event_page(
+    store: Store,
+    *,
+    after: tuple[float, int] | None = None,
+    size: int = 50,
+    visitor_id: str | None = None,
+    consent_id: str | None = None,
+    path: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    kind: str | None = None,
+) -> tuple[list[dict[str, Any]], tuple[float, int] | None]:
+    """One page of `events` (same filters, same order) after the position `after`, and the
+    position to ask for the next page with (None on the last page). A position is (ts, row id):
+    a page costs the same however far into the log it is."""
+    where, args = _filters(store, visitor_id, consent_id, path, since, until, kind)
+    rows = _page_rows(store, where, args, after, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    following = (float(rows[-1][1]), int(rows[-1][0])) if more else None
+    return [event_from_row(r[1:]) for r in rows], following
 
 
 def events(

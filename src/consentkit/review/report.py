@@ -319,6 +319,13 @@ def _merged(label: str, parts: Iterable[PolicyConsent]) -> PolicyConsent:
     return out
 
 
+def consent_summary(store: Store, first_day: int, last_day: int, *, min_visitors: int = 5) -> ConsentSummary:
+    """The consent part of `build_report` alone: the counters of [first_day, last_day], no traffic."""
+    if min_visitors < 1:
+        raise ValueError("min_visitors must be at least 1")
+    return _consent(store, first_day, last_day, min_visitors)
+
+
 def _consent(store: Store, first: int, last: int, k: int) -> ConsentSummary:
     metrics = [IMPRESSIONS, CHOICES, OPTINS, WITHDRAWALS, REASKS]
     counts = _counter_sums(store, [*metrics, SIGNALS, "chat", REGIMES], first, last)
@@ -342,5 +349,5 @@ def _consent(store: Store, first: int, last: int, k: int) -> ConsentSummary:
 
 __all__ = [
     "DIMENSIONS", "REPORTED", "Breakdown", "ConsentSummary", "DayTraffic", "Group", "Period", "PolicyConsent",
-    "Report", "Traffic", "build_report", "period_days",
+    "Report", "Traffic", "build_report", "consent_summary", "period_days",
 ]

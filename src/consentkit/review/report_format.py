@@ -17,6 +17,7 @@ from consentkit.htmlsafe import escape
 from consentkit.review.queries import iso
 from consentkit.review.report import Breakdown, PolicyConsent, Report
 from consentkit.review.report_regimes import RegimeConsent
+from consentkit.svgcharts import columns, hbars, stacked
 
 FORMATS = ("text", "markdown", "json", "html")
 TITLES = {
@@ -191,66 +192,6 @@ _CSS = (
     "text-align:right}td:first-child,th:first-child{text-align:left;word-break:break-all}"
     "svg{display:block;margin:.5em 0 1.5em;max-width:100%}h2{margin-top:2em}.note{color:#555}"
 )
-_BAR = "#2f6fb3"
-_OUTCOME_COLOURS = {"accept_all": "#2e8b57", "reject_all": "#b03a2e", "custom": "#c98f00"}
-
-
-def _hbars(items: list[tuple[str, int]], label: str) -> str:
-    """Horizontal bars, one per item, with the label and the number written beside each."""
-    if not items:
-        return ""
-    top = max(n for _, n in items) or 1
-    row, width = 22, 640
-    parts = [f'<svg role="img" aria-label="{escape(label)}" width="{width}" height="{row * len(items) + 4}" '
-             f'viewBox="0 0 {width} {row * len(items) + 4}" xmlns="http://www.w3.org/2000/svg">']
-    for i, (name, n) in enumerate(items):
-        y = i * row + 2
-        w = max(1, round(n / top * 300))
-        short = name if len(name) <= 40 else name[:39] + "…"
-        parts.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(_clean(short))}</text>'
-                     f'<rect x="300" y="{y + 3}" width="{w}" height="15" fill="{_BAR}"/>'
-                     f'<text x="{306 + w}" y="{y + 15}" font-size="13">{n:,}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _columns(days: list[tuple[str, int]], label: str) -> str:
-    """Vertical bars per day."""
-    if not days:
-        return ""
-    top = max(n for _, n in days) or 1
-    height, width = 160, 640
-    step = width / len(days)
-    parts = [f'<svg role="img" aria-label="{escape(label)}" width="{width}" height="{height + 20}" '
-             f'viewBox="0 0 {width} {height + 20}" xmlns="http://www.w3.org/2000/svg">']
-    for i, (day, n) in enumerate(days):
-        h = round(n / top * height)
-        parts.append(f'<rect x="{i * step + 1:.1f}" y="{height - h}" width="{max(step - 2, 1):.1f}" height="{h}" '
-                     f'fill="{_BAR}"><title>{escape(day)}: {n:,}</title></rect>')
-    parts.append(f'<text x="0" y="{height + 16}" font-size="12">{escape(days[0][0])}</text>'
-                 f'<text x="{width}" y="{height + 16}" font-size="12" text-anchor="end">{escape(days[-1][0])}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _stacked(p: PolicyConsent) -> str:
-    """One bar split into accept all / reject all / custom."""
-    if not p.choices:
-        return ""
-    width, x = 640, 0.0
-    parts = [f'<svg role="img" aria-label="Choices by outcome" width="{width}" height="46" '
-             f'viewBox="0 0 {width} 46" xmlns="http://www.w3.org/2000/svg">']
-    for o in OUTCOMES:
-        w = p.outcomes.get(o, 0) / p.choices * width
-        if w:
-            parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="22" fill="{_OUTCOME_COLOURS[o]}">'
-                         f"<title>{escape(o)}: {_pct(p.share(o))}</title></rect>")
-        x += w
-    legend = "   ".join(f"{o.replace('_', ' ')} {_pct(p.share(o))}" for o in OUTCOMES)
-    parts.append(f'<text x="0" y="40" font-size="13">{escape(legend)}</text></svg>')
-    return "".join(parts)
-
-
 def _html_table(head: Sequence[str], rows: list[list[str]]) -> str:
     if not rows:
         return "<p>(none)</p>"
@@ -266,16 +207,16 @@ def html_page(report: Report) -> str:
     t, c = report.traffic, report.consent
     title = f"consentkit report, {report.first_day} to {report.last_day}"
     body = [f"<h1>{escape(title)}</h1>", _html_table(("", ""), [[k, v] for k, v in summary])]
-    body += ["<h2>Page views per day</h2>", _columns([(d.day, d.pageviews) for d in t.days], "Page views per day")]
-    body += ["<h2>Choices</h2>", _stacked(c.total)]
+    body += ["<h2>Page views per day</h2>", columns([(d.day, d.pageviews) for d in t.days], "Page views per day")]
+    body += ["<h2>Choices</h2>", stacked(c.total.outcomes, c.total.choices)]
     cats = _categories(report)
-    body.append(_hbars([(cat, c.total.optins.get(cat, 0)) for cat in cats], "Choices granting each category"))
+    body.append(hbars([(cat, c.total.optins.get(cat, 0)) for cat in cats], "Choices granting each category"))
     charts = {b.dimension: b for b in t.breakdowns}
     for table_title, head, rows in tables:
         body.append(f"<h2>{escape(table_title)}</h2>")
         dim = head[0]
         if dim in charts and charts[dim].rows:
-            body.append(_hbars([(g.label, g.pageviews) for g in charts[dim].rows], table_title))
+            body.append(hbars([(g.label, g.pageviews) for g in charts[dim].rows], table_title))
         body.append(_html_table(head, rows))
     body.append(f'<p class="note">Generated {escape(iso(report.generated_at) or "")} by consentkit. Visitors are '
                 "daily unique visitors summed over the days; groups with fewer than "

@@ -138,9 +138,12 @@ class Store(ABC):
         row = cur.fetchone()
         return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
-    def ledger(self, consent_ids: Sequence[str] | None = None, batch: int = 1000) -> Iterator[LedgerRecord]:
-        """Ledger records in chain order (optionally only those of some consent ids)."""
-        last = 0
+    def ledger(
+        self, consent_ids: Sequence[str] | None = None, batch: int = 1000, after: int = 0
+    ) -> Iterator[LedgerRecord]:
+        """Ledger records in chain order (optionally only those of some consent ids), from the one
+        after number `after`."""
+        last = after
         while True:
             sql = f"SELECT {_LEDGER_COLS} FROM ck_ledger WHERE seq > ?"
             args: list[Any] = [last]
