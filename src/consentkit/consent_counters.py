@@ -33,8 +33,8 @@ one sent with that signal."""
 
 REGIMES = "consent.regimes"
 """Key ``POLICY|REGIME|WHAT``, for a site with regional regimes: ``impression``, each choice by its
-outcome (``accept_all``, ``reject_all``, ``custom``), and ``pages`` and ``gpc`` as in `SIGNALS`,
-under the regime they happened in (a configured name)."""
+outcome (``accept_all``, ``reject_all``, ``custom``), a counted page view (``pages``) and one sent
+with GPC (``gpc``), under the regime they happened in (a configured name)."""
 
 CONSENT_METRICS = (IMPRESSIONS, CHOICES, OPTINS, WITHDRAWALS, REASKS, SIGNALS, REGIMES)
 OUTCOMES = ("accept_all", "reject_all", "custom")

@@ -88,7 +88,7 @@ class Engine:
         if cfg.regions is not None:
             from consentkit.regional import Regional
 
-            self.regional = Regional(cfg, cfg.regions, self.rules, self.client_address, geo)
+            self.regional = Regional(cfg, cfg.regions, self.rules, self.client_address, geo, self.writer)
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
@@ -101,8 +101,7 @@ class Engine:
         if regional is None:
             decisions, rules = self._decisions, self.rules
         else:  # the visitor's regime: its rules, and its own cache of decisions
-            location = regional.locator.locate(request)
-            regime = regional.pick(location)
+            regime, located = regional.regime_of(request)
             decisions, rules = regime.decisions, regime.rules
         hit = decisions.get(key)
         if hit is None or hit.until < now:
@@ -113,7 +112,7 @@ class Engine:
         own = self.is_own_path(request.path)
         ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
         if regional is not None:
-            ex.located = location.source
+            ex.located = located
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from consentkit import guard
 from consentkit.boundedcache import BoundedCache
 from consentkit.location import Location, Locator
 from consentkit.policy import Rules, regime_rules
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from consentkit.collect.ip import ClientAddress
     from consentkit.config import ConsentConfig
     from consentkit.exchange import CookieDecision
+    from consentkit.http import RequestView
     from consentkit.signals import Signals
+    from consentkit.storage.writer import Writer
 
 DECISIONS_PER_REGIME = 4096
 
@@ -33,11 +36,13 @@ class RegimeInUse:
 
 
 class Regional:
-    __slots__ = ("_by_name", "_own_geo", "_table", "locator", "vary")
+    __slots__ = ("_by_name", "_fallback", "_own_geo", "_table", "_writer", "locator", "vary")
 
     def __init__(
-        self, cfg: ConsentConfig, regions: RegionsConfig, site: Rules, address: ClientAddress, geo: GeoLookup | None
+        self, cfg: ConsentConfig, regions: RegionsConfig, site: Rules, address: ClientAddress, geo: GeoLookup | None,
+        writer: Writer,
     ) -> None:
+        self._writer = writer
         sale = frozenset(c.key for c in cfg.categories if c.sale_or_sharing and not c.required)
         self._by_name: dict[str, RegimeInUse] = {}
         for regime in (*regions.regimes, regions.fallback):
@@ -45,6 +50,7 @@ class Regional:
             rules = regime_rules(site, regime.name, regime.mode, cfg.optional, default, sale)
             self._by_name[regime.name] = RegimeInUse(regime, rules, BoundedCache(DECISIONS_PER_REGIME))
         self._table = RegimeTable(regions)
+        self._fallback = self._by_name[regions.fallback.name]
         self._own_geo: GeoLookup | None = None
         if geo is None:
             geo = self._own_geo = _open_geo(cfg)
@@ -53,6 +59,16 @@ class Regional:
         names = [h for h in edge or () if h is not None]
         self.vary = ", ".join(_title(h) for h in names)
         """The edge headers a page's consent now varies with ("" without an edge network)."""
+
+    def regime_of(self, request: RequestView) -> tuple[RegimeInUse, str]:
+        """The visitor's regime, and where their location came from (`Exchange.located`). Never
+        raises: if locating fails, the fallback regime, with the page kept out of shared caches."""
+        try:
+            location = self.locator.locate(request)
+            return self.pick(location), location.source
+        except Exception:  # noqa: BLE001 - logged and counted by guard.report
+            guard.report(self._writer, "location")
+            return self._fallback, "geoip"
 
     def pick(self, location: Location) -> RegimeInUse:
         return self._by_name[self._table.regime(location.country, location.region).name]

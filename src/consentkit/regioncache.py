@@ -35,25 +35,29 @@ def regional_headers(engine: Engine, ex: Exchange, headers: list[tuple[str, str]
     consentkit's Vary (`ex.located` is set: the site has regions)."""
     regional = engine.regional
     extra = regional.vary if regional is not None else ""
-    if extra and headers and headers[-1] == ("vary", VARY):  # consentkit's own Vary, the usual case
-        headers[-1] = ("vary", f"{VARY}, {extra}")
-        extra = ""
-    vary_at = cc_at = -1
-    for i, (name, _) in enumerate(headers):
-        lname = name.lower()
-        if lname == "vary":
-            vary_at = i
-        elif lname == "cache-control":
-            cc_at = i
-    if extra and vary_at >= 0:
-        name, value = headers[vary_at]
-        have = {v.strip().lower() for v in value.split(",")}
-        if "*" not in have:
-            missing = [v for v in extra.split(", ") if v.lower() not in have]
-            if missing:
-                headers[vary_at] = (name, ", ".join([value, *missing]))
+    if extra:
+        _vary_also(headers, extra)
     if ex.located == "geoip":
-        if cc_at >= 0:
-            headers[cc_at] = (headers[cc_at][0], private_cache_control(headers[cc_at][1]))
-        else:
-            headers.append(("cache-control", "private"))
+        _private(headers)
+
+
+def _vary_also(headers: list[tuple[str, str]], extra: str) -> None:
+    if headers and headers[-1] == ("vary", VARY):  # consentkit's own Vary, the usual case
+        headers[-1] = ("vary", f"{VARY}, {extra}")
+        return
+    for i, (name, value) in enumerate(headers):
+        if name.lower() == "vary":
+            have = {v.strip().lower() for v in value.split(",")}
+            if "*" not in have:
+                missing = [v for v in extra.split(", ") if v.lower() not in have]
+                if missing:
+                    headers[i] = (name, ", ".join([value, *missing]))
+            return
+
+
+def _private(headers: list[tuple[str, str]]) -> None:
+    for i, (name, value) in enumerate(headers):
+        if name.lower() == "cache-control":
+            headers[i] = (name, private_cache_control(value))
+            return
+    headers.append(("cache-control", "private"))

@@ -3,6 +3,7 @@ WSGI middlewares, from the MaxMind test database or a trusted edge network's hea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -272,3 +273,22 @@ def test_gpc_json_says_gpc_is_honoured_where_only_opt_out_regimes_honour_it(site
     assert state(client, GERMANY, **{"sec-gpc": "1"})["denied_by_signal"] == []
     plain, _ = site(signals={"gpc_denies": []})
     assert plain.get("/.well-known/gpc.json").status_code == 404
+
+
+def test_a_failing_location_serves_the_fallback_regime_privately(site: Callable[..., Any],
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    client, engine = regional(site, regions={"fallback": {"name": "unknown", "mode": "opt_in"}})
+
+    class Failing:
+        def locate(self, request: Any) -> Any:
+            raise RuntimeError("location failed")
+
+    engine.regional.locator = Failing()
+    with caplog.at_level(logging.ERROR, logger="consentkit"):
+        page = client.get("/", headers={"x-forwarded-for": SAN_DIEGO})
+        body = state(client, SAN_DIEGO)
+    assert page.status_code == 200 and page.headers["cache-control"] == "private"
+    assert body["regime"] == "unknown" and body["effective"] == ["necessary"]
+    assert "location failed" in caplog.text
+    engine.writer.flush()
+    assert [(m, k, n) for _, m, k, n in engine.store.counts("core.failed")] == [("core.failed", "location", 2)]
