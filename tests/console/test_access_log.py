@@ -4,6 +4,7 @@ removed or inserted row, on both engines."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,42 @@ def test_audit_finds_a_tampered_access_log(any_store_url: str, tmp_path: Path, c
     found = [f"{f['subject']}: {f['detail']}" for f in doc["findings"] if f["check"] == "access"]
     assert len(found) == 1 and found[0].startswith("access log " + reason.split(":")[0]), found
     assert reason.split(": ", 1)[1] in found[0]
+
+
+def _cut(store: Store) -> None:
+    store.execute("DELETE FROM ck_access_log WHERE seq >= 4")
+
+
+def _rewritten(store: Store) -> None:  # the last two rows replaced by a chain that verifies on its own
+    store.execute("DELETE FROM ck_access_log WHERE seq >= 4")
+    fill(store, 2)
+
+
+@pytest.mark.parametrize(("tamper", "reason"), [
+    (_cut, "row 5: the log ends at row 3, but the last audit saw it end at 5"),
+    (_rewritten, "row 5: the row the last audit saw as the log's end is missing or has another hash"),
+])
+def test_audit_finds_rows_cut_or_replaced_at_the_end_since_the_last_audit(
+    any_store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], tamper: Callable[[Store], None],
+    reason: str,
+) -> None:
+    """A chain whose last rows are deleted, or replaced by rows chained anew, still verifies on its
+    own: the audit remembers where the log ended when it last ran."""
+    store = open_store(any_store_url)
+    fill(store)
+    store.close()
+    cfg = tmp_path / "consentkit.toml"
+    cfg.write_text(f'secret_keys = ["{KEY}"]\nstorage_url = "{any_store_url}"\n')
+    assert main(["audit", "--config", str(cfg)]) == 0
+    capsys.readouterr()
+    store = open_store(any_store_url)
+    tamper(store)
+    assert verify(entries(store)).ok  # the chain alone cannot tell
+    store.close()
+    assert main(["audit", "--config", str(cfg), "--json", "-"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    found = [f"{f['subject']}: {f['detail']}" for f in doc["findings"] if f["check"] == "access"]
+    assert any(f.startswith("access log " + reason) for f in found), found
 
 
 def test_concurrent_appends_keep_one_unbroken_chain(store: Store) -> None:

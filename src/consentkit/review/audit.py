@@ -47,6 +47,9 @@ class AuditRun:
     counted_day: str
     counted: dict[str, int]
     """Undeclared-cookie counts of `counted_day` as this audit read them."""
+    access_seq: int = 0
+    access_hash: str = ""
+    """The access log's last row as this audit saw it (0: none, or recorded before audits kept it)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
@@ -148,11 +151,12 @@ def audit(
     head = check_ledger(store, log, Head(previous.ledger_seq, previous.ledger_hash) if previous else None)
     counted_day, counted = check_cookies(store, log, previous.counted_day if previous else "",
                                          previous.counted if previous else {})
-    check_access_log(store, log)
+    access_head = check_access_log(store, log, Head(previous.access_seq, previous.access_hash) if previous else None)
     finished = time.time()
     run_id = None
     if record:
-        run_id = record_run(store, started, finished, head, sum(log.counts.values()), counted_day, counted)
+        run_id = record_run(store, started, finished, head, sum(log.counts.values()), counted_day, counted,
+                            access_head)
     return AuditReport(started, finished, events, (head.seq, head.hash), previous, run_id, log.results(),
                        tuple(log.kept))
 
@@ -160,8 +164,8 @@ def audit(
 def last_run(store: Store) -> AuditRun | None:
     """The latest recorded audit, or None."""
     rows = store.query(
-        "SELECT id, started_at, finished_at, ledger_seq, ledger_hash, findings, counted_day, counted "
-        "FROM ck_audit_runs ORDER BY id DESC LIMIT 1")
+        "SELECT id, started_at, finished_at, ledger_seq, ledger_hash, findings, counted_day, counted, access_seq, "
+        "access_hash FROM ck_audit_runs ORDER BY id DESC LIMIT 1")
     if not rows:
         return None
     r = rows[0]
@@ -169,16 +173,19 @@ def last_run(store: Store) -> AuditRun | None:
         counted = {str(k): int(v) for k, v in json.loads(r[7]).items()}
     except (ValueError, TypeError, AttributeError):
         counted = {}
-    return AuditRun(int(r[0]), float(r[1]), float(r[2]), int(r[3]), str(r[4]), int(r[5]), str(r[6]), counted)
+    return AuditRun(int(r[0]), float(r[1]), float(r[2]), int(r[3]), str(r[4]), int(r[5]), str(r[6]), counted,
+                    int(r[8]), str(r[9]))
 
 
 def record_run(store: Store, started: float, finished: float, head: Head, findings: int, counted_day: str,
-               counted: dict[str, int]) -> int:
+               counted: dict[str, int], access_head: Head | None = None) -> int:
+    access = access_head or Head(0, "")
     with store.connection() as conn:
         cur = conn.cursor()
         cur.execute(
             store._q("INSERT INTO ck_audit_runs (started_at, finished_at, ledger_seq, ledger_hash, findings, "
-                     "counted_day, counted) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-            [started, finished, head.seq, head.hash, findings, counted_day, json.dumps(counted, sort_keys=True)],
+                     "counted_day, counted, access_seq, access_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+            [started, finished, head.seq, head.hash, findings, counted_day, json.dumps(counted, sort_keys=True),
+             access.seq, access.hash],
         )
         return int(cur.fetchone()[0])

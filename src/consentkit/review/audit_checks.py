@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from consentkit.console.access_log import entries
+from consentkit.console.access_log import AccessEntry, entries
 from consentkit.console.access_log import verify as verify_access_log
 from consentkit.ledger import GENESIS, LedgerRecord, UnreadableRecord, verify
 from consentkit.review.findings import FindingLog
@@ -274,11 +274,39 @@ def check_ledger(store: Store, log: FindingLog, previous: Head | None) -> Head:
 
 
 # -- the console's access log ----------------------------------------------------------------------
-def check_access_log(store: Store, log: FindingLog) -> None:
-    verdict = verify_access_log(entries(store))
+def check_access_log(store: Store, log: FindingLog, previous: Head | None) -> Head:
+    """Verify the access log's chain, and that it still holds the row the last audit saw as its end;
+    its last row now."""
+    last: Head | None = None
+    seen_then: str | None = None
+    expected = previous.seq if previous is not None else 0
+
+    def watched() -> Iterator[AccessEntry]:
+        nonlocal last, seen_then
+        for e in entries(store):
+            last = Head(e.seq, e.hash)
+            if e.seq == expected:
+                seen_then = e.hash
+            yield e
+
+    rows = watched()
+    verdict = verify_access_log(rows)
+    for _ in rows:  # past a bad row: the end is still the log's last row
+        pass
     log.saw("access", verdict.checked)
     if not verdict.ok:
         log.add("access", f"access log row {verdict.bad_seq}", verdict.reason)
+    head = last or Head(0, "")
+    if previous is not None and previous.seq > 0:
+        if head.seq < previous.seq:
+            log.add("access", f"access log row {previous.seq}",
+                    f"the log ends at row {head.seq}, but the last audit saw it end at {previous.seq}: rows were "
+                    "removed from its end")
+        elif seen_then != previous.hash:
+            log.add("access", f"access log row {previous.seq}",
+                    "the row the last audit saw as the log's end is missing or has another hash: the log was "
+                    "rewritten")
+    return head
 
 
 # -- undeclared cookies -----------------------------------------------------------------------------

@@ -60,6 +60,7 @@ def migrations(dialect: str) -> list[list[str]]:
         v1.insert(0, "CREATE TABLE ck_ledger_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)")
     return [
         v1, [] if pg else _SQLITE_SUBJECTS, _rollups(pg), _audit_runs(serial, real), _LEDGER_REGIME, _access_log(real),
+        _AUDIT_ACCESS_HEAD,
     ]
 
 
@@ -88,6 +89,12 @@ def _audit_runs(serial: str, real: str) -> list[str]:
           counted_day TEXT NOT NULL, counted TEXT NOT NULL)""",
     ]
 
+
+_AUDIT_ACCESS_HEAD = [
+    # The access log's last row as an audit saw it, so that the next one detects rows cut from its end.
+    "ALTER TABLE ck_audit_runs ADD COLUMN access_seq BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE ck_audit_runs ADD COLUMN access_hash TEXT NOT NULL DEFAULT ''",
+]
 
 _LEDGER_REGIME = [
     # The regional regime a choice was made under (NULL: the site had no `regions`); it enters a
