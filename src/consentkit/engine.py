@@ -23,7 +23,7 @@ from consentkit.consent import ChoiceCodec, ConsentState, new_id
 from consentkit.consent_counters import ConsentCounters
 from consentkit.cookies import cookie_flags, cookie_owners, domains_of, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
-from consentkit.http import CookiePlan, CookieSpec, RequestView
+from consentkit.http import VARY, CookiePlan, CookieSpec, RequestView
 from consentkit.ids import IdKind, IdSigner
 from consentkit.owners import ALWAYS
 from consentkit.policy import Effective, Rules, decide
@@ -83,6 +83,11 @@ class Engine:
             from consentkit.regional import Regional
 
             self.regional = Regional(cfg, cfg.regions, self.rules, self.client_address, geo, self.writer)
+        edge = self.regional.vary if self.regional is not None else ""
+        self.vary = f"{VARY}, {edge}" if edge else VARY
+        """What a consent-dependent response varies with: the consent headers, and the edge network's
+        location headers when regional regimes read them."""
+        self.vary_parts = tuple(self.vary.split(", "))
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:

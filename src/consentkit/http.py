@@ -7,7 +7,7 @@ Header values are decoded as latin-1, which never fails, so garbage bytes cannot
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -18,6 +18,19 @@ from consentkit.cookieparse import parse_cookie_header
 MAX_QUERY = 4096
 VARY = "Cookie, Sec-GPC, DNT"
 """The request headers a consent-dependent response varies with (for shared caches)."""
+
+
+def merge_vary(headers: list[tuple[str, str]], parts: Sequence[str], at: int) -> None:
+    """Make the Vary header of `headers` (at index `at`, -1 when there is none) name `parts` too."""
+    if at < 0:
+        headers.append(("vary", ", ".join(parts)))
+        return
+    name, value = headers[at]
+    have = {v.strip().lower() for v in value.split(",")}
+    if "*" not in have:
+        missing = [v for v in parts if v.lower() not in have]
+        if missing:
+            headers[at] = (name, ", ".join([value, *missing]))
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from consentkit.http import VARY
+from consentkit.http import merge_vary
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine
@@ -31,31 +31,15 @@ def private_cache_control(value: str | None) -> str:
 
 
 def regional_headers(engine: Engine, ex: Exchange, headers: list[tuple[str, str]]) -> None:
-    """Add the edge headers to Vary, or mark the response private, in a header list already carrying
-    consentkit's Vary (`ex.located` is set: the site has regions)."""
-    regional = engine.regional
-    extra = regional.vary if regional is not None else ""
-    if extra:
-        _vary_also(headers, extra)
+    """A reply of consentkit's own that varies with consent (`ex.located` is set: the site has
+    regions): its Vary names the edge headers too, and one located by GeoIP is private."""
+    merge_vary(headers, engine.vary_parts, next((i for i, (k, _) in enumerate(headers) if k.lower() == "vary"), -1))
     if ex.located == "geoip":
-        _private(headers)
+        mark_private(headers)
 
 
-def _vary_also(headers: list[tuple[str, str]], extra: str) -> None:
-    if headers and headers[-1] == ("vary", VARY):  # consentkit's own Vary, the usual case
-        headers[-1] = ("vary", f"{VARY}, {extra}")
-        return
-    for i, (name, value) in enumerate(headers):
-        if name.lower() == "vary":
-            have = {v.strip().lower() for v in value.split(",")}
-            if "*" not in have:
-                missing = [v for v in extra.split(", ") if v.lower() not in have]
-                if missing:
-                    headers[i] = (name, ", ".join([value, *missing]))
-            return
-
-
-def _private(headers: list[tuple[str, str]]) -> None:
+def mark_private(headers: list[tuple[str, str]]) -> None:
+    """Make the Cache-Control header of `headers` keep shared caches out (`private_cache_control`)."""
     for i, (name, value) in enumerate(headers):
         if name.lower() == "cache-control":
             headers[i] = (name, private_cache_control(value))

@@ -8,16 +8,13 @@ from typing import TYPE_CHECKING
 
 from consentkit.cookielife import count_lifetimes
 from consentkit.cookieparse import set_cookie_name
-from consentkit.http import VARY, is_html
-from consentkit.regioncache import regional_headers
+from consentkit.http import is_html, merge_vary
+from consentkit.regioncache import mark_private
 
 if TYPE_CHECKING:
     from consentkit.engine import Engine
     from consentkit.exchange import Exchange
     from consentkit.policy import Effective
-
-_VARY_PARTS = VARY.split(", ")
-
 
 def response_headers(
     engine: Engine, ex: Exchange, headers: list[tuple[str, str]], effective: Effective | None = None, *,
@@ -49,14 +46,7 @@ def response_headers(
     if plan.add:
         out.extend(engine.set_cookie_headers(ex, plan.add))
     if plan.vary:
-        if vary_at >= 0:
-            name, value = out[vary_at]
-            have = {v.strip().lower() for v in value.split(",")}
-            if "*" not in have:
-                missing = [v for v in _VARY_PARTS if v.lower() not in have]
-                out[vary_at] = (name, ", ".join([value, *missing]) if missing else value)
-        else:
-            out.append(("vary", VARY))
-        if ex.located:  # the site has regional regimes: the page depends on where the visitor is
-            regional_headers(engine, ex, out)
+        merge_vary(out, engine.vary_parts, vary_at)
+        if ex.located == "geoip":  # nothing in the request says where the visitor is
+            mark_private(out)
     return out

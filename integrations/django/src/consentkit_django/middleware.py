@@ -21,13 +21,12 @@ from consentkit import endpoints, guard
 from consentkit.cookielife import count_lifetime
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import VARY, CookieSpec, Reply, RequestView, content_length, headers_from_environ, is_html
+from consentkit.http import CookieSpec, Reply, RequestView, content_length, headers_from_environ, is_html
 from consentkit.regioncache import private_cache_control
 from consentkit_django.chat import insert_chat
 from consentkit_django.conf import get_engine
 
 log = logging.getLogger("consentkit")
-VARY_PARTS = VARY.split(", ")
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 
@@ -119,15 +118,11 @@ def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html
     set_cookies(engine, ex, response, plan.add)
     if plan.vary:
         if response.has_header("Vary"):
-            patch_vary_headers(response, VARY_PARTS)
+            patch_vary_headers(response, engine.vary_parts)
         else:  # the usual case, a quarter of the helper's cost
-            response.headers["Vary"] = VARY
-        if ex.located:  # regional regimes: the page depends on where the visitor is
-            regional = engine.regional
-            if regional is not None and regional.vary:
-                patch_vary_headers(response, regional.vary.split(", "))
-            if ex.located == "geoip":
-                response.headers["Cache-Control"] = private_cache_control(response.headers.get("Cache-Control"))
+            response.headers["Vary"] = engine.vary
+        if ex.located == "geoip":  # nothing in the request says where the visitor is
+            response.headers["Cache-Control"] = private_cache_control(response.headers.get("Cache-Control"))
 
 
 def set_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, cookies: Iterable[CookieSpec]) -> None:
