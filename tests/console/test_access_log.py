@@ -41,6 +41,25 @@ def test_what_a_row_holds_is_bounded_and_storable(store: Store) -> None:
     assert verify(entries(store)).ok
 
 
+def audited(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A filled access log and a first recorded audit that finds nothing; the config file."""
+    store = open_store(url)
+    fill(store)
+    store.close()
+    cfg = tmp_path / "consentkit.toml"
+    cfg.write_text(f'secret_keys = ["{KEY}"]\nstorage_url = "{url}"\n')
+    assert main(["audit", "--config", str(cfg)]) == 0
+    assert "access" in capsys.readouterr().out
+    return cfg
+
+
+def access_findings(cfg: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Another audit, which must find something: its findings of the access check."""
+    assert main(["audit", "--config", str(cfg), "--json", "-"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    return [f"{f['subject']}: {f['detail']}" for f in doc["findings"] if f["check"] == "access"]
+
+
 @pytest.mark.parametrize(("tamper", "reason"), [
     ("UPDATE ck_access_log SET subject = 'someone-else' WHERE seq = 3", "row 3: content does not match its hash"),
     ("DELETE FROM ck_access_log WHERE seq = 2", "row 3: sequence gap: expected 2"),
@@ -48,19 +67,11 @@ def test_what_a_row_holds_is_bounded_and_storable(store: Store) -> None:
 ])
 def test_audit_finds_a_tampered_access_log(any_store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            tamper: str, reason: str) -> None:
-    store = open_store(any_store_url)
-    fill(store)
-    store.close()
-    cfg = tmp_path / "consentkit.toml"
-    cfg.write_text(f'secret_keys = ["{KEY}"]\nstorage_url = "{any_store_url}"\n')
-    assert main(["audit", "--config", str(cfg)]) == 0
-    assert "access" in capsys.readouterr().out
+    cfg = audited(any_store_url, tmp_path, capsys)
     store = open_store(any_store_url)
     store.execute(tamper)
     store.close()
-    assert main(["audit", "--config", str(cfg), "--json", "-"]) == 1
-    doc = json.loads(capsys.readouterr().out)
-    found = [f"{f['subject']}: {f['detail']}" for f in doc["findings"] if f["check"] == "access"]
+    found = access_findings(cfg, capsys)
     assert len(found) == 1 and found[0].startswith("access log " + reason.split(":")[0]), found
     assert reason.split(": ", 1)[1] in found[0]
 
@@ -84,20 +95,12 @@ def test_audit_finds_rows_cut_or_replaced_at_the_end_since_the_last_audit(
 ) -> None:
     """A chain whose last rows are deleted, or replaced by rows chained anew, still verifies on its
     own: the audit remembers where the log ended when it last ran."""
-    store = open_store(any_store_url)
-    fill(store)
-    store.close()
-    cfg = tmp_path / "consentkit.toml"
-    cfg.write_text(f'secret_keys = ["{KEY}"]\nstorage_url = "{any_store_url}"\n')
-    assert main(["audit", "--config", str(cfg)]) == 0
-    capsys.readouterr()
+    cfg = audited(any_store_url, tmp_path, capsys)
     store = open_store(any_store_url)
     tamper(store)
     assert verify(entries(store)).ok  # the chain alone cannot tell
     store.close()
-    assert main(["audit", "--config", str(cfg), "--json", "-"]) == 1
-    doc = json.loads(capsys.readouterr().out)
-    found = [f"{f['subject']}: {f['detail']}" for f in doc["findings"] if f["check"] == "access"]
+    found = access_findings(cfg, capsys)
     assert any(f.startswith("access log " + reason) for f in found), found
 
 
