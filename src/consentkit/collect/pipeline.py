@@ -18,6 +18,7 @@ from consentkit.collect.useragent import parse_user_agent, set_cache_size
 from consentkit.consent_counters import tally_regime_page, tally_signals
 from consentkit.errors import ConfigError
 from consentkit.http import VARY, Reply, is_html
+from consentkit.signals import NO_SIGNALS
 from consentkit.urls import split_url, url_path
 
 if TYPE_CHECKING:
@@ -69,7 +70,9 @@ class Collector:
             return
         if self.aggregate:
             self.writer.tally("pageviews", path[:256])
-            tally_signals(self.writer, ex.state.signals)
+            signals = ex.state.signals
+            if signals is not NO_SIGNALS:  # the usual page comes with neither DNT nor GPC
+                tally_signals(self.writer, signals)
             if ex.located:  # the site has regional regimes
                 tally_regime_page(self.writer, ex.state)
         allowed = ex.groups
