@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the PostgreSQL helpers of tests/pg.py
 sys.path.insert(0, str(HERE))
 
-from report import START_DAY, load  # noqa: E402
+from report import START_DAY, load, median_time, on_engines  # noqa: E402
 
 from consentkit.config import ConsentConfig  # noqa: E402
 from consentkit.console.page import PageRequest, User  # noqa: E402
@@ -94,18 +92,9 @@ def time_views(store: Store, config: ConsentConfig, now: float, runs: int) -> di
     out = {}
     for name, request in requests(store, config, now, visitor).items():
         render = pages[name.split(" ")[0]].render
+        render(request)  # warm the caches once, as a console's second visitor finds them
         out[name] = median_time(lambda r=request, f=render: f(r), runs)  # type: ignore[misc]
     return out
-
-
-def median_time(run: Callable[[], object], runs: int) -> float:
-    run()  # warm the caches once, as a console's second visitor finds them
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def bench(name: str, url: str, total: int, days: int, runs: int) -> dict[str, float]:
@@ -137,24 +126,8 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--engines", default="sqlite,postgres")
     args = p.parse_args()
-    results: dict[str, dict[str, float]] = {}
-    engines = args.engines.split(",")
-    if "sqlite" in engines:
-        with tempfile.TemporaryDirectory() as tmp:
-            results["SQLite"] = bench("SQLite", f"sqlite:///{tmp}/bench.db", args.events, args.days, args.runs)
-    if "postgres" in engines:
-        from pg import PgServer, create_database, drop_database
-
-        server = PgServer.start()
-        try:
-            create_database(server.url, "ck_console_bench")
-            try:
-                results["PostgreSQL"] = bench("PostgreSQL", server.url_for("ck_console_bench"), args.events,
-                                              args.days, args.runs)
-            finally:
-                drop_database(server.url, "ck_console_bench")
-        finally:
-            server.stop()
+    results = on_engines(args.engines.split(","), "ck_console_bench",
+                         lambda name, url: bench(name, url, args.events, args.days, args.runs))
     names: list[str] = list(next(iter(results.values()))) if results else []
     print(f"\n{args.events:,} events over {args.days} days; medians of {args.runs} renders, in ms")
     print(f"{'page':<24}" + "".join(f"{e:>12}" for e in results))

@@ -194,6 +194,28 @@ def bench(name: str, url: str, total: int, days: int, runs: int) -> dict[str, fl
         store.close()
 
 
+def on_engines(engines: list[str], database: str, run: Callable[[str, str], dict[str, float]]
+               ) -> dict[str, dict[str, float]]:
+    """`run(engine name, storage URL)` on a throw-away SQLite file and/or PostgreSQL database."""
+    results: dict[str, dict[str, float]] = {}
+    if "sqlite" in engines:
+        with tempfile.TemporaryDirectory() as tmp:
+            results["SQLite"] = run("SQLite", f"sqlite:///{tmp}/bench.db")
+    if "postgres" in engines:
+        from pg import PgServer, create_database, drop_database
+
+        server = PgServer.start()
+        try:
+            create_database(server.url, database)
+            try:
+                results["PostgreSQL"] = run("PostgreSQL", server.url_for(database))
+            finally:
+                drop_database(server.url, database)
+        finally:
+            server.stop()
+    return results
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--events", type=int, default=10_000_000)
@@ -201,24 +223,8 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--engines", default="sqlite,postgres")
     args = p.parse_args()
-    results: dict[str, dict[str, float]] = {}
-    engines = args.engines.split(",")
-    if "sqlite" in engines:
-        with tempfile.TemporaryDirectory() as tmp:
-            results["SQLite"] = bench("SQLite", f"sqlite:///{tmp}/bench.db", args.events, args.days, args.runs)
-    if "postgres" in engines:
-        from pg import PgServer, create_database, drop_database
-
-        server = PgServer.start()
-        try:
-            create_database(server.url, "ck_report_bench")
-            try:
-                results["PostgreSQL"] = bench("PostgreSQL", server.url_for("ck_report_bench"), args.events,
-                                              args.days, args.runs)
-            finally:
-                drop_database(server.url, "ck_report_bench")
-        finally:
-            server.stop()
+    results = on_engines(args.engines.split(","), "ck_report_bench",
+                         lambda name, url: bench(name, url, args.events, args.days, args.runs))
     print(f"\n{args.events:,} events over {args.days} days; medians of {args.runs} runs")
     print(f"{'engine':<12}{'load':>10}{'rebuild':>10}{'rollup rows':>13}{'year':>9}{'month':>9}{'year+live day':>15}")
     ok = True
