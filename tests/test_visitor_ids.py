@@ -168,3 +168,28 @@ def test_chat_clicks_without_a_cookie_are_limited_per_network(site: Any) -> None
         reply = client.post("/_consent/chat/click", headers={**ORIGIN, "x-forwarded-for": f"81.2.69.{host}"})
         assert reply.status_code == 204
     assert chat_counts(engine) == {"placeholder_clicked": 2}
+
+
+def test_each_page_sets_the_id_cookies_its_own_cookie_header_calls_for(site: Any) -> None:
+    """What consentkit adds to a page is made once per Cookie header; it must still follow that
+    header page after page: the same session id refreshed, or a new id where one is missing."""
+    client, _engine = site(**MEASURED)
+    first = client.get("/")
+    vid, sid = first.cookies["ck_vid"], first.cookies["ck_sid"]
+    client.cookies.clear()
+    for header, same_sid, new_vid in [
+        (f"ck_vid={vid}; ck_sid={sid}", True, False),
+        (f"ck_vid={vid}", False, False),
+        (f"ck_sid={sid}", True, True),
+        (f"ck_vid={vid}; ck_sid={sid}", True, False),
+    ]:
+        seen_sids, seen_vids = set(), set()
+        for _ in range(3):
+            reply = client.get("/", headers={"cookie": header})
+            got = {c.split("=", 1)[0]: c.split("=", 1)[1].split(";")[0] for c in reply.headers.get_list("set-cookie")}
+            seen_sids.add(got["ck_sid"])
+            assert ("ck_vid" in got) is new_vid, header
+            if new_vid:
+                seen_vids.add(got["ck_vid"])
+        assert seen_sids == {sid} if same_sid else (len(seen_sids) == 3 and sid not in seen_sids), header
+        assert len(seen_vids) == (3 if new_vid else 0)

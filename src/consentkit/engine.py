@@ -87,7 +87,6 @@ class Engine:
         self.vary = f"{VARY}, {edge}" if edge else VARY
         """What a consent-dependent response varies with: the consent headers, and the edge network's
         location headers when regional regimes read them."""
-        self.vary_parts = tuple(self.vary.split(", "))
 
     # -- request side -----------------------------------------------------------------------------
     def begin(self, request: RequestView) -> Exchange:
@@ -98,13 +97,13 @@ class Engine:
         key = (cookie, signals)
         regional = self.regional
         if regional is None:
-            decisions, rules = self._decisions, self.rules
+            decisions = self._decisions
         else:  # the visitor's regime: its rules, and its own cache of decisions
             regime, located = regional.regime_of(request)
-            decisions, rules = regime.decisions, regime.rules
+            decisions = regime.decisions
         hit = decisions.get(key)
         if hit is None or hit.until < now:
-            hit = self._decide(request, signals, now, rules)
+            hit = self._decide(request, signals, now, self.rules if regional is None else regime.rules)
             if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
                 decisions.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, _counters=self.counters)
@@ -172,19 +171,26 @@ class Engine:
         categories (and the choice cookie) pass and nothing is added; logged and counted.
         """
         try:
-            return self._cookie_plan(ex, app_cookies, effective, html)
+            hit = ex.decision
+            if not app_cookies and effective is None and hit is not None:
+                # The usual page: the app sets no cookie, and the visitor's ids are those of the
+                # Cookie header (none made by this request). Its plan is made once per decision.
+                plan = hit.plan
+                if plan is not None and ex.session_id == hit.sid and not ex.new_visitor:
+                    return plan
+            eff = (effective or ex.effective).categories
+            add = self.added_cookies(ex, eff)
+            if not app_cookies:
+                if add and hit is not None and add is hit.cookies:
+                    plan = hit.plan = CookiePlan(_NONE, add, True)
+                    return plan
+                return CookiePlan(_NONE, add, bool(add or html or ex.state.read))
+            drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff))
+            return CookiePlan(drop, add, True)
         except Exception:
             log.exception("consentkit: response processing failed; only required categories' cookies pass")
             guard.count_failure(self.writer, "cookie_plan")
             return CookiePlan(frozenset(n for n in app_cookies if not self._may_pass(n)), (), True)
-
-    def _cookie_plan(
-        self, ex: Exchange, app_cookies: Sequence[str], effective: Effective | None, html: bool
-    ) -> CookiePlan:
-        eff = (effective or ex.effective).categories
-        drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff)) if app_cookies else _NONE
-        add = self.added_cookies(ex, eff)
-        return CookiePlan(drop, add, bool(ex.state.read or html or app_cookies or add))
 
     def added_cookies(self, ex: Exchange, eff: frozenset[str]) -> tuple[CookieSpec, ...]:
         """The cookies consentkit sets on a response: expiries, then the id cookies.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from consentkit.consent import Choice, ConsentState
-from consentkit.http import CookieSpec, RequestView
+from consentkit.http import CookiePlan, CookieSpec, RequestView
 from consentkit.policy import Effective
 
 if TYPE_CHECKING:
@@ -21,7 +21,9 @@ class CookieDecision:
     bounded, until the choice in it expires; the Set-Cookie headers it implies are rendered once.
     """
 
-    __slots__ = ("basis", "choice", "cookies", "effective", "expire", "groups", "rendered", "sid", "until", "vid")
+    __slots__ = (
+        "basis", "choice", "cookies", "effective", "expire", "groups", "plan", "rendered", "sid", "until", "vid",
+    )
 
     def __init__(
         self, until: float, choice: Choice | None, effective: Effective, groups: frozenset[str], vid: str | None,
@@ -41,6 +43,9 @@ class CookieDecision:
         self.cookies: tuple[CookieSpec, ...] | None = None
         """What it makes consentkit set (`Engine.added_cookies`): the expiries, then the session
         cookie when it is known; made on first use."""
+        self.plan: CookiePlan | None = None
+        """The `CookiePlan` of a response served from it that sets no cookie of its own and
+        consentkit adds `cookies` to (`Engine.cookie_plan`); made on first use."""
         self.rendered: dict[bool, list[tuple[str, str]]] = {}
         """Per https flag: `cookies` as Set-Cookie headers (`Engine.set_cookie_headers`)."""
         self.basis: tuple[str, dict[str, Any], dict[str, Any]] | None = None

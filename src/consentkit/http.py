@@ -7,7 +7,7 @@ Header values are decoded as latin-1, which never fails, so garbage bytes cannot
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -20,15 +20,16 @@ VARY = "Cookie, Sec-GPC, DNT"
 """The request headers a consent-dependent response varies with (for shared caches)."""
 
 
-def merge_vary(headers: list[tuple[str, str]], parts: Sequence[str], at: int) -> None:
-    """Make the Vary header of `headers` (at index `at`, -1 when there is none) name `parts` too."""
+def merge_vary(headers: list[tuple[str, str]], vary: str, at: int) -> None:
+    """Make the Vary header of `headers` (at index `at`, -1 when there is none) name what `vary`
+    ("Cookie, Sec-GPC, DNT") names too."""
     if at < 0:
-        headers.append(("vary", ", ".join(parts)))
+        headers.append(("vary", vary))
         return
     name, value = headers[at]
     have = {v.strip().lower() for v in value.split(",")}
     if "*" not in have:
-        missing = [v for v in parts if v.lower() not in have]
+        missing = [v for v in vary.split(", ") if v.lower() not in have]
         if missing:
             headers[at] = (name, ", ".join([value, *missing]))
 

@@ -33,7 +33,7 @@ def private_cache_control(value: str | None) -> str:
 def regional_headers(engine: Engine, ex: Exchange, headers: list[tuple[str, str]]) -> None:
     """A reply of consentkit's own that varies with consent (`ex.located` is set: the site has
     regions): its Vary names the edge headers too, and one located by GeoIP is private."""
-    merge_vary(headers, engine.vary_parts, next((i for i, (k, _) in enumerate(headers) if k.lower() == "vary"), -1))
+    merge_vary(headers, engine.vary, next((i for i, (k, _) in enumerate(headers) if k.lower() == "vary"), -1))
     if ex.located == "geoip":
         mark_private(headers)
 

@@ -46,7 +46,7 @@ def response_headers(
     if plan.add:
         out.extend(engine.set_cookie_headers(ex, plan.add))
     if plan.vary:
-        merge_vary(out, engine.vary_parts, vary_at)
+        merge_vary(out, engine.vary, vary_at)
         if ex.located == "geoip":  # nothing in the request says where the visitor is
             mark_private(out)
     return out

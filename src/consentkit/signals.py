@@ -30,7 +30,10 @@ def read_signals(headers: Mapping[str, str]) -> Signals:
     A header sent twice reaches consentkit joined with commas ("1, 1"): it is on when any of its
     values is 1, as the browser that sent it meant.
     """
-    return _ALL[(_on(headers.get("dnt")), _on(headers.get("sec-gpc")))]
+    dnt, gpc = headers.get("dnt"), headers.get("sec-gpc")
+    if dnt is None and gpc is None:  # most requests send neither
+        return NO_SIGNALS
+    return _ALL[(_on(dnt), _on(gpc))]
 
 
 def _on(value: str | None) -> bool:

@@ -3,12 +3,16 @@ recreated by a rebuild, and kept in step with erasure and retention, without hol
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consentkit.review import erase_subject, purge
 from consentkit.review.rollup import rebuild_rollups
 from consentkit.storage import Store
-from consentkit.storage.rollups import DAY_S, RollupKeeper, build_day, day_of, live_day
+from consentkit.storage.rollups import DAY_S, RollupKeeper, build_day, day_of, days_of, live_day
 from rollup_data import event, utc
 
 
@@ -146,3 +150,22 @@ def test_the_background_writer_builds_the_days_it_wrote_once_they_are_over(store
     finally:
         writer.stop()
     assert [r[1:] for r in rollup_rows(store) if r[0] == "total"] == [("2026-03-04", "", 3, 3, 3)]
+
+
+_stamps = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.floats(min_value=0, max_value=2e9),
+    st.integers(-10**12, 10**12), st.text(max_size=3), st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.builds(lambda t: {"ts": t}, _stamps), st.just({})), max_size=12),
+       st.floats(min_value=0, max_value=2e9), st.lists(st.floats(min_value=0, max_value=86399), max_size=8))
+def test_the_days_a_batch_falls_on_are_those_of_its_finite_float_times(
+    odd: list[dict[str, Any]], start: float, offsets: list[float]
+) -> None:
+    # A batch the server stamped (within a day), and one with any stamp a stored row could carry.
+    for events in ([{"ts": start + o} for o in offsets], odd, [*({"ts": start + o} for o in offsets), *odd]):
+        expected = {int(e["ts"] // DAY_S) for e in events
+                    if e.get("ts").__class__ is float and math.isfinite(e["ts"]) and abs(e["ts"]) < 1e11}
+        assert days_of(events) == expected

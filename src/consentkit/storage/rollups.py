@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import operator
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -218,6 +219,26 @@ def subtract_events(store: Store, cur: Any, where: Sequence[tuple[str, list[Any]
     return changed
 
 
+_ts = operator.itemgetter("ts")
+
+
+def days_of(events: Sequence[dict[str, Any]]) -> set[int]:
+    """The days `events` fall on (by their "ts"), leaving out any whose time is not a finite one
+    within reach."""
+    try:  # the usual batch: the server's times, within a day or two, looked at in C
+        lo, hi = min(map(_ts, events)), max(map(_ts, events))
+        if lo.__class__ is float and hi.__class__ is float and lo >= 0 and hi < 1e11 and hi - lo < DAY_S:
+            return {int(lo // DAY_S), int(hi // DAY_S)}
+    except (KeyError, TypeError, ValueError):  # no "ts", times that do not compare, no events
+        pass
+    days = set()
+    for e in events:
+        ts = e.get("ts")
+        if ts.__class__ is float and ts == ts and abs(ts) < 1e11:  # a finite time within reach
+            days.add(int(ts // DAY_S))
+    return days
+
+
 class RollupKeeper:
     """The writer's side: remembers which days it wrote events for, and builds each once it is
     over (and again after a late write). Runs on the writer thread; failures are logged and the
@@ -238,12 +259,7 @@ class RollupKeeper:
         if not events:
             return
         now = time.time() if at is None else at
-        days = set()
-        for e in events:
-            ts = e.get("ts")
-            if ts.__class__ is float and ts == ts and abs(ts) < 1e11:  # a finite time within reach
-                days.add(int(ts // DAY_S))
-        for day in days:
+        for day in days_of(events):
             self._written[day] = now
 
     def close_due(self, now: float | None = None) -> None:
