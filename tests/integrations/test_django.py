@@ -83,8 +83,15 @@ def set_cookies(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def varied(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse("<p>varied</p>")
+    response["Vary"] = "Accept-Encoding, cookie"
+    return response
+
+
 urlpatterns = [
     path("", page),
+    path("varied", varied),
     path("whoami", state_json),
     path("async-whoami", async_state),
     path("set", set_cookies),
@@ -138,6 +145,11 @@ def test_new_visitor_sees_only_required_categories(site: Any) -> None:
     assert r.json() == {"effective": ["necessary"], "choice_made": False, "consent_id": None, "analytics": False}
     assert "ck_vid" not in r.cookies and "ck_sid" not in r.cookies
     assert "Cookie" in r["Vary"]
+
+
+def test_a_vary_header_the_view_sets_is_extended_not_replaced(site: Any) -> None:
+    r = Client().get("/varied")
+    assert [v.strip().lower() for v in r["Vary"].split(",")] == ["accept-encoding", "cookie", "sec-gpc", "dnt"]
 
 
 def test_consent_post_sets_cookie_and_a_later_request_sees_it(site: Any) -> None:

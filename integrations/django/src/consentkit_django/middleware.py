@@ -118,7 +118,7 @@ def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html
     set_cookies(engine, ex, response, plan.add)
     if plan.vary:
         if response.has_header("Vary"):
-            patch_vary_headers(response, engine.vary_parts)
+            patch_vary_headers(response, engine.vary.split(", "))
         else:  # the usual case, a quarter of the helper's cost
             response.headers["Vary"] = engine.vary
         if ex.located == "geoip":  # nothing in the request says where the visitor is
