@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consentkit.http import READ_HEADERS, headers_from_asgi, headers_from_environ
+from consentkit.config import ConsentConfig
+from consentkit.engine import Engine
+from consentkit.http import (
+    LOCATION_HEADERS,
+    PROXY_HEADERS,
+    READ_HEADERS,
+    headers_from_asgi,
+    headers_from_environ,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "consentkit"
 # A request header read in the core: headers.get("x"), h.get("x"), req.header("x"), request.header("x").
@@ -89,3 +99,22 @@ def test_environ_reading_never_raises_and_keeps_only_read_names(env: dict[str, o
     out = headers_from_environ(env)
     assert set(out) <= READ_HEADERS
     assert all(isinstance(v, str) for v in out.values())
+
+
+@pytest.mark.parametrize(("config", "believed"), [
+    ({}, {"x-forwarded-for"}),
+    ({"proxy_headers": ["forwarded"], "regions": {"edge": "cloudflare"}, "trusted_proxies": ["10.0.0.0/8"]},
+     {"forwarded", "cf-ipcountry", "cf-region-code"}),
+    ({"proxy_headers": ["x-real-ip"], "regions": {"edge": "vercel"}, "trusted_proxies": ["10.0.0.0/8"]},
+     {"x-real-ip", "x-vercel-ip-country", "x-vercel-ip-country-region"}),
+])
+def test_a_wsgi_site_looks_up_the_forwarding_and_location_headers_it_believes_and_no_others(
+    tmp_path: Path, config: dict[str, Any], believed: set[str]
+) -> None:
+    engine = Engine(ConsentConfig(secret_keys=["k" * 40], storage_url=f"sqlite:///{tmp_path / 'ck.db'}", **config))
+    try:
+        env = {environ_key(n): f"v-{n}" for n in READ_HEADERS}
+        others = set(PROXY_HEADERS) | set(LOCATION_HEADERS)
+        assert set(headers_from_environ(env, None, engine.environ_keys)) == (READ_HEADERS - others) | believed
+    finally:
+        engine.close()

@@ -23,7 +23,7 @@ from consentkit.consent import ChoiceCodec, ConsentState, new_id
 from consentkit.consent_counters import ConsentCounters
 from consentkit.cookies import cookie_flags, cookie_owners, domains_of, is_cookie_name
 from consentkit.exchange import CookieDecision, Exchange
-from consentkit.http import VARY, CookiePlan, CookieSpec, RequestView
+from consentkit.http import VARY, CookiePlan, CookieSpec, RequestView, site_environ_keys
 from consentkit.ids import IdKind, IdSigner
 from consentkit.owners import ALWAYS
 from consentkit.policy import Effective, Rules, decide
@@ -83,6 +83,10 @@ class Engine:
             from consentkit.regional import Regional
 
             self.regional = Regional(cfg, cfg.regions, self.rules, self.client_address, geo, self.writer)
+        location = self.regional.headers if self.regional is not None else frozenset()
+        self.environ_keys = site_environ_keys(cfg.proxy_header, location)
+        """What WSGI adapters look up (`headers_from_environ`): of the forwarding and location
+        headers, only the one proxy header and the edge network's this site believes."""
         edge = self.regional.vary if self.regional is not None else ""
         self.vary = f"{VARY}, {edge}" if edge else VARY
         """What a consent-dependent response varies with: the consent headers, and the edge network's

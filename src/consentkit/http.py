@@ -131,24 +131,36 @@ def _learn(raw_name: bytes) -> str:
     return name
 
 
-_CGI_NAMED = frozenset({"content-type", "content-length"})
-_ENVIRON_KEYS: tuple[tuple[str, str], ...] = (
-    *(("HTTP_" + name.upper().replace("-", "_"), name) for name in sorted(READ_HEADERS - _CGI_NAMED)),
-    ("CONTENT_TYPE", "content-type"),
-    ("CONTENT_LENGTH", "content-length"),
-)
-"""WSGI environ key → header name, for the headers the core reads (PEP 3333 keeps these two apart)."""
+def environ_keys(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """WSGI environ key → header name, for the headers `names` (PEP 3333 keeps Content-Type and
+    Content-Length out of the HTTP_ keys)."""
+    cgi = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+    return tuple((cgi.get(n) or "HTTP_" + n.upper().replace("-", "_"), n) for n in sorted(names))
 
 
-def headers_from_environ(environ: Mapping[str, Any], scheme: str | None = None) -> dict[str, str]:
+ENVIRON_KEYS = environ_keys(READ_HEADERS)
+"""Every header the core reads; an engine looks up only those its site reads (`site_environ_keys`)."""
+
+
+def site_environ_keys(proxy_header: str | None, location: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """`environ_keys` of the headers one site reads: of the forwarding and location headers, only
+    its proxy's one (`proxy_headers`) and its edge network's (`regions.edge`)."""
+    unread = {*PROXY_HEADERS, *LOCATION_HEADERS} - {proxy_header, *location}
+    return environ_keys(READ_HEADERS - unread)
+
+
+def headers_from_environ(
+    environ: Mapping[str, Any], scheme: str | None = None, keys: tuple[tuple[str, str], ...] = ENVIRON_KEYS
+) -> dict[str, str]:
     """The request headers the core reads, from a WSGI environ (or Django's META).
 
-    Looks up only `READ_HEADERS`: a browser sends many more, and an environ holds the server's keys
-    too. `scheme` (default: wsgi.url_scheme) decides the default port when Host must be rebuilt.
+    Looks up only `keys` (`environ_keys`): a browser sends many more headers, and an environ holds
+    the server's keys too. `scheme` (default: wsgi.url_scheme) decides the default port when Host
+    must be rebuilt.
     """
     out: dict[str, str] = {}
     get = environ.get
-    for key, name in _ENVIRON_KEYS:
+    for key, name in keys:
         value = get(key)
         if value:
             out[name] = str(value)

@@ -36,7 +36,7 @@ class RegimeInUse:
 
 
 class Regional:
-    __slots__ = ("_by_name", "_fallback", "_own_geo", "_table", "_writer", "locator", "vary")
+    __slots__ = ("_by_name", "_fallback", "_own_geo", "_table", "_writer", "headers", "locator", "vary")
 
     def __init__(
         self, cfg: ConsentConfig, regions: RegionsConfig, site: Rules, address: ClientAddress, geo: GeoLookup | None,
@@ -57,6 +57,8 @@ class Regional:
         edge = EDGE_HEADERS[regions.edge] if regions.edge is not None else None
         self.locator = Locator(address, edge, geo)
         names = [h for h in edge or () if h is not None]
+        self.headers = frozenset(names)
+        """The edge network's location headers it reads (none without `regions.edge`)."""
         self.vary = ", ".join(_title(h) for h in names)
         """The edge headers a page's consent now varies with ("" without an edge network)."""
 

@@ -39,7 +39,7 @@ class WSGIConsentMiddleware:
             environ.get("REQUEST_METHOD", "GET"),
             path,
             environ.get("QUERY_STRING", ""),
-            headers_from_environ(environ),
+            headers_from_environ(environ, None, engine.environ_keys),
             environ.get("REMOTE_ADDR") or None,
             environ.get("wsgi.url_scheme", "http"),
         )

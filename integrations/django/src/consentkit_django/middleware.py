@@ -10,7 +10,7 @@ headers and cookies pass through the core's cookie control on the way out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -21,10 +21,11 @@ from consentkit import endpoints, guard
 from consentkit.cookielife import count_lifetime
 from consentkit.engine import Engine
 from consentkit.exchange import Exchange
-from consentkit.http import CookieSpec, Reply, RequestView, content_length, headers_from_environ, is_html
+from consentkit.http import Reply, RequestView, content_length, headers_from_environ, is_html
 from consentkit.regioncache import private_cache_control
 from consentkit_django.chat import insert_chat
 from consentkit_django.conf import get_engine
+from consentkit_django.cookies import set_cookies
 
 log = logging.getLogger("consentkit")
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
@@ -77,7 +78,7 @@ def begin(engine: Engine, request: HttpRequest) -> Exchange:
         request.path_info,
         meta.get("QUERY_STRING", ""),
         # PEP 3333 / Django's ASGIRequest: HTTP_* keys carry the request headers (latin-1 str values).
-        headers_from_environ(meta, scheme),
+        headers_from_environ(meta, scheme, engine.environ_keys),
         meta.get("REMOTE_ADDR") or None,
         scheme,
     )
@@ -123,38 +124,6 @@ def apply_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, html
             response.headers["Vary"] = engine.vary
         if ex.located == "geoip":  # nothing in the request says where the visitor is
             response.headers["Cache-Control"] = private_cache_control(response.headers.get("Cache-Control"))
-
-
-def set_cookies(engine: Engine, ex: Exchange, response: HttpResponseBase, cookies: Iterable[CookieSpec]) -> None:
-    """Through Django's cookie jar (`response.cookies`), with the attributes the ASGI and WSGI
-    middlewares send: `set_cookie` would also format an Expires date for every cookie, which
-    doubles the cost of the session cookie a visitor gets on every page.
-
-    Django keeps one cookie per name on a response: of expiries on several domains, the first (the
-    site's own) is sent; banner.js deletes the others that scripts set.
-    """
-    flags = engine.flags
-    secure = flags.secure_for(ex.request.secure)
-    samesite = flags.samesite.capitalize()
-    jar = response.cookies
-    done: set[str] = set()
-    for c in cookies:
-        if c.name in done:
-            continue
-        done.add(c.name)
-        jar[c.name] = c.value
-        m = jar[c.name]
-        m["max-age"] = c.max_age
-        m["path"] = flags.path
-        domain = flags.domain if c.domain is None else c.domain
-        if domain:
-            m["domain"] = domain
-        if c.max_age == 0:
-            m["expires"] = "Thu, 01 Jan 1970 00:00:00 GMT"
-        if secure:
-            m["secure"] = True
-        m["httponly"] = True
-        m["samesite"] = samesite
 
 
 def to_response(engine: Engine, ex: Exchange, reply: Reply) -> HttpResponse:
