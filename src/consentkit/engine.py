@@ -175,20 +175,22 @@ class Engine:
         categories (and the choice cookie) pass and nothing is added; logged and counted.
         """
         try:
-            hit = ex.decision
-            if not app_cookies and effective is None and hit is not None:
-                # The usual page: the app sets no cookie, and the visitor's ids are those of the
-                # Cookie header (none made by this request). Its plan is made once per decision.
+            # The usual page: the app sets no cookie, and this request made no id of its own. Its
+            # plan is its decision's, made once.
+            hit = ex.decision if not app_cookies and effective is None else None
+            if hit is not None:
                 plan = hit.plan
-                if plan is not None and ex.session_id == hit.sid and not ex.new_visitor:
+                if (plan is not None and (plan.add or html or ex.state.read) and not ex.new_visitor
+                        and ex.session_id == (hit.sid or None)):
                     return plan
             eff = (effective or ex.effective).categories
             add = self.added_cookies(ex, eff)
             if not app_cookies:
-                if add and hit is not None and add is hit.cookies:
+                vary = bool(add or html or ex.state.read)
+                if hit is not None and vary and add is hit.cookies:
                     plan = hit.plan = CookiePlan(_NONE, add, True)
                     return plan
-                return CookiePlan(_NONE, add, bool(add or html or ex.state.read))
+                return CookiePlan(_NONE, add, vary)
             drop = frozenset(name for name in app_cookies if not self.keep_cookie(name, eff))
             return CookiePlan(drop, add, True)
         except Exception:
