@@ -6,6 +6,10 @@ import gc
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consentkit import ConsentMiddleware
 from consentkit.boundedcache import BoundedCache, key_bytes
@@ -66,3 +70,20 @@ def test_a_cache_is_bounded_by_the_bytes_of_its_keys() -> None:
     assert cache.used_bytes <= 100_000 and cache.get(("499", "k" * 1000)) == 7
     cache.clear()
     assert cache.used_bytes == 0 and len(cache) == 0
+
+
+_TEXT = st.one_of(st.text(max_size=40), st.binary(max_size=40))
+_KEY = st.one_of(_TEXT, st.tuples(_TEXT, st.none() | _TEXT), st.tuples(st.integers(0, 3), st.tuples(_TEXT, _TEXT)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 6), st.integers(0, 400), st.lists(_KEY, max_size=40))
+def test_a_cache_keeps_its_count_of_key_bytes_and_both_bounds(maxsize: int, max_bytes: int, keys: list[Any]) -> None:
+    cache: BoundedCache[Any, int] = BoundedCache(maxsize, max_bytes=max_bytes)
+    for i, key in enumerate(keys):
+        cache.put(key, i)
+        held = [k for k in keys[: i + 1] if cache.get(k) is not None]
+        assert len(cache) <= maxsize and cache.used_bytes <= max_bytes
+        assert cache.used_bytes == sum(key_bytes(k) for k in set(held))
+        fits = maxsize > 0 and key_bytes(key) <= max_bytes
+        assert (cache.get(key) == i) is fits

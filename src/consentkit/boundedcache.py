@@ -19,13 +19,15 @@ headers are far shorter, so a cache of them still holds as many entries as it ma
 def key_bytes(key: object) -> int:
     """The memory the text in a key takes (str and bytes, also inside tuples); other parts count 0."""
     cls = key.__class__
+    if cls is str or cls is bytes:
+        return _sizeof(key)
     if cls is tuple:  # the usual key: a tuple of headers, each a str or None
         n = 0
         for part in key:  # type: ignore[attr-defined]
             kind = part.__class__
             if kind is str or kind is bytes:
                 n += _sizeof(part)
-            elif kind is not _NONE_TYPE:
+            elif kind is tuple or isinstance(part, str | bytes | tuple):
                 n += key_bytes(part)
         return n
     if isinstance(key, str | bytes):
@@ -67,21 +69,21 @@ class BoundedCache(Generic[K, V]):
 
     def put(self, key: K, value: V) -> None:
         size = key_bytes(key)
-        if self.maxsize <= 0 or size > self.max_bytes:
+        maxsize, max_bytes = self.maxsize, self.max_bytes
+        if maxsize <= 0 or size > max_bytes:
             return
         data = self._data
         sizes = self._sizes
-        self._used -= sizes.pop(key, 0)  # a key put again is counted once
-        while len(data) >= self.maxsize or self._used + size > self.max_bytes:
+        used = self._used - sizes.pop(key, 0) + size  # a key put again is counted once
+        while len(data) >= maxsize or used > max_bytes:
             try:
                 gone, _ = data.popitem(last=False)
-            except KeyError:  # emptied by another thread meanwhile
-                self._used = 0
+            except KeyError:  # emptied (by another thread meanwhile)
                 break
-            self._used -= sizes.pop(gone, 0)
+            used -= sizes.pop(gone, 0)
         data[key] = value
         sizes[key] = size
-        self._used = max(0, self._used) + size
+        self._used = max(size, used)
 
     @property
     def used_bytes(self) -> int:
