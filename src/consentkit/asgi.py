@@ -75,8 +75,8 @@ class ConsentMiddleware:
                         if lk == b"content-type":
                             content_type = pair[1].decode("latin-1")
                 added = responses.response_headers(engine, ex, rewritten, html=is_html(content_type))
-                # kept grows into the new headers; plan() reads only Content-*
-                kept += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in added]
+                for k, v in added:  # kept grows into the new headers; plan() reads only Content-*
+                    kept.append((k.encode("latin-1"), v.encode("latin-1")))
                 message["headers"] = kept
                 if chat is not None:
                     plan = chat.plan(ex, status, content_type, kept, scope.get("csp_nonce"))

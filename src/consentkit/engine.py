@@ -101,7 +101,7 @@ class Engine:
         key = (cookie, signals)
         regional = self.regional
         if regional is None:
-            decisions = self._decisions
+            decisions, located = self._decisions, ""
         else:  # the visitor's regime: its rules, and its own cache of decisions
             regime, located = regional.regime_of(request)
             decisions = regime.decisions
@@ -112,9 +112,8 @@ class Engine:
                 decisions.put(key, hit)
         state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, _counters=self.counters)
         own = self.is_own_path(request.path)
-        ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own)
-        if regional is not None:
-            ex.located = located
+        ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own,
+                      located=located)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()
