@@ -120,10 +120,11 @@ class ConsentState:
     signals: Signals
     choice: Choice | None
     policy_version: str
+    _counters: Any = field(default=None, repr=False, compare=False)
+    """The engine's `ConsentCounters`, so that rendering the banner counts an impression. (Before
+    `read`: the engine passes it by position, which spares a keyword dict on every request.)"""
     read: bool = field(default=False, repr=False)
     """Set when the app looked at the consent: its response then depends on it (Vary)."""
-    _counters: Any = field(default=None, repr=False, compare=False)
-    """The engine's `ConsentCounters`, so that rendering the banner counts an impression."""
     _exchange: Any = field(default=None, repr=False, compare=False)
     """The engine's `Exchange` while its page is served with the chat active, so that
     `chat_html(engine, state)` finds it; cleared when the request finishes."""

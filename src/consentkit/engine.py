@@ -110,10 +110,10 @@ class Engine:
             hit = self._decide(request, signals, now, self.rules if regional is None else regime.rules)
             if len(cookie) <= 1024:  # bigger headers are rare and would crowd the cache out
                 decisions.put(key, hit)
-        state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, _counters=self.counters)
+        # By position: keywords to a class build a dict on every call.
+        state = ConsentState(hit.effective, signals, hit.choice, self._policy_version, self.counters)
         own = self.is_own_path(request.path)
-        ex = Exchange(request, state, hit.effective, time.perf_counter(), decision=hit, groups=hit.groups, own=own,
-                      located=located)
+        ex = Exchange(request, state, hit.effective, time.perf_counter(), hit, hit.groups, own, located)
         vid = hit.vid
         if vid is not None:
             ex.session_id = hit.sid or new_id()

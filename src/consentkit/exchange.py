@@ -55,7 +55,8 @@ class CookieDecision:
 
 @dataclass(slots=True)
 class Exchange:
-    """One request/response as consentkit sees it."""
+    """One request/response as consentkit sees it. The fields `Engine.begin` fills come first, in
+    the order it passes them."""
 
     request: RequestView
     state: ConsentState
@@ -63,20 +64,20 @@ class Exchange:
     effective: Effective
     """What the policy decided for this request: the core reads this, never the app's view."""
     started: float
-    visitor_id: str | None = None
-    session_id: str | None = None
-    new_visitor: bool = False
     decision: CookieDecision | None = None
     """The cached decision this request was served from."""
     groups: frozenset[str] = frozenset()
     """Field groups whose category is in effect (`GroupsInEffect`): what collection and chat may use;
     empty when nothing per visitor may be kept (a DNT/GPC signal)."""
-    chat: ChatDecision | None = None
-    """The chat's decision for this page, once made (`Chat.decide`)."""
-    chat_placed: bool = False
-    """Set when the app placed the chat itself (`chat_html`): nothing is inserted then."""
     own: bool = False
     """A request for consentkit's own endpoints (`Engine.is_own_path`): the middlewares answer it."""
     located: str = ""
     """Where the regional regime's location came from ("edge", "geoip", "none"); "" without `regions`.
     A page located by GeoIP is marked private for shared caches (`regioncache`)."""
+    visitor_id: str | None = None
+    session_id: str | None = None
+    new_visitor: bool = False
+    chat: ChatDecision | None = None
+    """The chat's decision for this page, once made (`Chat.decide`)."""
+    chat_placed: bool = False
+    """Set when the app placed the chat itself (`chat_html`): nothing is inserted then."""
