@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from consentkit import ConsentConfig
+from consentkit.banner.texts import shown_fingerprint
 from consentkit.chat.inject import ascii_codec
 from consentkit.collect import language, referrer, useragent
 from consentkit.collect.event import Enricher
@@ -95,6 +96,8 @@ def main(n: int) -> None:
          lambda: KeyedHash(salt).digest(b"81.2.69.142")),
         ("page charset checked (chat injection)", lambda: ascii_codec("utf-8"),
          lambda: ascii_codec.__wrapped__("utf-8")),
+        ("shown texts' fingerprint of a choice (Engine)", lambda: engine.shown_hash("de", None),
+         lambda: shown_fingerprint(cfg, "de", None)),
     ]
     print(f"{'cache (µs per call, median of 7 rounds of ' + str(n) + ')':<52}{'hit':>8}{'miss':>9}{'saved':>9}")
     for name, hit, miss in rows:

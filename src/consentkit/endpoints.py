@@ -8,7 +8,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from consentkit import guard
-from consentkit.banner.texts import shown_fingerprint
 from consentkit.bodies import BadBody, ChoiceRequest, parse_choice, safe_next
 from consentkit.chat.routes import route as chat_route
 from consentkit.consent import Choice, ConsentState, new_id
@@ -215,7 +214,7 @@ def _ledger_ip(engine: Engine, req: RequestView) -> str | None:
 
 def engine_shown_hash(engine: Engine, lang: str | None, state: ConsentState | None = None) -> str:
     regime = state._effective.regime if state is not None else None
-    return shown_fingerprint(engine.config, lang, regime)
+    return engine.shown_hash(lang, regime)
 
 
 def engine_log_failure() -> None:

@@ -7,12 +7,14 @@ consentkit's own URLs, pass the app's response headers through `response_headers
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from consentkit import guard
+from consentkit.banner.texts import shown_fingerprint
 from consentkit.boundedcache import BoundedCache
 from consentkit.chat.service import Chat
 from consentkit.collect.groups import GroupsInEffect
@@ -68,6 +70,9 @@ class Engine:
         self._visitor_age = cfg.cookies.visitor_days * 86400
         self._policy_version = cfg.policy_version
         self._decisions: BoundedCache[tuple[str, Signals], CookieDecision] = BoundedCache(4096)
+        self.shown_hash = functools.lru_cache(maxsize=64)(functools.partial(shown_fingerprint, cfg))
+        """The ledger's `shown_hash` of a choice made in a language (the banner's tag) under a regime
+        (`banner.texts.shown_fingerprint`): worked out once per pair, not on every choice."""
         self.groups = GroupsInEffect(cfg.collection.fields)
         """Makes `Exchange.groups`, once per cached Cookie-header decision (`CookieDecision.groups`)."""
         self.collector: Collector | None = None
