@@ -46,10 +46,7 @@ def response_headers(
     if plan.add:
         out.extend(engine.set_cookie_headers(ex, plan.add))
     if plan.vary:
-        if vary_at < 0:
-            out.append(("vary", engine.vary))
-        else:
-            merge_vary(out, engine.vary, vary_at)
+        merge_vary(out, engine.vary, vary_at)
         if ex.located == "geoip":  # nothing in the request says where the visitor is
             mark_private(out)
     return out
