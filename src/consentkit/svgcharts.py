@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from consentkit.htmlsafe import escape
+from consentkit.htmlsafe import escape, printable
 
 OUTCOMES = ("accept_all", "reject_all", "custom")
 
@@ -33,11 +33,6 @@ REPORT_LOOK = Look(
     bar='fill="#2f6fb3"', label='font-size="13"', axis='font-size="12"',
     outcome={"accept_all": 'fill="#2e8b57"', "reject_all": 'fill="#b03a2e"', "custom": 'fill="#c98f00"'},
 )
-
-
-def _clean(cell: str) -> str:
-    """One line, printable: a stored value may hold control characters."""
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in cell)
 
 
 def _open(label: str, width: int, height: int, desc: str) -> str:
@@ -64,7 +59,7 @@ def hbars(items: Sequence[tuple[str, int]], label: str, look: Look = REPORT_LOOK
         y = i * row + 2
         w = max(1, round(n / top * 300))
         short = name if len(name) <= 40 else name[:39] + "…"
-        parts.append(f'<text x="0" y="{y + 15}" {look.label}>{escape(_clean(short))}</text>'
+        parts.append(f'<text x="0" y="{y + 15}" {look.label}>{escape(printable(short))}</text>'
                      f'<rect x="300" y="{y + 3}" width="{w}" height="15" {look.bar}/>'
                      f'<text x="{306 + w}" y="{y + 15}" {look.label}>{n:,}</text>')
     parts.append("</svg>")
@@ -124,7 +119,7 @@ def lines(days: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], la
         parts.append(f'<polyline points="{points}" {paint}><title>{escape(name)}</title></polyline>')
         y = height + 34 + 18 * n
         parts.append(f'<rect x="0" y="{y - 10}" width="12" height="4" {paint}/>'
-                     f'<text x="18" y="{y}" {look.label}>{escape(_clean(name))}</text>')
+                     f'<text x="18" y="{y}" {look.label}>{escape(printable(name))}</text>')
     parts.append(f'<text x="0" y="{height + 16}" {look.axis}>{escape(days[0])}</text>'
                  f'<text x="{width}" y="{height + 16}" {look.axis} text-anchor="end">{escape(days[-1])}</text>')
     parts.append("</svg>")

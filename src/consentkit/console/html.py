@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from consentkit.console.page import PageRequest
-from consentkit.htmlsafe import escape
+from consentkit.htmlsafe import escape, printable
 
 Cell = str | int | float | None
 NONE = "\u2013"
@@ -24,7 +24,7 @@ def cell_text(value: Cell) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.3f}"
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in value)
+    return printable(value)
 
 
 def table(head: Sequence[str], rows: Iterable[Sequence[Cell]], *, caption: str = "", empty: str = "",

@@ -13,11 +13,11 @@ from dataclasses import asdict
 from typing import Any
 
 from consentkit.consent_counters import OUTCOMES
-from consentkit.htmlsafe import escape
+from consentkit.htmlsafe import escape, printable
 from consentkit.review.queries import iso
 from consentkit.review.report import Breakdown, PolicyConsent, Report
 from consentkit.review.report_regimes import RegimeConsent
-from consentkit.svgcharts import columns, hbars, stacked
+from consentkit.svgcharts import columns, hbars, pct, stacked
 
 FORMATS = ("text", "markdown", "json", "html")
 TITLES = {
@@ -36,10 +36,6 @@ def render(report: Report, fmt: str) -> str:
     if fmt not in renderers:
         raise ValueError(f"unknown report format {fmt!r}; one of {', '.join(FORMATS)}")
     return renderers[fmt](report)
-
-
-def _pct(share: float | None) -> str:
-    return "-" if share is None else f"{share * 100:.1f}%"
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -104,16 +100,16 @@ def _tables(report: Report) -> tuple[list[tuple[str, str]], list[Table]]:
         ("Banner impressions", f"{total.impressions:,}"),
         ("Choices", f"{total.choices:,}"),
         ("Accept all / reject all / custom",
-         " / ".join(_pct(total.share(o)) for o in OUTCOMES)),
+         " / ".join(pct(total.share(o)) for o in OUTCOMES)),
         ("Withdrawals / re-asks after a policy change", f"{total.withdrawals:,} / {total.reasks:,}"),
-        ("Page views with DNT / GPC", f"{_pct(c.dnt_share)} / {_pct(c.gpc_share)}"),
+        ("Page views with DNT / GPC", f"{pct(c.dnt_share)} / {pct(c.gpc_share)}"),
         ("Small-number rule", f"groups with fewer than {report.min_visitors} visitors are folded into other"),
     ]
     tables: list[Table] = []
     cats = _categories(report)
     tables.append(("Opt-in per category", ("category", "choices granting it", "share of choices"),
-                   [[cat, f"{total.optins.get(cat, 0):,}", _pct(total.optin_share(cat))] for cat in cats]))
-    rows = [[p.policy_version, f"{p.impressions:,}", f"{p.choices:,}", *(_pct(p.share(o)) for o in OUTCOMES),
+                   [[cat, f"{total.optins.get(cat, 0):,}", pct(total.optin_share(cat))] for cat in cats]))
+    rows = [[p.policy_version, f"{p.impressions:,}", f"{p.choices:,}", *(pct(p.share(o)) for o in OUTCOMES),
              f"{p.withdrawals:,}", f"{p.reasks:,}"] for p in (*c.by_policy, *([c.other] if c.other else []))]
     tables.append(("By policy version", ("policy", "impressions", "choices", "accept all", "reject all", "custom",
                                          "withdrawals", "re-asks"), rows))
@@ -121,8 +117,8 @@ def _tables(report: Report) -> tuple[list[tuple[str, str]], list[Table]]:
     if regimes:  # a site with regional regimes
         tables.append(("By regional regime", ("regime", "impressions", "choices", "accept all", "reject all",
                                               "custom", "page views", "with GPC"),
-                       [[r.regime, f"{r.impressions:,}", f"{r.choices:,}", *(_pct(r.share(o)) for o in OUTCOMES),
-                         f"{r.pages:,}", _pct(r.gpc_share)] for r in regimes]))
+                       [[r.regime, f"{r.impressions:,}", f"{r.choices:,}", *(pct(r.share(o)) for o in OUTCOMES),
+                         f"{r.pages:,}", pct(r.gpc_share)] for r in regimes]))
     for b in t.breakdowns:
         tables.append((TITLES[b.dimension], (b.dimension, "page views", "visits", "visitors"), _rows(b)))
     tables.append(("Per day", ("day", "page views", "visits", "visitors"),
@@ -138,11 +134,6 @@ def _rows(b: Breakdown) -> list[list[str]]:
     return out
 
 
-def _clean(cell: str) -> str:
-    """One line, printable: a stored value may hold control characters."""
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in cell)
-
-
 def text(report: Report) -> str:
     summary, tables = _tables(report)
     width = max(len(k) for k, _ in summary)
@@ -152,7 +143,7 @@ def text(report: Report) -> str:
         if not rows:
             out.append("  (none)")
             continue
-        cells = [list(head), *([_clean(c)[:60] for c in r] for r in rows)]
+        cells = [list(head), *([printable(c)[:60] for c in r] for r in rows)]
         widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
         for n, r in enumerate(cells):
             out.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
@@ -164,7 +155,7 @@ def text(report: Report) -> str:
 
 def _md(cell: str) -> str:
     """A table cell that cannot break the table or add markup."""
-    out = _clean(cell)
+    out = printable(cell)
     for ch in "\\`*_[]<>#|~&":
         out = out.replace(ch, "\\" + ch)
     return out
@@ -197,7 +188,7 @@ def _html_table(head: Sequence[str], rows: list[list[str]]) -> str:
         return "<p>(none)</p>"
     out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for r in rows:
-        out += ["<tr>", *(f"<td>{escape(_clean(c))}</td>" for c in r), "</tr>"]
+        out += ["<tr>", *(f"<td>{escape(printable(c))}</td>" for c in r), "</tr>"]
     out.append("</tbody></table>")
     return "".join(out)
 
