@@ -72,9 +72,9 @@ class Locator:
     def locate(self, request: RequestView) -> Location:
         if self.country_header is not None and self.address.from_trusted_peer(request):
             headers = request.headers
-            country = parse_country(headers.get(self.country_header))
+            region_value = headers.get(self.region_header) if self.region_header else None
+            country, region = parse_edge(headers.get(self.country_header), region_value)
             if country is not None:
-                region = parse_region(country, headers.get(self.region_header)) if self.region_header else None
                 return Location(country, region, "edge")
         if self.geo is None:
             return NOWHERE
