@@ -12,7 +12,6 @@ import pytest
 
 from consentkit import ConsentConfig
 from consentkit.banner import i18n
-from consentkit.banner.regime import ALL_VARIANT_TEXTS
 from consentkit.banner.render import banner_html, consent_default_html
 from consentkit.banner.texts import texts_for
 from consentkit.engine import Engine
@@ -75,7 +74,9 @@ def test_variant_texts_come_in_the_banners_languages(lang: str) -> None:
 def test_the_opt_in_fingerprint_is_unchanged_by_the_variant_texts() -> None:
     cfg = ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:")
     shown = texts_for(cfg, "en")
-    assert not ALL_VARIANT_TEXTS & set(shown)
+    # Written out, not ALL_VARIANT_TEXTS: texts_for leaves out that very set, so it would always hold.
+    assert not {"optout_intro", "optout_link", "gpc_optout_notice", "dismiss", "notice_intro"} & set(shown)
+    assert set(shown) >= {"title", "accept_all", "reject_all"}
     regional = ConsentConfig(secret_keys=[KEY], storage_url="sqlite://:memory:", regions={})
     assert texts_for(regional, "en", "gdpr") == shown
     assert {"optout_link", "optout_intro"} <= set(texts_for(regional, "en", "us_opt_out"))
