@@ -23,7 +23,7 @@ from consentkit.collect.settings import CollectionConfig
 from consentkit.console_settings import ConsoleConfig
 from consentkit.http import PROXY_HEADERS
 from consentkit.owners import CookieOwners
-from consentkit.policy import Rules
+from consentkit.policy import Rules, regime_rules
 from consentkit.regions import RegionsConfig
 from consentkit.report_settings import ReportsConfig
 from consentkit.storage.urls import redact_url
@@ -280,6 +280,20 @@ class ConsentConfig(BaseSettings):
             required=self.required, default=frozenset(self.default_granted), dnt_denies=self.dnt_denies,
             gpc_denies=self.gpc_denies, explicit_optin_overrides=self.signals.explicit_optin_overrides,
         )
+
+    @cached_property
+    def regime_rules(self) -> dict[str, Rules]:
+        """Each regional regime's rules by its name, derived from the site's (`policy.regime_rules`);
+        empty without `regions`."""
+        regions = self.regions
+        if regions is None:
+            return {}
+        sale = frozenset(c.key for c in self.categories if c.sale_or_sharing and not c.required)
+        out = {}
+        for regime in (*regions.regimes, regions.fallback):
+            default = None if regime.default_granted is None else frozenset(regime.default_granted)
+            out[regime.name] = regime_rules(self.rules, regime.name, regime.mode, self.optional, default, sale)
+        return out
 
     @cached_property
     def proxy_header(self) -> str | None:

@@ -87,7 +87,7 @@ class Engine:
         if cfg.regions is not None:
             from consentkit.regional import Regional
 
-            self.regional = Regional(cfg, cfg.regions, self.rules, self.client_address, geo, self.writer)
+            self.regional = Regional(cfg, cfg.regions, self.client_address, geo, self.writer)
         location = self.regional.headers if self.regional is not None else frozenset()
         self.environ_keys = site_environ_keys(cfg.proxy_header, location)
         """What WSGI adapters look up (`headers_from_environ`): of the forwarding and location

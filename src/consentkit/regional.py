@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from consentkit import guard
 from consentkit.boundedcache import BoundedCache
 from consentkit.location import Location, Locator
-from consentkit.policy import Rules, regime_rules
+from consentkit.policy import Rules
 from consentkit.regions import EDGE_HEADERS, Regime, RegimeTable, RegionsConfig
 
 if TYPE_CHECKING:
@@ -39,15 +39,13 @@ class Regional:
     __slots__ = ("_by_name", "_fallback", "_own_geo", "_table", "_writer", "headers", "locator", "vary")
 
     def __init__(
-        self, cfg: ConsentConfig, regions: RegionsConfig, site: Rules, address: ClientAddress, geo: GeoLookup | None,
+        self, cfg: ConsentConfig, regions: RegionsConfig, address: ClientAddress, geo: GeoLookup | None,
         writer: Writer,
     ) -> None:
         self._writer = writer
-        sale = frozenset(c.key for c in cfg.categories if c.sale_or_sharing and not c.required)
         self._by_name: dict[str, RegimeInUse] = {}
         for regime in (*regions.regimes, regions.fallback):
-            default = None if regime.default_granted is None else frozenset(regime.default_granted)
-            rules = regime_rules(site, regime.name, regime.mode, cfg.optional, default, sale)
+            rules = cfg.regime_rules[regime.name]
             self._by_name[regime.name] = RegimeInUse(regime, rules, BoundedCache(DECISIONS_PER_REGIME))
         self._table = RegimeTable(regions)
         self._fallback = self._by_name[regions.fallback.name]

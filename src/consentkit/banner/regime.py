@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from consentkit.banner.i18n import primary
 from consentkit.htmlsafe import escape
-from consentkit.policy import RegimeMode, decide, regime_rules
+from consentkit.policy import RegimeMode, decide
 from consentkit.signals import NO_SIGNALS
 
 if TYPE_CHECKING:
@@ -76,12 +76,9 @@ def regional_defaults(config: ConsentConfig) -> list[tuple[tuple[str, ...], froz
     regions = config.regions
     if regions is None:
         return []
-    site = config.rules
-    sale = frozenset(c.key for c in config.categories if c.sale_or_sharing and not c.required)
     out = []
     for regime in (*regions.regimes, regions.fallback):
-        default = None if regime.default_granted is None else frozenset(regime.default_granted)
-        rules = regime_rules(site, regime.name, regime.mode, config.optional, default, sale)
+        rules = config.regime_rules[regime.name]
         places = regime.places if regime is not regions.fallback else ()
         if regime is regions.fallback or places:
             out.append((places, decide(None, NO_SIGNALS, rules).categories))
