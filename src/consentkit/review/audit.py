@@ -27,6 +27,7 @@ from consentkit.review.audit_checks import (
 )
 from consentkit.review.findings import CheckResult, Finding, FindingLog
 from consentkit.review.queries import iso
+from consentkit.review.retention import retention_settings
 from consentkit.storage.base import Store
 
 if TYPE_CHECKING:
@@ -104,11 +105,12 @@ def consent_rules(config: ConsentConfig) -> ConsentRules:
 
         for _, in_effect in regional_defaults(config):
             default |= in_effect
+    retention_days, field_categories = retention_settings(config)
     return ConsentRules(
-        field_categories={str(g): c for g, c in config.collection.fields.items()},
+        field_categories=field_categories,
         required=config.required,
         default_granted=default,
-        retention_days={c.key: c.retention_days for c in config.categories},
+        retention_days=retention_days,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from consentkit.cli_context import store_args
 from consentkit.review.queries import event_for_export, iter_events
-from consentkit.review.retention import purge
+from consentkit.review.retention import purge, retention_settings
 from consentkit.review.subject import erase_subject, export_subject
 from consentkit.storage.base import Store
 from consentkit.storage.schema import EVENT_FIELDS
@@ -219,8 +219,7 @@ def cmd_erase(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_purge(args: argparse.Namespace, store: Store) -> int:
     cfg = args.ctx.config_from_args(args)
-    categories = {c.key: c.retention_days for c in cfg.categories}
-    fields = {str(k): v for k, v in cfg.collection.fields.items()}
+    categories, fields = retention_settings(cfg)
     bar = ProgressBar(sys.stderr, "dry run" if args.dry_run else "purging") if sys.stderr.isatty() else None
     try:
         report = purge(store, categories, fields, dry_run=args.dry_run, batch=args.batch_size,

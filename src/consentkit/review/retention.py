@@ -20,12 +20,22 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consentkit.collect.settings import GROUP_COLUMNS
 from consentkit.review.queries import iso
 from consentkit.review.rollup import purge_rollups
 from consentkit.storage.base import Store
+
+if TYPE_CHECKING:
+    from consentkit.config import ConsentConfig
+
+
+def retention_settings(config: ConsentConfig) -> tuple[dict[str, int], dict[str, str]]:
+    """What `purge` and `plan` take from a configuration: each category's retention in days, and
+    the category owning each field group."""
+    return ({c.key: c.retention_days for c in config.categories},
+            {str(k): v for k, v in config.collection.fields.items()})
 
 DAY = 86400.0
 

@@ -10,20 +10,14 @@ from consentkit.console.page import Page, PageRequest, PageResult, allows
 from consentkit.console.pages.retention_due import Due, due
 from consentkit.console.texts import texts
 from consentkit.htmlsafe import escape
-from consentkit.review.retention import DAY, FIELD_GROUP_COLUMNS, PurgeReport, plan, purge
+from consentkit.review.retention import DAY, FIELD_GROUP_COLUMNS, PurgeReport, plan, purge, retention_settings
 
 PATH = "/retention"
 
 
-def _settings(req: PageRequest) -> tuple[dict[str, int], dict[str, str]]:
-    cfg = req.config
-    return ({c.key: c.retention_days for c in cfg.categories},
-            {str(k): v for k, v in cfg.collection.fields.items()})
-
-
 def render(req: PageRequest) -> PageResult:
     t = texts(req.lang)
-    categories, fields = _settings(req)
+    categories, fields = retention_settings(req.config)
     notices: list[str] = []
     done: PurgeReport | None = None
     if req.method == "POST":
