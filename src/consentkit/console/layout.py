@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from consentkit.banner.i18n import direction
+from consentkit.console.html import csrf
 from consentkit.console.page import PageRequest, User, allows
 from consentkit.console.pages import PAGES
 from consentkit.console.texts import LANGUAGE_NAMES, languages, shipped_languages, texts
@@ -47,7 +48,7 @@ def _header(t: dict[str, str], req: PageRequest | None, user: User | None, lang:
         who = f"<span>{escape(t['signed_in'].format(name=user.name, role=t['role.' + user.role]))}</span>"
         if req is not None:
             who += (f'<form method="post" action="{escape(base)}/logout">'
-                    f'<input type="hidden" name="{escape(req.csrf_field)}" value="{escape(req.csrf_token)}">'
+                    f'{csrf(req)}'
                     f'<button type="submit">{escape(t["logout"])}</button></form>')
     offered = languages(req.config.banner) if req is not None else shipped_languages()
     options = "".join(

@@ -115,7 +115,7 @@ def render(req: PageRequest) -> PageResult:
     if raw and after is None:
         params.bad("after", raw, t["first_page"])
     rows, following, reached = page_of(req.store, found, after, size)
-    body = [_form(req, t, found, shown), _exports(req, t, shown)]
+    body = [_form(req, t, found), _exports(req, t, shown)]
     if "from" not in shown and "to" not in shown:
         body.append(f'<p class="note">{escape(t["log_window"])}</p>')
     body.append(_rows(req, t, rows))
@@ -142,7 +142,7 @@ def _shown(req: PageRequest, found: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
-def _form(req: PageRequest, t: dict[str, str], found: dict[str, Any], shown: dict[str, str]) -> str:
+def _form(req: PageRequest, t: dict[str, str], found: dict[str, Any]) -> str:
     since, until = found["since"], found["until"]
     fields = (field("visitor", t["visitor_id"], found["visitor_id"])
               + field("consent", t["consent_id"], found["consent_id"])

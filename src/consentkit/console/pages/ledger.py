@@ -14,7 +14,7 @@ from itertools import islice
 
 from consentkit.banner.texts import available_languages, shown_fingerprint, texts_for
 from consentkit.config import ConsentConfig
-from consentkit.console.html import NONE, field, get_form, link, section, table, url, when
+from consentkit.console.html import NONE, field, get_form, hidden, link, section, table, url, when
 from consentkit.console.page import Page, PageRequest, PageResult
 from consentkit.console.params import Params
 from consentkit.console.texts import texts
@@ -104,7 +104,7 @@ def _chain(req: PageRequest, t: dict[str, str], params: Params) -> str:
         run = last_run(req.store)
         if run is not None:
             status += f"<p>{escape(t['last_audit_head'].format(seq=run.ledger_seq, when=when(run.finished_at)))}</p>"
-    button = get_form(req, PATH, '<input type="hidden" name="verify" value="1">', t["verify"], label=t["chain"])
+    button = get_form(req, PATH, hidden("verify", "1"), t["verify"], label=t["chain"])
     return section(t["chain"], status + button)
 
 
