@@ -49,12 +49,9 @@ def _undeclared(t: dict[str, str], decl: Declaration) -> str:
 
 
 def _removed(req: PageRequest, t: dict[str, str]) -> str:
-    counts: dict[tuple[str, str], int] = {}
-    for row in counter_totals(req.store, metrics=[STRIPPED]):
-        if row.metric == STRIPPED:
-            name, _, owner = row.key.rpartition("|")
-            counts[(name, owner)] = counts.get((name, owner), 0) + row.count
-    rows = [(name, owner, n) for (name, owner), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    # counter_totals gives each key once, summed over the days; a key is "name|owner".
+    totals = [(*row.key.rpartition("|")[::2], row.count) for row in counter_totals(req.store, metrics=[STRIPPED])]
+    rows = sorted(totals, key=lambda r: (-r[2], r[0], r[1]))
     return section(t["removed"], table((t["name"], t["category"], t["count"]), rows, caption=t["removed"],
                                        empty=t["none"]))
 
